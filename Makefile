@@ -1,0 +1,49 @@
+# Two commands for a newcomer: `make run` and `make test`. Both create/refresh .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test test-quick lint format bench venv dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.runtime
+dev: $(VENV)/.dev
+
+## make run: install the app and start it (dashboard at /, API under /v1)
+run: venv
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+## make test: install everything the tests need, lint, run the whole suite
+test: dev lint
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+## make test-quick: the fast tests only (no servers started)
+test-quick: dev
+	$(BIN)/python -m pytest -m "not slow" -q
+
+lint: dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## make bench: the import benchmark (100,000 rows through the API vs the bare floor)
+bench: dev
+	$(BIN)/python bench/import_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

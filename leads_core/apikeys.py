@@ -1,0 +1,81 @@
+"""API keys: shown once, stored as a SHA-256 hash, checked in constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from sqlmodel import Session, col, or_, select
+
+from leads_core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from leads_core.ids import new_id
+from leads_core.models import ApiKey, utcnow
+
+KEY_PREFIX = "lw_"
+PREFIX_LENGTH = 11  # "lw_" + 8 characters: shown in lists, used to find the row
+LAST_USED_RESOLUTION = timedelta(minutes=1)  # avoid one write per request
+
+
+def hash_key(plain: str) -> str:
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def create_api_key(session: Session, *, name: str) -> tuple[ApiKey, str]:
+    """Returns the stored row and the plain key, which is never stored."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("an API key needs a name")
+    plain = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(
+        id=new_id("key"), name=name, prefix=plain[:PREFIX_LENGTH], key_hash=hash_key(plain)
+    )
+    session.add(key)
+    session.commit()
+    session.refresh(key)
+    return key, plain
+
+
+def list_api_keys(session: Session) -> list[ApiKey]:
+    return list(session.exec(select(ApiKey).order_by(col(ApiKey.created_at), col(ApiKey.id))))
+
+
+def revoke_api_key(session: Session, key: str) -> ApiKey:
+    """Revoke by id (``key_…``) or by displayed prefix (``lw_…``)."""
+    found = session.exec(select(ApiKey).where(or_(ApiKey.id == key, ApiKey.prefix == key))).all()
+    if not found:
+        raise NotFound(f"no API key with id or prefix {key!r}")
+    if len(found) > 1:
+        raise Conflict(f"prefix {key!r} matches several keys; revoke by id")
+    api_key = found[0]
+    if api_key.revoked_at is None:
+        api_key.revoked_at = utcnow()
+        session.add(api_key)
+        session.commit()
+        session.refresh(api_key)
+    return api_key
+
+
+def authenticate(session: Session, plain: str | None) -> ApiKey:
+    """The active key matching ``plain``, or ``Unauthorized``."""
+    if not plain or not plain.startswith(KEY_PREFIX) or len(plain) < PREFIX_LENGTH + 8:
+        raise Unauthorized("missing or invalid API key")
+    digest = hash_key(plain)
+    candidates = session.exec(
+        select(ApiKey).where(
+            ApiKey.prefix == plain[:PREFIX_LENGTH], col(ApiKey.revoked_at).is_(None)
+        )
+    ).all()
+    match = None
+    for candidate in candidates:
+        if hmac.compare_digest(candidate.key_hash, digest):
+            match = candidate
+    if match is None:
+        raise Unauthorized("missing or invalid API key")
+    now = utcnow()
+    if match.last_used_at is None or now - match.last_used_at > LAST_USED_RESOLUTION:
+        match.last_used_at = now
+        session.add(match)
+        session.commit()
+    return match

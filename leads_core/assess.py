@@ -1,0 +1,59 @@
+"""Enrichment + score of one lead: the single place that turns stored fields into the
+derived columns (``enrichment``, ``quality_score``, ``score_breakdown``, ``score_reasons``)
+and the dedupe key. Used by the import, by edits and by campaign re-scoring."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from leads_core.enrichment import enrich, normalize_email, normalize_linkedin_url
+from leads_core.scoring import CampaignCriteria, score_lead
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    enrichment: dict[str, Any]
+    quality_score: int | None
+    score_breakdown: dict[str, int] | None
+    score_reasons: dict[str, str] | None
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "enrichment": self.enrichment,
+            "quality_score": self.quality_score,
+            "score_breakdown": self.score_breakdown,
+            "score_reasons": self.score_reasons,
+        }
+
+
+def assess(
+    fields: Mapping[str, Any],
+    criteria: CampaignCriteria | None,
+    *,
+    score: bool,
+    region: str,
+) -> Assessment:
+    """``fields`` uses the table's snake_case names (first_name, email, ...)."""
+    facts = enrich(
+        email=fields.get("email"),
+        phone=fields.get("phone"),
+        website=fields.get("website"),
+        region=region,
+    )
+    if not score:
+        return Assessment(facts.to_public(), None, None, None)
+    result = score_lead(fields, facts, criteria)
+    return Assessment(facts.to_public(), result.total, result.breakdown(), result.reasons())
+
+
+def dedupe_key(email: str | None, linkedin_url: str | None) -> str | None:
+    """The duplicate rule: normalized email, else normalized LinkedIn URL, else None."""
+    normalized = normalize_email(email)
+    if normalized:
+        return f"e:{normalized}"
+    normalized = normalize_linkedin_url(linkedin_url)
+    if normalized:
+        return f"l:{normalized}"
+    return None

@@ -1,0 +1,207 @@
+"""Command-line interface: ``python -m leads_core --help``.
+
+Commands print their result's key value (an API key, a campaign id) as the LAST line
+of stdout so scripts can take it with ``tail -1``; progress goes to stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from tqdm import tqdm
+
+from leads_core import apikeys, campaigns, demo, importing
+from leads_core.config import ConfigError, get_settings
+from leads_core.db import get_engine, session_scope
+from leads_core.errors import LeadsError
+from leads_core.models import CampaignCreate, CampaignCriteria, iso_utc
+
+
+def _progress_bar(description: str, unit: str) -> tuple[Callable[[int, int], None], tqdm]:
+    bar = tqdm(total=0, desc=description, unit=unit, file=sys.stderr, dynamic_ncols=True)
+
+    def update(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    return update, bar
+
+
+def _json_arg(raw: str | None, name: str) -> Any:
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise LeadsError(f"{name}: not valid JSON ({exc.msg})") from None
+
+
+def cmd_init_db(_args: argparse.Namespace) -> None:
+    engine = get_engine()
+    print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+
+
+def cmd_create_api_key(args: argparse.Namespace) -> None:
+    with session_scope() as session:
+        key, plain = apikeys.create_api_key(session, name=args.name)
+    print(f"created API key {key.id} ({key.name}); it is shown once, keep it now:")
+    print(plain)
+
+
+def cmd_list_api_keys(_args: argparse.Namespace) -> None:
+    with session_scope() as session:
+        keys = apikeys.list_api_keys(session)
+    print(f"{'ID':<20} {'PREFIX':<13} {'NAME':<24} {'CREATED':<21} {'LAST USED':<21} STATE")
+    for key in keys:
+        last = iso_utc(key.last_used_at) if key.last_used_at else "never"
+        state = "revoked" if key.revoked_at else "active"
+        print(
+            f"{key.id:<20} {key.prefix:<13} {key.name[:24]:<24} {iso_utc(key.created_at):<21} "
+            f"{last:<21} {state}"
+        )
+
+
+def cmd_revoke_api_key(args: argparse.Namespace) -> None:
+    with session_scope() as session:
+        key = apikeys.revoke_api_key(session, args.key)
+    print(f"revoked {key.id} ({key.prefix}…, {key.name})")
+
+
+def cmd_create_campaign(args: argparse.Namespace) -> None:
+    criteria = _json_arg(args.criteria, "--criteria") or {}
+    data = CampaignCreate.model_validate(
+        {"id": args.id, "name": args.name, "criteria": CampaignCriteria.model_validate(criteria)}
+    )
+    with session_scope() as session:
+        campaign = campaigns.create_campaign(session, data=data)
+    print(f"created campaign {campaign.name!r}")
+    print(campaign.id)
+
+
+def cmd_list_campaigns(_args: argparse.Namespace) -> None:
+    with session_scope() as session:
+        for campaign in campaigns.list_campaigns(session):
+            print(f"{campaign.id}\t{campaign.name}\t{json.dumps(campaign.criteria)}")
+
+
+def cmd_import_csv(args: argparse.Namespace) -> None:
+    settings = get_settings()
+    path = Path(args.file)
+    if not path.is_file():
+        raise LeadsError(f"{path}: no such file")
+    mapping = _json_arg(args.mapping, "--mapping")
+    update, bar = _progress_bar(f"importing {path.name}", "rows")
+    with bar, session_scope() as session:
+        outcome = importing.import_csv(
+            session,
+            campaign_id=args.campaign,
+            data=path.read_bytes(),
+            mapping=mapping,
+            region=settings.phone_region,
+            max_rows=settings.max_import_rows,
+            max_bytes=settings.max_upload_bytes,
+            auto_score=not args.no_score,
+            on_duplicate=args.on_duplicate,
+            origin="cli",
+            filename=path.name,
+            actor="cli",
+            progress=update,
+        )
+    summary = outcome.response().model_dump(by_alias=True, exclude={"leads"})
+    print(json.dumps(summary, indent=2, ensure_ascii=False))
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> None:
+    settings = get_settings()
+    update, bar = _progress_bar("seeding demo leads", "leads")
+    with bar, session_scope() as session:
+        result = demo.seed_demo(
+            session,
+            leads=args.leads,
+            campaigns_count=args.campaigns,
+            region=settings.phone_region,
+            seed=args.seed,
+            progress=update,
+        )
+    print(
+        f"seeded {result.imported} leads in {len(result.campaign_ids)} campaigns "
+        f"({result.skipped} duplicate attempts skipped, {result.errors} rows rejected)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m leads_core",
+        description="Leads workspace: database, API keys, campaigns, imports and demo data. "
+        "The database comes from DATABASE_URL (default sqlite:///data/leads.db).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("init-db", help="create the database and its tables").set_defaults(
+        func=cmd_init_db
+    )
+
+    p = sub.add_parser("create-api-key", help="create an API key; prints it once, last line")
+    p.add_argument("name", help="who or what uses the key, e.g. 'zapier'")
+    p.set_defaults(func=cmd_create_api_key)
+
+    sub.add_parser("list-api-keys", help="list keys (prefix, created, last used)").set_defaults(
+        func=cmd_list_api_keys
+    )
+
+    p = sub.add_parser("revoke-api-key", help="revoke a key by id (key_…) or prefix (lw_…)")
+    p.add_argument("key")
+    p.set_defaults(func=cmd_revoke_api_key)
+
+    p = sub.add_parser("create-campaign", help="create a campaign; prints its id, last line")
+    p.add_argument("name")
+    p.add_argument("--id", help="choose the id (cmp_…); default: a random one")
+    p.add_argument(
+        "--criteria",
+        help='JSON, e.g. \'{"targetPositions": ["CTO"], "targetSources": ["linkedin"], '
+        '"requiredFields": ["phone"]}\'',
+    )
+    p.set_defaults(func=cmd_create_campaign)
+
+    sub.add_parser("list-campaigns", help="list campaigns (id, name, criteria)").set_defaults(
+        func=cmd_list_campaigns
+    )
+
+    p = sub.add_parser("import-csv", help="import a CSV file into a campaign")
+    p.add_argument("file")
+    p.add_argument("--campaign", required=True, help="campaign id (cmp_…)")
+    p.add_argument("--mapping", help='JSON {"CSV header": "leadField" or null}')
+    p.add_argument("--no-score", action="store_true", help="store the leads unscored")
+    p.add_argument("--on-duplicate", choices=("skip", "update"), default="skip")
+    p.set_defaults(func=cmd_import_csv)
+
+    p = sub.add_parser("seed-demo", help="fill the database with realistic demo leads")
+    p.add_argument("--leads", type=int, default=500, help="how many leads (default 500)")
+    p.add_argument("--campaigns", type=int, default=5, help="how many campaigns (default 5)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same data)")
+    p.set_defaults(func=cmd_seed_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (LeadsError, ConfigError) as exc:
+        message = getattr(exc, "message", str(exc))
+        print(f"error: {message}", file=sys.stderr)
+        for detail in getattr(exc, "details", [])[:20]:
+            print(f"  {json.dumps(detail, ensure_ascii=False)}", file=sys.stderr)
+        return 1
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            field = ".".join(str(p) for p in error["loc"]) or "value"
+            print(f"error: {field}: {error['msg']}", file=sys.stderr)
+        return 1
+    return 0

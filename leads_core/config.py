@@ -1,0 +1,123 @@
+"""One settings object, read from the environment once, validated at start-up.
+
+Every setting is declared with its default and a help text (like Datasette's
+``Setting``); ``tests/test_docs.py`` fails when one is missing from the README.
+An invalid value stops the process with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import phonenumbers
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DATABASE_URL",
+        "sqlite:///data/leads.db",
+        "SQLAlchemy URL of the database. A relative SQLite path is resolved against the "
+        "project folder; the file and its folder are created on first start.",
+    ),
+    Setting(
+        "LEADS_PHONE_REGION",
+        "FR",
+        "Region (ISO 3166 alpha-2) used to read phone numbers written without a +country code.",
+    ),
+    Setting(
+        "LEADS_MAX_UPLOAD_MB",
+        "10",
+        "Largest CSV file accepted by the import, in megabytes (larger files get 413).",
+    ),
+    Setting(
+        "LEADS_MAX_IMPORT_ROWS",
+        "100000",
+        "Largest number of leads accepted in one import request (JSON array or CSV rows).",
+    ),
+    Setting(
+        "LEADS_SQLITE_BUSY_TIMEOUT_MS",
+        "5000",
+        "How long a SQLite writer waits for a lock before failing, in milliseconds.",
+    ),
+)
+
+
+class ConfigError(RuntimeError):
+    """A setting has a value the product cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    phone_region: str
+    max_upload_bytes: int
+    max_import_rows: int
+    sqlite_busy_timeout_ms: int
+
+
+def _positive_int(env: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{env} must be a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{env} must be greater than 0, got {value}")
+    return value
+
+
+def _database_url(raw: str) -> str:
+    if raw.startswith("sqlite:///") and not raw.startswith("sqlite:////"):
+        relative = raw.removeprefix("sqlite:///")
+        if relative and relative != ":memory:":
+            return f"sqlite:///{PROJECT_ROOT / relative}"
+    if not raw.startswith(("sqlite:", "postgresql")):
+        raise ConfigError(
+            f"DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL, got {raw.split(':')[0]!r}"
+        )
+    return raw
+
+
+def _region(raw: str) -> str:
+    region = raw.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(f"LEADS_PHONE_REGION must be a region code such as FR or US, got {raw!r}")
+    return region
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    known = {s.env for s in SETTINGS}
+    value = {s.env: env.get(s.env, s.default) for s in SETTINGS}
+    unknown = sorted(k for k in env if k.startswith("LEADS_") and k not in known)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    return Settings(
+        database_url=_database_url(value["DATABASE_URL"]),
+        phone_region=_region(value["LEADS_PHONE_REGION"]),
+        max_upload_bytes=_positive_int("LEADS_MAX_UPLOAD_MB", value["LEADS_MAX_UPLOAD_MB"])
+        * 1024
+        * 1024,
+        max_import_rows=_positive_int("LEADS_MAX_IMPORT_ROWS", value["LEADS_MAX_IMPORT_ROWS"]),
+        sqlite_busy_timeout_ms=_positive_int(
+            "LEADS_SQLITE_BUSY_TIMEOUT_MS", value["LEADS_SQLITE_BUSY_TIMEOUT_MS"]
+        ),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

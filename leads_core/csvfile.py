@@ -1,0 +1,612 @@
+"""Turn the bytes of an uploaded CSV file into rows keyed by lead field names.
+
+This module only *reads* the file: it finds the text encoding and the delimiter,
+parses the records with Python's :mod:`csv` module, matches the header line to
+the lead fields (``firstName``, ``email`` ...) and returns every data row as a
+``dict`` of raw cell text. Checking the values (is the email valid, is the row a
+duplicate ...) is the importer's job, so a cell like ``not-an-email`` or
+``=HYPERLINK(...)`` comes back exactly as written in the file.
+
+Reading rules, in order:
+
+1. **Not text** - an empty file, a file with NUL bytes (this includes UTF-16),
+   a known binary signature (PNG, ZIP/XLSX, PDF, old XLS ...) or more than
+   ~10 % control characters raises :class:`~leads_core.errors.BadFile`.
+2. **Encoding** - strict UTF-8 first (``"utf-8-sig"`` when the file starts with
+   a byte order mark, ``"utf-8"`` otherwise); when that fails
+   ``charset_normalizer`` chooses among the Western single-byte encodings
+   (``cp1252``, ``latin-1``, ``iso8859-15``); a file holding bytes 0x80-0x9F
+   (``€``, curly quotes, ``œ`` in Windows-1252) is read as ``cp1252``; the last
+   resort is ``latin-1``, which decodes anything.
+3. **Delimiter** - one of ``,`` ``;`` tab ``|``: the one occurring most often
+   outside quotes in the header line; a tie is settled by which delimiter gives
+   the same number of cells on the next lines; a header line with none of them
+   (a one-column file) falls back to :class:`csv.Sniffer`, then to ``,``. An
+   Excel ``sep=;`` hint on the first line is obeyed and skipped.
+4. **Header** - the first record that is not blank. Each header is matched
+   after :func:`normalise_header` against :data:`HEADER_SYNONYMS`; the first
+   column matching a field wins, later ones are ignored. An explicit mapping
+   overrides this for the columns it names.
+5. **Rows** - cells are stripped of surrounding whitespace only; a row with more
+   cells than headers loses the extra cells, a shorter one gets ``""`` for the
+   missing ones; a row whose cells are all blank is skipped.
+
+**Row numbers** are the numbers a spreadsheet shows: record *N* of the file is
+row *N*, the header being row 1 (so the first data row is 2). A record whose
+quoted cell spans several physical lines is one row; skipped blank rows still
+use up their number. An Excel ``sep=`` line is not counted (Excel hides it);
+blank lines *before* the header are counted, as a spreadsheet shows them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+
+import charset_normalizer
+
+from leads_core.errors import BadFile, ValidationFailed
+
+__all__ = [
+    "DELIMITERS",
+    "HEADER_SYNONYMS",
+    "IGNORE",
+    "LEAD_FIELDS",
+    "CsvTable",
+    "detect_mapping",
+    "normalise_header",
+    "read_csv_bytes",
+]
+
+LEAD_FIELDS: tuple[str, ...] = (
+    "firstName",
+    "lastName",
+    "email",
+    "company",
+    "position",
+    "linkedinUrl",
+    "phone",
+    "website",
+    "source",
+    "status",
+    "notes",
+)
+
+#: Header names recognised for each lead field, as people write them (real
+#: exports: LinkedIn Sales Navigator / Connections, HubSpot, Salesforce, Apollo,
+#: Outlook, Google Contacts, lemlist, Phantombuster, and French spellings).
+#: Matching is done on :func:`normalise_header` of both sides, so case, spaces,
+#: ``_ - .`` and accents do not matter: "First Name", "first_name", "FirstName"
+#: and "first-name" are one synonym. The field's own name is always accepted.
+#:
+#: Deliberately *absent*: "Company Linkedin Url" (the company page, not the
+#: person), "Email Status" / "Email Confidence" (Apollo verification columns),
+#: "Secondary Email", "Lifecycle Stage", "Stage", "Full Name" / "Name"
+#: (there is no full-name field) and "Sales Navigator URL" (not a public
+#: profile URL).
+HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "firstName": (
+        "firstName",
+        "First Name",
+        "Firstname",
+        "First",
+        "Given Name",
+        "Forename",
+        "Contact First Name",
+        "Prénom",
+    ),
+    "lastName": (
+        "lastName",
+        "Last Name",
+        "Lastname",
+        "Last",
+        "Surname",
+        "Family Name",
+        "Contact Last Name",
+        "Nom",
+        "Nom de famille",
+    ),
+    "email": (
+        "email",
+        "E-mail",
+        "Email Address",
+        "E-mail Address",
+        "E-mail 1",
+        "E-mail 1 - Value",
+        "Email 1",
+        "Work Email",
+        "Business Email",
+        "Professional Email",
+        "Primary Email",
+        "Contact Email",
+        "Mail",
+        "Courriel",
+        "Adresse e-mail",
+        "Adresse mail",
+        "Adresse électronique",
+    ),
+    "company": (
+        "company",
+        "Company Name",
+        "companyName",
+        "Current Company",
+        "Organization",
+        "Organisation",
+        "Organization Name",
+        "Organization 1 - Name",
+        "Account Name",
+        "Account",
+        "Employer",
+        "Entreprise",
+        "Nom de l'entreprise",
+        "Société",
+        "Raison sociale",
+    ),
+    "position": (
+        "position",
+        "Job Title",
+        "jobTitle",
+        "Title",
+        "Current Title",
+        "Organization 1 - Title",
+        "Role",
+        "Job Role",
+        "Job",
+        "Occupation",
+        "Designation",
+        "Poste",
+        "Fonction",
+        "Intitulé du poste",
+    ),
+    "linkedinUrl": (
+        "linkedinUrl",
+        "LinkedIn",
+        "LinkedIn Link",
+        "LinkedIn Profile",
+        "LinkedIn Profile URL",
+        "linkedinProfileUrl",
+        "linkedinProfile",
+        "Person Linkedin Url",
+        "Person LinkedIn",
+        "Contact LinkedIn URL",
+        "Profile URL",
+        "profileUrl",
+        "URL LinkedIn",
+        "Profil LinkedIn",
+    ),
+    "phone": (
+        "phone",
+        "Phone Number",
+        "Phone 1",
+        "Phone 1 - Value",
+        "Mobile",
+        "Mobile Phone",
+        "Mobile Phone Number",
+        "Mobile Number",
+        "Cell",
+        "Cell Phone",
+        "Work Phone",
+        "Work Direct Phone",
+        "Direct Phone",
+        "Business Phone",
+        "Corporate Phone",
+        "Other Phone",
+        "Home Phone",
+        "Telephone",
+        "Tel",
+        "Téléphone",
+        "Numéro de téléphone",
+        "Portable",
+    ),
+    "website": (
+        "website",
+        "Company Website",
+        "Website URL",
+        "Website 1 - Value",
+        "Web Site",
+        "Web Page",
+        "Web",
+        "Domain",
+        "Company Domain",
+        "Company Domain Name",
+        "Company URL",
+        "Homepage",
+        "URL",
+        "Site",
+        "Site web",
+        "Site internet",
+    ),
+    "source": (
+        "source",
+        "Lead Source",
+        "Original Source",
+        "Contact Source",
+        "Origine",
+        "Provenance",
+    ),
+    "status": (
+        "status",
+        "Lead Status",
+        "Contact Status",
+        "Statut",
+        "Statut du lead",
+    ),
+    "notes": (
+        "notes",
+        "Note",
+        "Comments",
+        "Comment",
+        "Remarks",
+        "Description",
+        "Commentaire",
+        "Commentaires",
+        "Remarques",
+    ),
+}
+
+#: The mapping value meaning "do not import this column" (``None`` and ``""``
+#: mean the same).
+IGNORE = "ignore"
+
+#: Delimiters recognised, in order of preference when nothing else decides.
+DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
+
+_NON_ALNUM = re.compile(r"[\W_]+")
+
+
+def normalise_header(header: str) -> str:
+    """The form headers are compared in: BOM removed, accents removed (NFKD),
+    case-folded, every non-alphanumeric character dropped.
+
+    >>> normalise_header(" Prénom ")
+    'prenom'
+    >>> normalise_header("E-mail_Address")
+    'emailaddress'
+    """
+    text = unicodedata.normalize("NFKD", header.replace("\ufeff", ""))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _NON_ALNUM.sub("", text.casefold())
+
+
+def _build_lookup() -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for field in LEAD_FIELDS:
+        for synonym in (field, *HEADER_SYNONYMS[field]):
+            key = normalise_header(synonym)
+            owner = lookup.setdefault(key, field)
+            if owner != field:  # pragma: no cover - guarded by a test
+                raise AssertionError(f"header synonym {synonym!r} claimed by {owner} and {field}")
+    return lookup
+
+
+_LOOKUP: dict[str, str] = _build_lookup()
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """A parsed CSV file.
+
+    ``rows[i]`` has one key per *mapped* lead field (every row has the same
+    keys); values are the cell text stripped of surrounding whitespace only,
+    ``""`` for an empty or missing cell. ``row_numbers[i]`` is the spreadsheet
+    row number of ``rows[i]`` (header = row 1, see the module docstring).
+    ``headers`` are the file's column names in order, stripped of whitespace;
+    an empty header becomes ``"Column N"`` and a repeated one ``"Email (2)"``
+    so each column has a distinct name to map. ``mapping`` maps every header to
+    its lead field or ``None``; ``ignored_columns`` lists the ``None`` ones.
+    """
+
+    rows: list[dict[str, str]]
+    row_numbers: list[int]
+    encoding: str
+    delimiter: str
+    headers: list[str]
+    mapping: dict[str, str | None]
+    ignored_columns: list[str]
+
+
+# --------------------------------------------------------------------------- bytes -> text
+
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive or an Excel .xlsx workbook - save it as CSV"),
+    (b"PK\x05\x06", "an empty ZIP archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel .xls workbook - save it as CSV"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x7fELF", "a program"),
+    (b"MZ", "a Windows program"),
+    (b"SQLite format 3\x00", "a SQLite database"),
+)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_BOM = b"\xef\xbb\xbf"
+# Control bytes that never occur in text (tab, LF, CR are fine).
+_CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])
+_SNIFF_BYTES = 65536
+_MAX_CONTROL_RATIO = 0.10
+_FALLBACK_ENCODINGS = ("cp1252", "latin_1", "iso8859_15")
+_ENCODING_NAMES = {"cp1252": "cp1252", "latin_1": "latin-1", "iso8859_15": "iso8859-15"}
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")
+
+
+def _not_text(reason: str) -> BadFile:
+    return BadFile(f"The uploaded file is not a CSV text file: {reason}.")
+
+
+def _check_is_text(data: bytes) -> None:
+    for magic, what in _SIGNATURES:
+        if data.startswith(magic):
+            raise _not_text(f"it looks like {what}")
+    if data.startswith(_UTF16_BOMS) and not data.startswith(_BOM):
+        raise _not_text("it is UTF-16 encoded (Excel 'Unicode Text'); save it as 'CSV UTF-8'")
+    if b"\x00" in data:
+        raise _not_text("it contains NUL bytes, so it is binary or UTF-16 data")
+    sample = data[:_SNIFF_BYTES]
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    if controls > _MAX_CONTROL_RATIO * len(sample):
+        raise _not_text("it is mostly binary data (control characters)")
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Return ``(text, encoding name)``; see rule 2 of the module docstring."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return text, "utf-8-sig" if data.startswith(_BOM) else "utf-8"
+    # Not UTF-8. A stray UTF-8 BOM in front of Windows-1252 text is dropped.
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    candidates: list[str] = []
+    best = charset_normalizer.from_bytes(
+        data[: 4 * _SNIFF_BYTES], cp_isolation=list(_FALLBACK_ENCODINGS)
+    ).best()
+    if best is not None and best.encoding in _FALLBACK_ENCODINGS:
+        candidates.append(best.encoding)
+    # Bytes 0x80-0x9F are C1 control codes in latin-1 / iso8859-15, printable
+    # characters (€ ’ œ …) in Windows-1252: such a file is Windows-1252.
+    if _C1_BYTES.search(data):
+        candidates.insert(0, "cp1252")
+    candidates += ["cp1252", "latin_1"]
+    for encoding in dict.fromkeys(candidates):
+        try:
+            return data.decode(encoding), _ENCODING_NAMES[encoding]
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- delimiter
+
+_QUOTED = re.compile(r'"[^"]*"')
+_SEP_HINT = re.compile(r'\A[ \t]*"?sep=(.)"?[ \t]*\r?(?:\n|\Z)', re.IGNORECASE)
+_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
+
+
+def _detect_delimiter(text: str) -> str:
+    """The delimiter used by ``text`` (which starts at the header line)."""
+    sample = text[:_SNIFF_BYTES]
+    # Quoted parts (which may hold delimiters and newlines) removed; the header
+    # line is then the first non-blank line.
+    unquoted = _QUOTED.sub("", sample)
+    header = next((line for line in _LINE_SPLIT.split(unquoted) if line.strip()), "")
+    counts = {d: header.count(d) for d in DELIMITERS}
+    most = max(counts.values())
+    if most == 0:
+        return _sniff_delimiter(sample)
+    tied = [d for d in DELIMITERS if counts[d] == most]
+    if len(tied) == 1:
+        return tied[0]
+    # Tie: keep the delimiter that gives the header's cell count on most lines.
+    lines = _LINE_SPLIT.split(sample)
+    lines = lines[:-1] if len(lines) > 1 else lines  # the last one may be cut short
+    head = "\n".join(lines[:50])
+
+    def consistency(delimiter: str) -> int:
+        records = [r for r in csv.reader(io.StringIO(head), delimiter=delimiter) if any(r)]
+        return sum(len(r) == len(records[0]) for r in records[1:]) if records else 0
+
+    return max(tied, key=consistency)  # max keeps the first of equal scores
+
+
+def _sniff_delimiter(sample: str) -> str:
+    lines = [line for line in _LINE_SPLIT.split(sample)[:20] if line.strip()]
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        return ","
+
+
+# --------------------------------------------------------------------------- mapping
+
+
+def detect_mapping(headers: Sequence[str]) -> dict[str, str | None]:
+    """Match each header to a lead field by :data:`HEADER_SYNONYMS`.
+
+    Returns ``{header: field or None}`` in header order. The first header that
+    matches a field wins; later headers matching the same field map to
+    ``None``. A header repeated in ``headers`` keeps its first result.
+    """
+    mapping: dict[str, str | None] = {}
+    taken: set[str] = set()
+    for header in headers:
+        if header in mapping:
+            continue
+        field = _LOOKUP.get(normalise_header(header))
+        if field is not None and field in taken:
+            field = None
+        if field is not None:
+            taken.add(field)
+        mapping[header] = field
+    return mapping
+
+
+def _mapping_error(problems: list[str]) -> ValidationFailed:
+    return ValidationFailed(
+        "Invalid column mapping: " + "; ".join(problems),
+        details=[{"field": "mapping", "message": problem} for problem in problems],
+    )
+
+
+def _resolve_mapping(
+    headers: list[str], explicit: Mapping[str, str | None] | None
+) -> dict[str, str | None]:
+    if not explicit:
+        return detect_mapping(headers)
+    problems: list[str] = []
+    chosen: dict[str, str | None] = {}
+    by_field: dict[str, str] = {}
+    for raw_header, raw_target in explicit.items():
+        header = raw_header.strip() if isinstance(raw_header, str) else raw_header
+        if header not in headers:
+            problems.append(
+                f"column {raw_header!r} is not in the file "
+                f"(headers found: {', '.join(map(repr, headers))})"
+            )
+            continue
+        target = raw_target.strip() if isinstance(raw_target, str) else raw_target
+        if target is None or target == "" or (isinstance(target, str) and target.lower() == IGNORE):
+            chosen[header] = None
+            continue
+        if target not in LEAD_FIELDS:
+            problems.append(
+                f"column {raw_header!r} is mapped to {raw_target!r}, which is not a lead field "
+                f"(expected one of: {', '.join(LEAD_FIELDS)}, or {IGNORE!r})"
+            )
+            continue
+        if target in by_field:
+            problems.append(
+                f"columns {by_field[target]!r} and {raw_header!r} are both mapped to {target!r}"
+            )
+            continue
+        by_field[target] = header
+        chosen[header] = target
+    if problems:
+        raise _mapping_error(problems)
+    # Other columns auto-match, but cannot take a field the caller assigned.
+    auto = detect_mapping([h for h in headers if h not in chosen and h not in by_field.values()])
+    result: dict[str, str | None] = {}
+    for header in headers:
+        if header in chosen:
+            result[header] = chosen[header]
+        else:
+            field = auto.get(header)
+            result[header] = None if field in by_field else field
+    return result
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _unique_headers(cells: list[str]) -> list[str]:
+    headers: list[str] = []
+    seen: set[str] = set()
+    for position, cell in enumerate(cells, start=1):
+        name = cell.replace("\ufeff", "").strip() or f"Column {position}"
+        unique, n = name, 1
+        while unique in seen:
+            n += 1
+            unique = f"{name} ({n})"
+        seen.add(unique)
+        headers.append(unique)
+    return headers
+
+
+def read_csv_bytes(data: bytes, mapping: Mapping[str, str | None] | None = None) -> CsvTable:
+    """Parse an uploaded CSV file; see the module docstring for the rules.
+
+    ``mapping`` (``{"CSV header": "leadField"}``, a value of ``None``, ``""``
+    or ``"ignore"`` to skip a column) overrides the automatic matching for the
+    headers it names; the other headers are still matched automatically.
+
+    Raises :class:`BadFile` for a file that is not CSV text, is empty, has no
+    header line or cannot be parsed; :class:`ValidationFailed` for a bad
+    ``mapping`` or when no column matches any lead field.
+    """
+    if not data.strip():
+        raise BadFile("The uploaded file is empty: a CSV file needs a header line and data rows.")
+    _check_is_text(data)
+    text, encoding = _decode(data)
+
+    hint = _SEP_HINT.match(text)
+    if hint and hint.group(1) in DELIMITERS:
+        delimiter = hint.group(1)
+        text = text[hint.end() :]
+    else:
+        delimiter = _detect_delimiter(text)
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+    try:
+        header_cells: list[str] = []
+        header_row = 0
+        for record in reader:
+            header_row += 1
+            if "".join(record).strip():
+                header_cells = record
+                break
+        if not header_cells:
+            raise BadFile(
+                "The uploaded file has no header line: the first non-blank line must name "
+                "the columns."
+            )
+        headers = _unique_headers(header_cells)
+        resolved = _resolve_mapping(headers, mapping)
+        positions = [i for i, h in enumerate(headers) if resolved[h]]
+        if not positions:
+            raise ValidationFailed(
+                "No column could be matched to a lead field; headers found: "
+                + ", ".join(headers)
+                + ". Rename the columns or give a mapping.",
+                details=[{"field": "mapping", "message": "no column matches a lead field"}],
+            )
+        fields = [str(resolved[headers[i]]) for i in positions]
+        rows, row_numbers = _read_rows(reader, positions, fields, header_row)
+    except csv.Error as exc:
+        raise BadFile(
+            f"The CSV file could not be read near row {reader.line_num}: {exc}. "
+            "Check for a quote that is never closed."
+        ) from exc
+
+    return CsvTable(
+        rows=rows,
+        row_numbers=row_numbers,
+        encoding=encoding,
+        delimiter=delimiter,
+        headers=headers,
+        mapping=resolved,
+        ignored_columns=[h for h in headers if resolved[h] is None],
+    )
+
+
+def _read_rows(
+    reader: Iterator[list[str]], positions: list[int], fields: list[str], header_row: int
+) -> tuple[list[dict[str, str]], list[int]]:
+    """The hot loop: one dict per non-blank record, kept tight for speed."""
+    rows: list[dict[str, str]] = []
+    row_numbers: list[int] = []
+    append_row, append_number = rows.append, row_numbers.append
+    width = max(positions) + 1
+    pick = itemgetter(*positions) if len(positions) > 1 else (lambda r: (r[positions[0]],))
+    strip = str.strip
+    for number, record in enumerate(reader, start=header_row + 1):
+        if len(record) < width:
+            if not record:
+                continue  # an empty line
+            record = record + [""] * (width - len(record))
+        row = dict(zip(fields, map(strip, pick(record))))
+        if not any(row.values()) and not "".join(record).strip():
+            continue  # every cell blank
+        append_row(row)
+        append_number(number)
+    return rows, row_numbers

@@ -1,0 +1,340 @@
+"""The one import path: JSON rows or CSV bytes -> validated, deduplicated, enriched and
+scored leads, bulk-inserted in ONE transaction (a request applies fully or not at all).
+
+Used by ``POST /v1/leads``, ``POST /v1/leads/import/csv``, the CLI and the dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import insert, literal, select
+from sqlmodel import Session, col
+
+from leads_core import campaigns, scoring
+from leads_core.assess import assess, dedupe_key
+from leads_core.csvfile import CsvTable, read_csv_bytes
+from leads_core.errors import PayloadTooLarge, ValidationFailed
+from leads_core.ids import new_id, new_ids
+from leads_core.models import (
+    SCORED_FIELDS,
+    CsvInfo,
+    ImportBatch,
+    ImportedLead,
+    ImportResponse,
+    ImportRowError,
+    Lead,
+    LeadActivity,
+    LeadCreate,
+    utcnow,
+)
+
+OnDuplicate = Literal["skip", "update"]
+CHUNK = 5000  # rows validated, scored and inserted per step (progress granularity)
+_ROW = TypeAdapter(LeadCreate)
+_LEAD_COLUMNS = (*SCORED_FIELDS, "status", "notes")
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportOutcome:
+    imported: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[ImportRowError] = field(default_factory=list)
+    leads: list[ImportedLead] = field(default_factory=list)
+    batch_id: str | None = None
+    csv: CsvInfo | None = None
+
+    def response(self) -> ImportResponse:
+        return ImportResponse(
+            imported=self.imported,
+            skipped=self.skipped,
+            errors=self.errors,
+            leads=self.leads,
+            updated=self.updated,
+            csv=self.csv,
+        )
+
+
+@dataclass
+class _Context:
+    session: Session
+    campaign_id: str
+    criteria: scoring.CampaignCriteria
+    auto_score: bool
+    on_duplicate: OnDuplicate
+    region: str
+    batch_id: str
+    actor: str | None
+    timestamps: Sequence[datetime] | None
+    seen: set[str] = field(default_factory=set)
+
+
+def _validate(
+    raw: Mapping[str, Any], row: int
+) -> tuple[dict[str, Any] | None, list[ImportRowError]]:
+    """One row -> snake_case field dict, or the reasons it cannot become a lead."""
+    if not isinstance(raw, Mapping):
+        return None, [ImportRowError(row=row, field="lead", message="must be a JSON object")]
+    cleaned = {k: v for k, v in raw.items() if not (isinstance(v, str) and not v.strip())}
+    try:
+        lead = _ROW.validate_python(cleaned)
+    except ValidationError as exc:
+        return None, [
+            ImportRowError(
+                row=row,
+                field=str(err["loc"][0]) if err["loc"] else "lead",
+                message=err["msg"],
+            )
+            for err in exc.errors(include_url=False)
+        ]
+    values = lead.model_dump()
+    values["status"] = lead.status.value
+    if not values["email"] and not values["linkedin_url"]:
+        return None, [
+            ImportRowError(
+                row=row, field="email", message="a lead needs an email or a LinkedIn URL"
+            )
+        ]
+    return values, []
+
+
+def _existing(session: Session, campaign_id: str, keys: list[str]) -> dict[str, str]:
+    """dedupe_key -> lead id of the leads already stored in the campaign."""
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), 900):
+        part = keys[start : start + 900]
+        rows = session.exec(
+            select(Lead.dedupe_key, Lead.id).where(
+                Lead.campaign_id == campaign_id, col(Lead.dedupe_key).in_(part)
+            )
+        ).all()
+        found.update({key: lead_id for key, lead_id in rows})
+    return found
+
+
+def _merge_into(
+    ctx: _Context, lead_id: str, values: dict[str, Any], outcome: ImportOutcome
+) -> None:
+    """``onDuplicate=update``: copy the new non-empty fields onto the stored lead."""
+    lead = ctx.session.get(Lead, lead_id)
+    assert lead is not None
+    now = utcnow()
+    changes = {
+        name: value
+        for name, value in values.items()
+        if value not in (None, "") and name != "status" and getattr(lead, name) != value
+    }
+    for name, value in changes.items():
+        ctx.session.add(
+            LeadActivity(
+                lead_id=lead.id,
+                kind="note" if name == "notes" else "field_change",
+                field=name,
+                old_value=getattr(lead, name),
+                new_value=value,
+                actor=ctx.actor,
+                created_at=now,
+            )
+        )
+        setattr(lead, name, value)
+    if changes:
+        result = assess(
+            {n: getattr(lead, n) for n in SCORED_FIELDS},
+            ctx.criteria,
+            score=ctx.auto_score or lead.quality_score is not None,
+            region=ctx.region,
+        )
+        for name, value in result.columns().items():
+            setattr(lead, name, value)
+        lead.updated_at = now
+    outcome.updated += 1
+    outcome.leads.append(
+        ImportedLead(id=lead.id, quality_score=lead.quality_score, status=lead.status)
+    )
+
+
+def _process_chunk(
+    ctx: _Context,
+    rows: Sequence[Mapping[str, Any]],
+    numbers: Sequence[int],
+    offset: int,
+    outcome: ImportOutcome,
+) -> None:
+    fresh: list[tuple[int, str, dict[str, Any]]] = []
+    for index, (raw, number) in enumerate(zip(rows, numbers, strict=True)):
+        values, errors = _validate(raw, number)
+        if values is None:
+            outcome.errors.extend(errors)
+            continue
+        key = dedupe_key(values["email"], values["linkedin_url"])
+        assert key is not None
+        if key in ctx.seen:
+            outcome.skipped += 1
+            continue
+        ctx.seen.add(key)
+        fresh.append((offset + index, key, values))
+
+    stored = _existing(ctx.session, ctx.campaign_id, [key for _, key, _ in fresh])
+    inserts: list[dict[str, Any]] = []
+    ids = new_ids("lead", len(fresh))
+    now = utcnow()
+    for (position, key, values), lead_id in zip(fresh, ids, strict=True):
+        if key in stored:
+            if ctx.on_duplicate == "update":
+                _merge_into(ctx, stored[key], values, outcome)
+            else:
+                outcome.skipped += 1
+            continue
+        result = assess(values, ctx.criteria, score=ctx.auto_score, region=ctx.region)
+        created = ctx.timestamps[position] if ctx.timestamps is not None else now
+        inserts.append(
+            {
+                **values,
+                **result.columns(),
+                "id": lead_id,
+                "campaign_id": ctx.campaign_id,
+                "import_id": ctx.batch_id,
+                "dedupe_key": key,
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
+        outcome.leads.append(
+            ImportedLead(id=lead_id, quality_score=result.quality_score, status=values["status"])
+        )
+    if inserts:
+        ctx.session.execute(insert(Lead.__table__), inserts)
+        outcome.imported += len(inserts)
+
+
+def _record_created(ctx: _Context) -> None:
+    """One "created" history entry per new lead, written by the database in one statement."""
+    table = LeadActivity.__table__
+    source = select(Lead.id, literal("created"), literal(ctx.actor), Lead.created_at).where(
+        Lead.import_id == ctx.batch_id
+    )
+    ctx.session.execute(
+        table.insert().from_select(["lead_id", "kind", "actor", "created_at"], source)
+    )
+
+
+def import_leads(
+    session: Session,
+    *,
+    campaign_id: str,
+    rows: Sequence[Mapping[str, Any]],
+    region: str,
+    max_rows: int,
+    row_numbers: Sequence[int] | None = None,
+    auto_score: bool = True,
+    on_duplicate: OnDuplicate = "skip",
+    origin: str = "api-json",
+    filename: str | None = None,
+    actor: str | None = None,
+    timestamps: Sequence[datetime] | None = None,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Import ``rows`` (camelCase or snake_case lead dicts) into a campaign.
+
+    ``row_numbers`` are what errors report (default: 1-based position in ``rows``)."""
+    if len(rows) > max_rows:
+        raise PayloadTooLarge(
+            f"{len(rows)} leads in one request; the limit is {max_rows}. Split the import.",
+            details=[{"field": "leads", "message": f"at most {max_rows} leads per request"}],
+        )
+    if on_duplicate not in ("skip", "update"):
+        raise ValidationFailed(
+            "onDuplicate: use 'skip' or 'update'", details=[{"field": "onDuplicate"}]
+        )
+    numbers = list(row_numbers) if row_numbers is not None else list(range(1, len(rows) + 1))
+    campaign = campaigns.get_campaign(session, campaign_id)
+    ctx = _Context(
+        session=session,
+        campaign_id=campaign.id,
+        criteria=campaigns.scoring_criteria(campaign),
+        auto_score=auto_score,
+        on_duplicate=on_duplicate,
+        region=region,
+        batch_id=new_id("imp"),
+        actor=actor,
+        timestamps=timestamps,
+    )
+    outcome = ImportOutcome(batch_id=ctx.batch_id)
+    try:
+        # Writing the batch row first takes SQLite's write lock: the duplicate check below
+        # then sees every committed lead and nobody can add one before we commit.
+        session.add(
+            ImportBatch(id=ctx.batch_id, campaign_id=campaign.id, origin=origin, filename=filename)
+        )
+        session.flush()
+        for start in range(0, len(rows), CHUNK):
+            _process_chunk(
+                ctx, rows[start : start + CHUNK], numbers[start : start + CHUNK], start, outcome
+            )
+            if progress:
+                progress(min(start + CHUNK, len(rows)), len(rows))
+        _record_created(ctx)
+        batch = session.get(ImportBatch, ctx.batch_id)
+        assert batch is not None
+        batch.imported, batch.updated = outcome.imported, outcome.updated
+        batch.skipped, batch.errors = outcome.skipped, len(outcome.errors)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    if progress and not rows:
+        progress(0, 0)
+    return outcome
+
+
+def import_csv(
+    session: Session,
+    *,
+    campaign_id: str,
+    data: bytes,
+    region: str,
+    max_rows: int,
+    max_bytes: int,
+    mapping: Mapping[str, str | None] | None = None,
+    auto_score: bool = True,
+    on_duplicate: OnDuplicate = "skip",
+    origin: str = "api-csv",
+    filename: str | None = None,
+    actor: str | None = None,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Read CSV bytes (encoding, delimiter and headers detected) and import the rows."""
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(
+            f"the file is {len(data) / 1_048_576:.1f} MB; the limit is {max_bytes // 1_048_576} MB",
+            details=[{"field": "file", "message": "file too large"}],
+        )
+    campaigns.get_campaign(session, campaign_id)  # 404 before parsing a large file
+    table: CsvTable = read_csv_bytes(data, mapping)
+    outcome = import_leads(
+        session,
+        campaign_id=campaign_id,
+        rows=table.rows,
+        row_numbers=table.row_numbers,
+        region=region,
+        max_rows=max_rows,
+        auto_score=auto_score,
+        on_duplicate=on_duplicate,
+        origin=origin,
+        filename=filename,
+        actor=actor,
+        progress=progress,
+    )
+    outcome.csv = CsvInfo(
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        mapping=table.mapping,
+        ignored_columns=table.ignored_columns,
+    )
+    return outcome

@@ -1,0 +1,318 @@
+"""Lead service functions: list (filtered, sorted, paged in SQL), read, edit, delete,
+history and re-scoring. The only place that queries leads outside the import."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from leads_core import campaigns, scoring
+from leads_core.assess import assess, dedupe_key
+from leads_core.errors import Conflict, NotFound, ValidationFailed
+from leads_core.models import (
+    LEAD_STATUSES,
+    SCORED_FIELDS,
+    Lead,
+    LeadActivity,
+    LeadDetail,
+    LeadPublic,
+    LeadUpdate,
+    utcnow,
+)
+
+SORTABLE: dict[str, Any] = {
+    "qualityScore": Lead.quality_score,
+    "createdAt": Lead.created_at,
+    "updatedAt": Lead.updated_at,
+    "firstName": Lead.first_name,
+    "lastName": Lead.last_name,
+    "company": Lead.company,
+    "email": Lead.email,
+    "status": Lead.status,
+}
+DEFAULT_SORT = "-createdAt"
+MAX_LIMIT = 200
+SEARCH_FIELDS = (Lead.first_name, Lead.last_name, Lead.email, Lead.company)
+
+
+@dataclass(frozen=True)
+class LeadFilters:
+    campaign_id: str | None = None
+    min_score: int | None = None
+    source: str | None = None
+    status: str | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class LeadPageResult:
+    leads: list[Lead]
+    total: int
+    page: int
+    limit: int
+
+    @property
+    def total_pages(self) -> int:
+        return math.ceil(self.total / self.limit) if self.total else 0
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filter_clauses(filters: LeadFilters) -> list[Any]:
+    clauses: list[Any] = []
+    if filters.campaign_id:
+        clauses.append(Lead.campaign_id == filters.campaign_id)
+    if filters.min_score is not None:
+        clauses.append(col(Lead.quality_score) >= filters.min_score)
+    if filters.source:
+        clauses.append(Lead.source == filters.source.strip().lower())
+    if filters.status:
+        clauses.append(Lead.status == filters.status)
+    for word in (filters.q or "").split():
+        pattern = f"%{_escape_like(word)}%"
+        clauses.append(or_(*(col(f).ilike(pattern, escape="\\") for f in SEARCH_FIELDS)))
+    return clauses
+
+
+def parse_sort(sort: str | None) -> list[Any]:
+    """``-qualityScore`` -> ORDER BY quality_score DESC NULLS LAST, id DESC."""
+    sort = (sort or DEFAULT_SORT).strip()
+    descending = sort.startswith("-")
+    name = sort.lstrip("-+")
+    column = SORTABLE.get(name)
+    if column is None:
+        raise ValidationFailed(
+            f"sort: unknown field {name!r}; use one of {', '.join(SORTABLE)} (prefix - for descending)",
+            details=[{"field": "sort", "location": "query", "message": "unknown sort field"}],
+        )
+    if descending:
+        return [col(column).desc().nulls_last(), col(Lead.id).desc()]
+    return [col(column).asc().nulls_last(), col(Lead.id).asc()]
+
+
+def validate_filters(session: Session, filters: LeadFilters) -> None:
+    if filters.status is not None and filters.status not in LEAD_STATUSES:
+        raise ValidationFailed(
+            f"status: unknown status {filters.status!r}; use one of {', '.join(LEAD_STATUSES)}",
+            details=[{"field": "status", "location": "query", "message": "unknown status"}],
+        )
+    if filters.min_score is not None and not 0 <= filters.min_score <= 100:
+        raise ValidationFailed(
+            "minScore: must be between 0 and 100",
+            details=[{"field": "minScore", "location": "query", "message": "out of range"}],
+        )
+    if filters.campaign_id:
+        campaigns.get_campaign(session, filters.campaign_id)
+
+
+def list_leads(
+    session: Session,
+    *,
+    filters: LeadFilters,
+    page: int = 1,
+    limit: int = 50,
+    sort: str | None = None,
+) -> LeadPageResult:
+    if page < 1:
+        raise ValidationFailed("page: must be 1 or more", details=[{"field": "page"}])
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(
+            f"limit: must be between 1 and {MAX_LIMIT}", details=[{"field": "limit"}]
+        )
+    validate_filters(session, filters)
+    order = parse_sort(sort)
+    clauses = _filter_clauses(filters)
+    total = session.exec(select(func.count()).select_from(Lead).where(*clauses)).one()
+    rows = session.exec(
+        select(Lead).where(*clauses).order_by(*order).offset((page - 1) * limit).limit(limit)
+    ).all()
+    return LeadPageResult(leads=list(rows), total=total, page=page, limit=limit)
+
+
+def count_leads(session: Session, *, filters: LeadFilters | None = None) -> int:
+    clauses = _filter_clauses(filters or LeadFilters())
+    return session.exec(select(func.count()).select_from(Lead).where(*clauses)).one()
+
+
+def get_lead(session: Session, lead_id: str) -> Lead:
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise NotFound(f"lead {lead_id!r} not found")
+    return lead
+
+
+def _activity_for_changes(
+    lead_id: str, before: dict[str, Any], after: dict[str, Any], actor: str | None
+) -> list[LeadActivity]:
+    entries = []
+    now = utcnow()
+    for name, new in after.items():
+        old = before[name]
+        if old == new:
+            continue
+        kind = {"status": "status_change", "notes": "note"}.get(name, "field_change")
+        entries.append(
+            LeadActivity(
+                lead_id=lead_id,
+                kind=kind,
+                field=name,
+                old_value=None if old is None else str(old),
+                new_value=None if new is None else str(new),
+                actor=actor,
+                created_at=now,
+            )
+        )
+    return entries
+
+
+def update_lead(
+    session: Session,
+    lead_id: str,
+    changes: LeadUpdate,
+    *,
+    region: str,
+    actor: str | None = None,
+) -> Lead:
+    """Apply the fields present in ``changes``; re-score when a scored field changed."""
+    lead = get_lead(session, lead_id)
+    values = changes.model_dump(exclude_unset=True)
+    if "status" in values and values["status"] is None:
+        raise ValidationFailed("status: cannot be null", details=[{"field": "status"}])
+    before = {name: getattr(lead, name) for name in values}
+    values = {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
+    changed = {k: v for k, v in values.items() if before[k] != v}
+    if not changed:
+        return lead
+    for name, value in changed.items():
+        setattr(lead, name, value)
+    key = dedupe_key(lead.email, lead.linkedin_url)
+    if key is None:
+        raise ValidationFailed(
+            "a lead needs an email or a LinkedIn URL",
+            details=[{"field": "email", "message": "email or linkedinUrl is required"}],
+        )
+    lead.dedupe_key = key
+    if any(name in SCORED_FIELDS for name in changed):
+        _reassess(session, lead, region=region)
+    lead.updated_at = utcnow()
+    session.add(lead)
+    session.add_all(_activity_for_changes(lead.id, before, changed, actor))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(
+            "another lead in this campaign already has this email or LinkedIn URL",
+            details=[{"field": "email", "message": "duplicate in campaign"}],
+        ) from None
+    session.refresh(lead)
+    return lead
+
+
+def _lead_fields(lead: Lead) -> dict[str, Any]:
+    return {name: getattr(lead, name) for name in SCORED_FIELDS}
+
+
+def _reassess(session: Session, lead: Lead, *, region: str) -> None:
+    campaign = campaigns.get_campaign(session, lead.campaign_id)
+    result = assess(
+        _lead_fields(lead),
+        campaigns.scoring_criteria(campaign),
+        score=lead.quality_score is not None,
+        region=region,
+    )
+    for name, value in result.columns().items():
+        setattr(lead, name, value)
+
+
+def delete_lead(session: Session, lead_id: str) -> None:
+    lead = get_lead(session, lead_id)
+    session.delete(lead)
+    session.commit()
+
+
+def lead_activity(session: Session, lead_id: str) -> list[LeadActivity]:
+    get_lead(session, lead_id)
+    return list(
+        session.exec(
+            select(LeadActivity)
+            .where(LeadActivity.lead_id == lead_id)
+            .order_by(col(LeadActivity.created_at), col(LeadActivity.id))
+        )
+    )
+
+
+def rescore_leads(
+    session: Session,
+    *,
+    campaign_id: str,
+    criteria: scoring.CampaignCriteria,
+    region: str,
+    progress: Callable[[int, int], None] | None = None,
+    chunk: int = 2000,
+) -> int:
+    """Score every lead of the campaign again; returns how many scores changed."""
+    total = count_leads(session, filters=LeadFilters(campaign_id=campaign_id))
+    done = changed = 0
+    last_id = ""
+    statement = (
+        update(Lead)
+        .where(Lead.id == bindparam("lead_id"))
+        .values(
+            quality_score=bindparam("quality_score"),
+            score_breakdown=bindparam("score_breakdown"),
+            score_reasons=bindparam("score_reasons"),
+            updated_at=bindparam("updated_at"),
+        )
+    )
+    while True:
+        rows: Sequence[Lead] = session.exec(
+            select(Lead)
+            .where(Lead.campaign_id == campaign_id, col(Lead.id) > last_id)
+            .order_by(col(Lead.id))
+            .limit(chunk)
+        ).all()
+        if not rows:
+            break
+        now = utcnow()
+        params = []
+        for lead in rows:
+            result = assess(_lead_fields(lead), criteria, score=True, region=region)
+            if (
+                result.quality_score != lead.quality_score
+                or result.score_breakdown != lead.score_breakdown
+            ):
+                changed += 1
+            params.append(
+                {
+                    "lead_id": lead.id,
+                    "quality_score": result.quality_score,
+                    "score_breakdown": result.score_breakdown,
+                    "score_reasons": result.score_reasons,
+                    "updated_at": now,
+                }
+            )
+        session.connection().execute(statement, params)
+        session.commit()
+        session.expunge_all()
+        last_id = rows[-1].id
+        done += len(rows)
+        if progress:
+            progress(done, total)
+    return changed
+
+
+def to_public(lead: Lead) -> LeadPublic:
+    return LeadPublic.model_validate(lead, from_attributes=True)
+
+
+def to_detail(lead: Lead) -> LeadDetail:
+    return LeadDetail.model_validate(lead, from_attributes=True)

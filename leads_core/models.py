@@ -1,0 +1,399 @@
+"""Data model in layers: ``*Base`` (shared fields, no table) -> table model, plus the
+data models the API and the import read and write (``*Create``, ``*Update``, ``*Public``).
+
+Table models use snake_case columns; the data models speak the API's camelCase through
+pydantic aliases. Data models never inherit from table models.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints
+from pydantic import Field as DataField
+from pydantic.alias_generators import to_camel
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+JsonColumn = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    """Aware UTC timestamp (SQLModel's column type stores it as UTC on both engines)."""
+    return datetime.now(UTC)
+
+
+def iso_utc(value: datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+UtcDateTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
+
+
+class LeadStatus(StrEnum):
+    NEW = "new"
+    CONTACTED = "contacted"
+    REPLIED = "replied"
+    QUALIFIED = "qualified"
+    CONVERTED = "converted"
+    REJECTED = "rejected"
+
+
+LEAD_STATUSES: tuple[str, ...] = tuple(s.value for s in LeadStatus)
+
+STATUS_SYNONYMS: dict[str, str] = {
+    # HubSpot "Lead Status" and common CRM words, so exports import as they are.
+    "open": "new",
+    "attempted_to_contact": "contacted",
+    "in_progress": "contacted",
+    "connected": "replied",
+    "open_deal": "qualified",
+    "sql": "qualified",
+    "mql": "qualified",
+    "customer": "converted",
+    "won": "converted",
+    "unqualified": "rejected",
+    "bad_timing": "rejected",
+    "lost": "rejected",
+}
+
+
+def _status(value: Any) -> Any:
+    """Case-insensitive status, with CRM synonyms."""
+    if isinstance(value, str):
+        key = value.strip().lower().replace(" ", "_").replace("-", "_")
+        return STATUS_SYNONYMS.get(key, key)
+    return value
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _optional_text(max_length: int, *, lower: bool = False) -> Any:
+    """Optional string: surrounding spaces dropped, blank means missing, length capped."""
+    text = Annotated[str, StringConstraints(max_length=max_length, to_lower=lower)]
+    return Annotated[text | None, BeforeValidator(_blank_to_none)]
+
+
+Text = _optional_text(1000)
+LongText = _optional_text(20000)
+Email = _optional_text(320)
+Phone = _optional_text(100)
+Source = _optional_text(100, lower=True)
+
+
+class ApiModel(BaseModel):
+    """Base of every data model the API reads or writes: camelCase on the wire.
+
+    Plain pydantic (not SQLModel) so validating 100,000 imported rows stays in pydantic's
+    compiled core."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+class CampaignCriteria(ApiModel):
+    """What a campaign targets; drives the "campaign criteria match" score component."""
+
+    target_positions: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = (
+        DataField(default_factory=list, max_length=100)
+    )
+    target_sources: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = (
+        DataField(default_factory=list, max_length=100)
+    )
+    required_fields: list[
+        Annotated[
+            str,
+            StringConstraints(
+                pattern=r"^(firstName|lastName|email|company|position|linkedinUrl|phone|website|source)$"
+            ),
+        ]
+    ] = DataField(default_factory=list, max_length=9)
+
+
+class Campaign(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    criteria: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JsonColumn, nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CampaignCreate(ApiModel):
+    id: Annotated[str, StringConstraints(pattern=r"^cmp_[A-Za-z0-9_-]{1,60}$")] | None = None
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    criteria: CampaignCriteria = DataField(default_factory=CampaignCriteria)
+
+
+class CampaignUpdate(ApiModel):
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+    criteria: CampaignCriteria | None = None
+
+
+class CampaignPublic(ApiModel):
+    id: str
+    name: str
+    criteria: CampaignCriteria
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+class CampaignList(ApiModel):
+    campaigns: list[CampaignPublic]
+    total: int
+
+
+# ---------------------------------------------------------------- imports
+
+
+class ImportBatch(SQLModel, table=True):
+    """One import request: where leads came from, for the home page and lead history."""
+
+    __tablename__ = "import_batch"
+
+    id: str = Field(primary_key=True, max_length=64)
+    campaign_id: str = Field(foreign_key="campaign.id", max_length=64, ondelete="CASCADE")
+    origin: str = Field(max_length=40)  # api-json, api-csv, cli, dashboard, seed
+    filename: str | None = Field(default=None, max_length=500)
+    imported: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: int = 0
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+# ---------------------------------------------------------------- leads
+
+SCORED_FIELDS: tuple[str, ...] = (
+    "first_name",
+    "last_name",
+    "email",
+    "company",
+    "position",
+    "source",
+    "linkedin_url",
+    "phone",
+    "website",
+)
+"""Fields that feed the score or enrichment: changing one re-scores the lead."""
+
+EDITABLE_FIELDS: tuple[str, ...] = (*SCORED_FIELDS, "status", "notes")
+
+
+class LeadBase(SQLModel):
+    first_name: str | None = Field(default=None, max_length=1000)
+    last_name: str | None = Field(default=None, max_length=1000)
+    email: str | None = Field(default=None, max_length=320)
+    company: str | None = Field(default=None, max_length=1000)
+    position: str | None = Field(default=None, max_length=1000)
+    source: str | None = Field(default=None, max_length=100)
+    linkedin_url: str | None = Field(default=None, max_length=1000)
+    phone: str | None = Field(default=None, max_length=100)
+    website: str | None = Field(default=None, max_length=1000)
+    status: str = Field(default=LeadStatus.NEW.value, max_length=20)
+    notes: str | None = Field(default=None, max_length=20000)
+
+
+class Lead(LeadBase, table=True):
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "dedupe_key", name="uq_lead_campaign_dedupe"),
+        Index("ix_lead_campaign_score", "campaign_id", "quality_score"),
+        Index("ix_lead_campaign_created", "campaign_id", "created_at"),
+        Index("ix_lead_score", "quality_score"),
+        Index("ix_lead_created", "created_at"),
+        Index("ix_lead_status", "status"),
+        Index("ix_lead_source", "source"),
+        Index("ix_lead_import", "import_id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)
+    campaign_id: str = Field(foreign_key="campaign.id", max_length=64, ondelete="CASCADE")
+    import_id: str | None = Field(
+        default=None, foreign_key="import_batch.id", max_length=64, ondelete="SET NULL"
+    )
+    dedupe_key: str = Field(max_length=1100)
+    quality_score: int | None = None
+    score_breakdown: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))
+    score_reasons: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))
+    enrichment: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class LeadCreate(ApiModel):
+    """One lead as a client sends it (JSON import, CSV row after header mapping)."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", str_strip_whitespace=True
+    )
+
+    first_name: Text = None
+    last_name: Text = None
+    email: Email = None
+    company: Text = None
+    position: Text = None
+    source: Source = None
+    linkedin_url: Text = None
+    phone: Phone = None
+    website: Text = None
+    status: Annotated[LeadStatus, BeforeValidator(_status)] = LeadStatus.NEW
+    notes: LongText = None
+
+
+class LeadUpdate(ApiModel):
+    """Partial update: only the fields present in the body change."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    first_name: Text = None
+    last_name: Text = None
+    email: Email = None
+    company: Text = None
+    position: Text = None
+    source: Source = None
+    linkedin_url: Text = None
+    phone: Phone = None
+    website: Text = None
+    status: Annotated[LeadStatus | None, BeforeValidator(_status)] = None
+    notes: LongText = None
+
+
+class LeadPublic(ApiModel):
+    """A lead in the list, in the document's field order."""
+
+    id: str
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    company: str | None
+    position: str | None
+    quality_score: int | None
+    source: str | None
+    linkedin_url: str | None
+    phone: str | None
+    website: str | None
+    status: str
+    campaign_id: str
+    created_at: UtcDateTime
+
+
+class LeadDetail(LeadPublic):
+    """``GET /v1/leads/{id}``: the list fields plus notes, score and enrichment."""
+
+    notes: str | None
+    updated_at: UtcDateTime
+    score_breakdown: dict[str, int] | None
+    score_reasons: dict[str, str] | None
+    enrichment: dict[str, Any] | None
+
+
+class LeadPage(ApiModel):
+    leads: list[LeadPublic]
+    total: int
+    page: int
+    total_pages: int
+
+
+class ImportRowError(ApiModel):
+    row: int
+    field: str
+    message: str
+
+
+class ImportedLead(ApiModel):
+    id: str
+    quality_score: int | None
+    status: str
+
+
+class CsvInfo(ApiModel):
+    encoding: str
+    delimiter: str
+    mapping: dict[str, str | None]
+    ignored_columns: list[str]
+
+
+class ImportResponse(ApiModel):
+    imported: int
+    skipped: int
+    errors: list[ImportRowError]
+    leads: list[ImportedLead]
+    updated: int = 0
+    csv: CsvInfo | None = DataField(default=None, exclude_if=lambda v: v is None)
+
+
+class LeadImportRequest(ApiModel):
+    campaign_id: str
+    leads: list[dict[str, Any]] = DataField(
+        description="Lead objects (fields of LeadCreate). Each is validated on its own: "
+        "a bad lead is reported in `errors` and the others import.",
+    )
+    auto_score: bool = True
+
+
+# ---------------------------------------------------------------- activity
+
+
+class LeadActivity(SQLModel, table=True):
+    """History of one lead: created, field and status changes, notes."""
+
+    __tablename__ = "lead_activity"
+    __table_args__ = (Index("ix_activity_lead_created", "lead_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: str = Field(foreign_key="lead.id", max_length=64, ondelete="CASCADE")
+    kind: str = Field(max_length=20)  # created | field_change | status_change | note | rescored
+    field: str | None = Field(default=None, max_length=40)
+    old_value: str | None = Field(default=None, max_length=20000)
+    new_value: str | None = Field(default=None, max_length=20000)
+    actor: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ActivityPublic(ApiModel):
+    kind: str
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    actor: str | None
+    created_at: UtcDateTime
+
+
+# ---------------------------------------------------------------- API keys
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    prefix: str = Field(max_length=20, index=True)
+    key_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class ApiKeyPublic(ApiModel):
+    id: str
+    name: str
+    prefix: str
+    created_at: UtcDateTime
+    last_used_at: UtcDateTime | None
+    revoked_at: UtcDateTime | None
