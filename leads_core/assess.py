@@ -1,6 +1,6 @@
 """Enrichment + score of one lead: the single place that turns stored fields into the
 derived columns (``enrichment``, ``quality_score``, ``score_breakdown``, ``score_reasons``)
-and the dedupe key. Used by the import, by edits and by campaign re-scoring."""
+and the identity keys of the duplicate rule. Used by the import, by edits and by campaign re-scoring."""
 
 from __future__ import annotations
 
@@ -48,12 +48,21 @@ def assess(
     return Assessment(facts.to_public(), result.total, result.breakdown(), result.reasons())
 
 
-def dedupe_key(email: str | None, linkedin_url: str | None) -> str | None:
-    """The duplicate rule: normalized email, else normalized LinkedIn URL, else None."""
-    normalized = normalize_email(email)
-    if normalized:
-        return f"e:{normalized}"
-    normalized = normalize_linkedin_url(linkedin_url)
-    if normalized:
-        return f"l:{normalized}"
-    return None
+@dataclass(frozen=True, slots=True)
+class IdentityKeys:
+    """The duplicate rule: a lead is a duplicate of another in the same campaign when their
+    normalized emails match, or their normalized LinkedIn URLs match."""
+
+    email: str | None
+    linkedin: str | None
+
+    def columns(self) -> dict[str, str | None]:
+        return {"email_key": self.email, "linkedin_key": self.linkedin}
+
+    @property
+    def empty(self) -> bool:
+        return self.email is None and self.linkedin is None
+
+
+def identity_keys(email: str | None, linkedin_url: str | None) -> IdentityKeys:
+    return IdentityKeys(normalize_email(email), normalize_linkedin_url(linkedin_url))

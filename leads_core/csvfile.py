@@ -325,7 +325,6 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
     (b"Rar!\x1a\x07", "a RAR archive"),
     (b"\x7fELF", "a program"),
-    (b"MZ", "a Windows program"),
     (b"SQLite format 3\x00", "a SQLite database"),
 )
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -336,7 +335,8 @@ _SNIFF_BYTES = 65536
 _MAX_CONTROL_RATIO = 0.10
 _FALLBACK_ENCODINGS = ("cp1252", "latin_1", "iso8859_15")
 _ENCODING_NAMES = {"cp1252": "cp1252", "latin_1": "latin-1", "iso8859_15": "iso8859-15"}
-_C1_BYTES = re.compile(rb"[\x80-\x9f]")
+# Every byte except 0x80-0x9F: ``data.translate(None, _NOT_C1)`` keeps only those.
+_NOT_C1 = bytes(b for b in range(256) if not 0x80 <= b <= 0x9F)
 
 
 def _not_text(reason: str) -> BadFile:
@@ -376,7 +376,7 @@ def _decode(data: bytes) -> tuple[str, str]:
         candidates.append(best.encoding)
     # Bytes 0x80-0x9F are C1 control codes in latin-1 / iso8859-15, printable
     # characters (€ ’ œ …) in Windows-1252: such a file is Windows-1252.
-    if _C1_BYTES.search(data):
+    if data.translate(None, _NOT_C1):
         candidates.insert(0, "cp1252")
     candidates += ["cp1252", "latin_1"]
     for encoding in dict.fromkeys(candidates):
@@ -462,6 +462,15 @@ def _mapping_error(problems: list[str]) -> ValidationFailed:
 def _resolve_mapping(
     headers: list[str], explicit: Mapping[str, str | None] | None
 ) -> dict[str, str | None]:
+    if explicit is None:
+        return detect_mapping(headers)
+    if not isinstance(explicit, Mapping):
+        raise _mapping_error(
+            [
+                'expected an object {"CSV header": "leadField" or null}, '
+                f"got {type(explicit).__name__}"
+            ]
+        )
     if not explicit:
         return detect_mapping(headers)
     problems: list[str] = []
@@ -546,7 +555,10 @@ def read_csv_bytes(data: bytes, mapping: Mapping[str, str | None] | None = None)
     else:
         delimiter = _detect_delimiter(text)
 
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+    # skipinitialspace: `a@x.fr, "Acme, Inc"` (space after the delimiter) is quoted.
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', skipinitialspace=True
+    )
     try:
         header_cells: list[str] = []
         header_row = 0
@@ -565,7 +577,7 @@ def read_csv_bytes(data: bytes, mapping: Mapping[str, str | None] | None = None)
         positions = [i for i, h in enumerate(headers) if resolved[h]]
         if not positions:
             raise ValidationFailed(
-                "No column could be matched to a lead field; headers found: "
+                "no column could be matched to a lead field; headers found: "
                 + ", ".join(headers)
                 + ". Rename the columns or give a mapping.",
                 details=[{"field": "mapping", "message": "no column matches a lead field"}],
@@ -598,13 +610,16 @@ def _read_rows(
     append_row, append_number = rows.append, row_numbers.append
     width = max(positions) + 1
     pick = itemgetter(*positions) if len(positions) > 1 else (lambda r: (r[positions[0]],))
+    # Common case: the mapped columns are the first ones, so zip() can read the record as
+    # is (it stops after the last field) - saves a tuple per row.
+    prefix = positions == list(range(len(positions)))
     strip = str.strip
     for number, record in enumerate(reader, start=header_row + 1):
         if len(record) < width:
             if not record:
                 continue  # an empty line
             record = record + [""] * (width - len(record))
-        row = dict(zip(fields, map(strip, pick(record))))
+        row = dict(zip(fields, map(strip, record if prefix else pick(record)), strict=False))
         if not any(row.values()) and not "".join(record).strip():
             continue  # every cell blank
         append_row(row)

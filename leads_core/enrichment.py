@@ -21,6 +21,7 @@ duplicate leads; they never call email-validator.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -108,7 +109,7 @@ FREE_EMAIL_DOMAINS: frozenset[str] = frozenset(
 
 #: Brands whose country variants are also free mail: ``<brand>.<tld>`` or ``<brand>.<sld>.<tld>``
 #: with short suffix labels, e.g. ``yahoo.com.br``, ``hotmail.be``, ``outlook.co.jp``.
-FREE_EMAIL_BRANDS: frozenset[str] = frozenset({"yahoo", "hotmail", "outlook", "live", "gmx"})
+FREE_EMAIL_BRANDS: frozenset[str] = frozenset({"yahoo", "hotmail", "outlook", "gmx"})
 
 #: Local parts (before the ``@``, lower-cased, ignoring a ``+tag``) that designate a function or
 #: a shared mailbox rather than a person.
@@ -407,10 +408,8 @@ def _domain_facts(domain: str) -> tuple[bool, bool]:
     """``(free_email, disposable_email)`` for a lower-case email domain."""
     disposable = _is_disposable_domain(domain)
     if not disposable and not domain.isascii():
-        try:
+        with contextlib.suppress(UnicodeError):  # Python's IDNA 2003 codec rejects some names
             disposable = _is_disposable_domain(domain.encode("idna").decode("ascii"))
-        except UnicodeError:
-            pass
     return _is_free_domain(domain), disposable
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import insert, literal, select
 from sqlmodel import Session, col
 
 from leads_core import campaigns, scoring
-from leads_core.assess import assess, dedupe_key
+from leads_core.assess import IdentityKeys, assess, identity_keys
 from leads_core.csvfile import CsvTable, read_csv_bytes
 from leads_core.errors import PayloadTooLarge, ValidationFailed
 from leads_core.ids import new_id, new_ids
@@ -72,7 +72,18 @@ class _Context:
     batch_id: str
     actor: str | None
     timestamps: Sequence[datetime] | None
-    seen: set[str] = field(default_factory=set)
+    seen_emails: set[str] = field(default_factory=set)
+    seen_linkedins: set[str] = field(default_factory=set)
+
+    def seen_before(self, keys: IdentityKeys) -> bool:
+        """True for a duplicate of an earlier row of this request; remembers the row."""
+        if keys.email in self.seen_emails or keys.linkedin in self.seen_linkedins:
+            return True
+        if keys.email:
+            self.seen_emails.add(keys.email)
+        if keys.linkedin:
+            self.seen_linkedins.add(keys.linkedin)
+        return False
 
 
 def _validate(
@@ -104,24 +115,53 @@ def _validate(
     return values, []
 
 
-def _existing(session: Session, campaign_id: str, keys: list[str]) -> dict[str, str]:
-    """dedupe_key -> lead id of the leads already stored in the campaign."""
+def _lookup(session: Session, campaign_id: str, column: Any, keys: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for start in range(0, len(keys), 900):
         part = keys[start : start + 900]
         rows = session.exec(
-            select(Lead.dedupe_key, Lead.id).where(
-                Lead.campaign_id == campaign_id, col(Lead.dedupe_key).in_(part)
-            )
+            select(column, Lead.id).where(Lead.campaign_id == campaign_id, col(column).in_(part))
         ).all()
         found.update({key: lead_id for key, lead_id in rows})
     return found
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """Identity keys already in the campaign -> lead id."""
+
+    by_email: dict[str, str]
+    by_linkedin: dict[str, str]
+
+    @classmethod
+    def load(cls, session: Session, campaign_id: str, keys: list[IdentityKeys]) -> _Stored:
+        emails = [k.email for k in keys if k.email]
+        linkedins = [k.linkedin for k in keys if k.linkedin]
+        return cls(
+            _lookup(session, campaign_id, Lead.email_key, emails),
+            _lookup(session, campaign_id, Lead.linkedin_key, linkedins),
+        )
+
+    def match(self, keys: IdentityKeys) -> str | None:
+        return self.by_email.get(keys.email or "") or self.by_linkedin.get(keys.linkedin or "")
+
+
+def _identity_taken(ctx: _Context, name: str, value: str) -> bool:
+    """Is this email / LinkedIn URL already used by a lead of the campaign?"""
+    keys = identity_keys(value, None) if name == "email" else identity_keys(None, value)
+    column, key = (
+        (Lead.email_key, keys.email) if name == "email" else (Lead.linkedin_key, keys.linkedin)
+    )
+    return key in _lookup(ctx.session, ctx.campaign_id, column, [key]) if key else False
+
+
 def _merge_into(
     ctx: _Context, lead_id: str, values: dict[str, Any], outcome: ImportOutcome
 ) -> None:
-    """``onDuplicate=update``: copy the new non-empty fields onto the stored lead."""
+    """``onDuplicate=update``: copy the new non-empty fields onto the stored lead.
+
+    The identity fields (email, LinkedIn URL) that matched are never overwritten; an empty
+    one is filled unless another lead of the campaign already uses that value."""
     lead = ctx.session.get(Lead, lead_id)
     assert lead is not None
     now = utcnow()
@@ -130,6 +170,9 @@ def _merge_into(
         for name, value in values.items()
         if value not in (None, "") and name != "status" and getattr(lead, name) != value
     }
+    for name in ("email", "linkedin_url"):
+        if name in changes and (getattr(lead, name) or _identity_taken(ctx, name, changes[name])):
+            del changes[name]
     for name, value in changes.items():
         ctx.session.add(
             LeadActivity(
@@ -144,6 +187,8 @@ def _merge_into(
         )
         setattr(lead, name, value)
     if changes:
+        keys = identity_keys(lead.email, lead.linkedin_url)
+        lead.email_key, lead.linkedin_key = keys.email, keys.linkedin
         result = assess(
             {n: getattr(lead, n) for n in SCORED_FIELDS},
             ctx.criteria,
@@ -166,28 +211,34 @@ def _process_chunk(
     offset: int,
     outcome: ImportOutcome,
 ) -> None:
-    fresh: list[tuple[int, str, dict[str, Any]]] = []
+    fresh: list[tuple[int, IdentityKeys, dict[str, Any]]] = []
     for index, (raw, number) in enumerate(zip(rows, numbers, strict=True)):
         values, errors = _validate(raw, number)
         if values is None:
             outcome.errors.extend(errors)
             continue
-        key = dedupe_key(values["email"], values["linkedin_url"])
-        assert key is not None
-        if key in ctx.seen:
+        keys = identity_keys(values["email"], values["linkedin_url"])
+        if keys.empty:  # e.g. a LinkedIn "URL" that normalizes to nothing
+            outcome.errors.append(
+                ImportRowError(
+                    row=number, field="email", message="a lead needs an email or a LinkedIn URL"
+                )
+            )
+            continue
+        if ctx.seen_before(keys):
             outcome.skipped += 1
             continue
-        ctx.seen.add(key)
-        fresh.append((offset + index, key, values))
+        fresh.append((offset + index, keys, values))
 
-    stored = _existing(ctx.session, ctx.campaign_id, [key for _, key, _ in fresh])
+    stored = _Stored.load(ctx.session, ctx.campaign_id, [keys for _, keys, _ in fresh])
     inserts: list[dict[str, Any]] = []
     ids = new_ids("lead", len(fresh))
     now = utcnow()
-    for (position, key, values), lead_id in zip(fresh, ids, strict=True):
-        if key in stored:
+    for (position, keys, values), lead_id in zip(fresh, ids, strict=True):
+        match = stored.match(keys)
+        if match:
             if ctx.on_duplicate == "update":
-                _merge_into(ctx, stored[key], values, outcome)
+                _merge_into(ctx, match, values, outcome)
             else:
                 outcome.skipped += 1
             continue
@@ -200,7 +251,7 @@ def _process_chunk(
                 "id": lead_id,
                 "campaign_id": ctx.campaign_id,
                 "import_id": ctx.batch_id,
-                "dedupe_key": key,
+                **keys.columns(),
                 "created_at": created,
                 "updated_at": created,
             }

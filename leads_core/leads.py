@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from leads_core import campaigns, scoring
-from leads_core.assess import assess, dedupe_key
+from leads_core.assess import assess, identity_keys
 from leads_core.errors import Conflict, NotFound, ValidationFailed
 from leads_core.models import (
     LEAD_STATUSES,
@@ -193,13 +193,13 @@ def update_lead(
         return lead
     for name, value in changed.items():
         setattr(lead, name, value)
-    key = dedupe_key(lead.email, lead.linkedin_url)
-    if key is None:
+    keys = identity_keys(lead.email, lead.linkedin_url)
+    if keys.empty:
         raise ValidationFailed(
             "a lead needs an email or a LinkedIn URL",
             details=[{"field": "email", "message": "email or linkedinUrl is required"}],
         )
-    lead.dedupe_key = key
+    lead.email_key, lead.linkedin_key = keys.email, keys.linkedin
     if any(name in SCORED_FIELDS for name in changed):
         _reassess(session, lead, region=region)
     lead.updated_at = utcnow()

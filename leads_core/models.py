@@ -212,7 +212,10 @@ class LeadBase(SQLModel):
 
 class Lead(LeadBase, table=True):
     __table_args__ = (
-        UniqueConstraint("campaign_id", "dedupe_key", name="uq_lead_campaign_dedupe"),
+        # The duplicate rule, backed by the database: one lead per email and one per
+        # LinkedIn profile in a campaign (NULLs do not collide on either engine).
+        UniqueConstraint("campaign_id", "email_key", name="uq_lead_campaign_email"),
+        UniqueConstraint("campaign_id", "linkedin_key", name="uq_lead_campaign_linkedin"),
         Index("ix_lead_campaign_score", "campaign_id", "quality_score"),
         Index("ix_lead_campaign_created", "campaign_id", "created_at"),
         Index("ix_lead_score", "quality_score"),
@@ -227,7 +230,8 @@ class Lead(LeadBase, table=True):
     import_id: str | None = Field(
         default=None, foreign_key="import_batch.id", max_length=64, ondelete="SET NULL"
     )
-    dedupe_key: str = Field(max_length=1100)
+    email_key: str | None = Field(default=None, max_length=320)
+    linkedin_key: str | None = Field(default=None, max_length=1000)
     quality_score: int | None = None
     score_breakdown: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))
     score_reasons: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))

@@ -158,11 +158,13 @@ CAMPAIGN_REQUIRED_POINTS = 4
 
 assert all(0 <= p <= _MAX["sourceReliability"] for p in SOURCE_RELIABILITY.values())
 assert (
-    _MAX["campaignMatch"]
-) == CAMPAIGN_POSITION_POINTS + CAMPAIGN_SOURCE_POINTS + CAMPAIGN_REQUIRED_POINTS
+    (_MAX["campaignMatch"])
+    == CAMPAIGN_POSITION_POINTS + CAMPAIGN_SOURCE_POINTS + CAMPAIGN_REQUIRED_POINTS
+)
 assert (
-    _MAX["companyData"]
-) == COMPANY_NAME_POINTS + COMPANY_WEBSITE_POINTS + COMPANY_EMAIL_MATCH_POINTS
+    (_MAX["companyData"])
+    == COMPANY_NAME_POINTS + COMPANY_WEBSITE_POINTS + COMPANY_EMAIL_MATCH_POINTS
+)
 assert PROFILE_FIELD_POINTS * len(PROFILE_FIELDS) == _MAX["profileCompleteness"]
 assert sum(_MAX.values()) == 100
 

@@ -298,7 +298,9 @@ def test_role_local_parts_table() -> None:
         ("marie@", "https://techcorp.com", None),
     ],
 )
-def test_email_matches_website(email: str | None, website: str | None, expected: bool | None) -> None:
+def test_email_matches_website(
+    email: str | None, website: str | None, expected: bool | None
+) -> None:
     assert email_facts(email, website).email_matches_website is expected
 
 

@@ -1,0 +1,492 @@
+"""``python -m leads_core``: every command run as a real subprocess on its own SQLite file.
+
+Each test gets a fresh ``<tmp_path>/x.db`` passed through ``DATABASE_URL``; the values the
+commands print and store are checked exactly, against the database read with ``sqlite3``
+and, for the CSV import, against what ``POST /v1/leads/import/csv`` answers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from leads_core import apikeys
+from leads_core.cli import build_parser
+from leads_core.db import make_engine
+from leads_core.errors import Unauthorized
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "tests" / "fixtures" / "sample_leads.csv"
+COMMANDS = (
+    "init-db",
+    "create-api-key",
+    "list-api-keys",
+    "revoke-api-key",
+    "create-campaign",
+    "list-campaigns",
+    "import-csv",
+    "seed-demo",
+)
+CRITERIA = {"targetPositions": ["CTO"], "targetSources": ["linkedin"], "requiredFields": ["phone"]}
+# What the sample file gives (rows are spreadsheet row numbers, header = row 1):
+# 40 data rows; rows 16, 24 and 33 have neither an email nor a LinkedIn URL; rows 19
+# (Camille Martin) and 36 (Rachel Green) repeat an earlier email in another case.
+SAMPLE_IMPORTED, SAMPLE_SKIPPED, SAMPLE_ERROR_ROWS = 35, 2, [16, 24, 33]
+SAMPLE_MAPPING = {
+    "First Name": "firstName",
+    "Last Name": "lastName",
+    "E-mail Address": "email",
+    "Company Name": "company",
+    "Job Title": "position",
+    "LinkedIn": "linkedinUrl",
+    "Phone Number": "phone",
+    "Website": "website",
+    "Source": "source",
+    "Notes": "notes",
+    "Favourite colour": None,
+}
+
+
+class Cli:
+    """Runs ``python -m leads_core`` from the repository root against one database file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.url = f"sqlite:///{path}"
+
+    def run(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "DATABASE_URL": self.url, "PYTHONIOENCODING": "utf-8"}
+        result = subprocess.run(
+            [sys.executable, "-m", "leads_core", *args],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=120,
+        )
+        assert result.returncode == expect, (
+            f"exit {result.returncode} != {expect}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        )
+        return result
+
+    def last_line(self, *args: str) -> str:
+        return self.run(*args).stdout.splitlines()[-1]
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with closing(sqlite3.connect(self.path)) as db:
+            return db.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, *params: Any) -> Any:
+        (row,) = self.query(sql, *params)
+        return row[0]
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    return Cli(tmp_path / "x.db")
+
+
+@pytest.fixture
+def cli_session(cli: Cli) -> Iterator[Session]:
+    """A session on the CLI's database file (created by a first command)."""
+    cli.run("init-db")
+    engine = make_engine(cli.url)
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+    engine.dispose()
+
+
+def _json_stdout(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The whole stdout must be the JSON summary: progress goes to stderr."""
+    return json.loads(result.stdout)
+
+
+# --------------------------------------------------------------------------- help
+
+
+def test_parser_help_names_every_command() -> None:
+    text = build_parser().format_help()
+    for command in COMMANDS:
+        assert command in text
+
+
+@pytest.mark.slow
+def test_help_lists_the_commands(cli: Cli) -> None:
+    result = cli.run("--help")
+    assert result.stdout.startswith("usage: python -m leads_core")
+    listed = re.findall(r"^ {4}([a-z][a-z-]+)", result.stdout, flags=re.MULTILINE)
+    assert listed == list(COMMANDS)
+    assert result.stderr == ""
+    assert not cli.path.exists()  # --help opens no database
+
+
+@pytest.mark.slow
+def test_unknown_command_exits_2_with_usage(cli: Cli) -> None:
+    result = cli.run("frobnicate", expect=2)
+    assert "invalid choice: 'frobnicate'" in result.stderr
+    assert not cli.path.exists()
+
+
+# --------------------------------------------------------------------------- init-db
+
+
+@pytest.mark.slow
+def test_init_db_creates_the_file_with_the_schema_in_wal_mode(cli: Cli) -> None:
+    assert not cli.path.exists()
+    result = cli.run("init-db")
+    assert result.stdout == f"database ready: sqlite:///{cli.path}\n"
+    assert cli.path.is_file()
+    tables = {name for (name,) in cli.query("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"api_key", "campaign", "import_batch", "lead", "lead_activity"} <= tables
+    assert cli.scalar("PRAGMA journal_mode") == "wal"
+    assert cli.scalar("SELECT count(*) FROM lead") == 0
+    # Idempotent: a second run keeps the file and says the same.
+    assert cli.run("init-db").stdout == result.stdout
+
+
+# --------------------------------------------------------------------------- API keys
+
+
+@pytest.mark.slow
+def test_create_api_key_prints_the_key_last_and_stores_only_its_hash(
+    cli: Cli, cli_session: Session
+) -> None:
+    lines = cli.run("create-api-key", "zapier").stdout.splitlines()
+    plain = lines[-1]
+    assert re.fullmatch(r"lw_[A-Za-z0-9_-]{43}", plain)
+    (key_id,) = re.findall(r"^created API key (key_\w+) \(zapier\)", lines[0])
+
+    rows = cli.query("SELECT id, name, prefix, key_hash, revoked_at FROM api_key")
+    assert rows == [
+        (key_id, "zapier", plain[:11], hashlib.sha256(plain.encode()).hexdigest(), None)
+    ]
+    # The plain key is nowhere in the database: not in any column of any table.
+    with closing(sqlite3.connect(cli.path)) as db:
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in db.execute(f'SELECT * FROM "{table}"'):
+                assert not any(plain in str(cell) for cell in row), table
+    assert plain.encode() not in cli.path.read_bytes()
+
+    assert apikeys.authenticate(cli_session, plain).id == key_id
+
+
+@pytest.mark.slow
+def test_create_api_key_without_a_name_fails(cli: Cli) -> None:
+    result = cli.run("create-api-key", "   ", expect=1)
+    assert result.stdout == ""
+    assert result.stderr == "error: an API key needs a name\n"
+
+
+@pytest.mark.slow
+def test_list_api_keys_shows_prefix_name_last_use_and_state(cli: Cli, cli_session: Session) -> None:
+    first = cli.last_line("create-api-key", "zapier")
+    second = cli.last_line("create-api-key", "n8n workflow")
+    apikeys.authenticate(cli_session, second)  # stamps last_used_at
+
+    header, *rows = cli.run("list-api-keys").stdout.splitlines()
+    assert header.split() == ["ID", "PREFIX", "NAME", "CREATED", "LAST", "USED", "STATE"]
+    assert len(rows) == 2
+    zapier, n8n = rows
+    assert zapier.split()[1:3] == [first[:11], "zapier"]
+    assert zapier.split()[-2:] == ["never", "active"]
+    assert n8n.split()[1:4] == [second[:11], "n8n", "workflow"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", n8n.split()[-2])
+    assert n8n.split()[-1] == "active"
+    assert first not in zapier and second not in n8n  # never the whole key
+
+
+@pytest.mark.slow
+def test_revoke_api_key_by_prefix_then_the_key_fails_authentication(
+    cli: Cli, cli_session: Session
+) -> None:
+    plain = cli.last_line("create-api-key", "old laptop")
+    keep = cli.last_line("create-api-key", "server")
+    assert apikeys.authenticate(cli_session, plain).name == "old laptop"
+
+    result = cli.run("revoke-api-key", plain[:11])
+    assert re.fullmatch(rf"revoked key_\w+ \({plain[:11]}…, old laptop\)\n", result.stdout)
+
+    with pytest.raises(Unauthorized):
+        apikeys.authenticate(cli_session, plain)
+    assert apikeys.authenticate(cli_session, keep).name == "server"
+    states = [line.split()[-1] for line in cli.run("list-api-keys").stdout.splitlines()[1:]]
+    assert states == ["revoked", "active"]
+
+
+@pytest.mark.slow
+def test_revoke_unknown_key_exits_1(cli: Cli) -> None:
+    result = cli.run("revoke-api-key", "lw_nothere", expect=1)
+    assert result.stderr == "error: no API key with id or prefix 'lw_nothere'\n"
+
+
+# --------------------------------------------------------------------------- campaigns
+
+
+@pytest.mark.slow
+def test_create_campaign_prints_its_id_last_and_stores_the_criteria(cli: Cli) -> None:
+    result = cli.run(
+        "create-campaign", "Q1 CTO outreach", "--id", "cmp_x", "--criteria", json.dumps(CRITERIA)
+    )
+    assert result.stdout == "created campaign 'Q1 CTO outreach'\ncmp_x\n"
+    rows = cli.query("SELECT id, name, criteria FROM campaign")
+    assert [(i, n, json.loads(c)) for i, n, c in rows] == [("cmp_x", "Q1 CTO outreach", CRITERIA)]
+
+    generated = cli.last_line("create-campaign", "No criteria")
+    assert re.fullmatch(r"cmp_[a-z0-9]+", generated)
+    assert json.loads(cli.scalar("SELECT criteria FROM campaign WHERE id = ?", generated)) == {
+        "targetPositions": [],
+        "targetSources": [],
+        "requiredFields": [],
+    }
+    listed = cli.run("list-campaigns").stdout.splitlines()
+    assert listed[0] == f"cmp_x\tQ1 CTO outreach\t{json.dumps(CRITERIA)}"
+    assert listed[1].startswith(f"{generated}\tNo criteria\t")
+
+
+@pytest.mark.slow
+def test_create_campaign_with_an_existing_id_exits_1(cli: Cli) -> None:
+    cli.run("create-campaign", "First", "--id", "cmp_x")
+    result = cli.run("create-campaign", "Second", "--id", "cmp_x", expect=1)
+    assert result.stdout == ""
+    assert "already exists" in result.stderr
+    assert result.stderr == "error: campaign 'cmp_x' already exists\n"
+    assert cli.query("SELECT id, name FROM campaign") == [("cmp_x", "First")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--criteria", "{targetPositions: [CTO]}"],
+            "error: --criteria: not valid JSON (Expecting property name enclosed in double quotes)",
+        ),
+        (
+            ["--criteria", '["CTO"]'],
+            "error: value: Input should be a valid dictionary or instance of CampaignCriteria",
+        ),
+        (
+            ["--criteria", '{"requiredFields": ["shoeSize"]}'],
+            "error: requiredFields.0: String should match pattern",
+        ),
+        (["--id", "campaign-1"], "error: id: String should match pattern"),
+    ],
+    ids=["not-json", "not-an-object", "unknown-required-field", "bad-id"],
+)
+def test_create_campaign_with_bad_input_exits_1_with_a_message(
+    cli: Cli, args: list[str], message: str
+) -> None:
+    result = cli.run("create-campaign", "Bad", *args, expect=1)
+    assert result.stdout == ""
+    assert result.stderr.startswith(message)
+    assert "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- import-csv
+
+
+@pytest.mark.slow
+def test_import_csv_prints_the_same_summary_as_the_api(
+    cli: Cli, client: TestClient, campaign
+) -> None:
+    cli.run("create-campaign", "CLI import", "--id", "cmp_x")
+    result = cli.run("import-csv", str(SAMPLE.relative_to(REPO)), "--campaign", "cmp_x")
+
+    summary = _json_stdout(result)
+    assert summary == {
+        "imported": SAMPLE_IMPORTED,
+        "skipped": SAMPLE_SKIPPED,
+        "errors": [
+            {"row": row, "field": "email", "message": "a lead needs an email or a LinkedIn URL"}
+            for row in SAMPLE_ERROR_ROWS
+        ],
+        "updated": 0,
+        "csv": {
+            "encoding": "utf-8-sig",
+            "delimiter": ";",
+            "mapping": SAMPLE_MAPPING,
+            "ignoredColumns": ["Favourite colour"],
+        },
+    }
+    # The progress bar is on stderr and reached every row.
+    assert "importing sample_leads.csv" in result.stderr
+    assert "40/40" in result.stderr
+
+    response = client.post(
+        "/v1/leads/import/csv",
+        data={"campaignId": campaign.id},
+        files={"file": ("sample_leads.csv", SAMPLE.read_bytes(), "text/csv")},
+    )
+    assert response.status_code == 200
+    api = response.json()
+    assert len(api.pop("leads")) == SAMPLE_IMPORTED
+    assert api == summary
+
+    assert cli.scalar("SELECT count(*) FROM lead WHERE campaign_id = 'cmp_x'") == SAMPLE_IMPORTED
+    assert cli.query("SELECT origin, filename, imported, skipped, errors FROM import_batch") == [
+        ("cli", "sample_leads.csv", SAMPLE_IMPORTED, SAMPLE_SKIPPED, len(SAMPLE_ERROR_ROWS))
+    ]
+    # Importing the same file again stores nothing new: every valid row is a duplicate.
+    again = _json_stdout(cli.run("import-csv", str(SAMPLE), "--campaign", "cmp_x"))
+    assert (again["imported"], again["skipped"]) == (0, SAMPLE_IMPORTED + SAMPLE_SKIPPED)
+    assert cli.scalar("SELECT count(*) FROM lead") == SAMPLE_IMPORTED
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a lead without email whose LinkedIn URL equals a stored lead's is not a "
+    "duplicate (assess.dedupe_key keys email-bearing leads by email only); sample row 28 "
+    "'Sophie Bernard, met again at Web Summit' repeats row 15's LinkedIn profile",
+)
+def test_import_csv_skips_a_linkedin_duplicate_of_a_lead_that_has_an_email(cli: Cli) -> None:
+    cli.run("create-campaign", "CLI import", "--id", "cmp_x")
+    summary = _json_stdout(cli.run("import-csv", str(SAMPLE), "--campaign", "cmp_x"))
+    assert (summary["imported"], summary["skipped"]) == (SAMPLE_IMPORTED - 1, SAMPLE_SKIPPED + 1)
+
+
+@pytest.mark.slow
+def test_import_csv_into_an_unknown_campaign_exits_1(cli: Cli) -> None:
+    cli.run("init-db")
+    result = cli.run("import-csv", str(SAMPLE), "--campaign", "cmp_nope", expect=1)
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == "error: campaign 'cmp_nope' not found"
+    assert cli.scalar("SELECT count(*) FROM import_batch") == 0
+
+
+@pytest.mark.slow
+def test_import_csv_of_a_missing_file_exits_1(cli: Cli, tmp_path: Path) -> None:
+    cli.run("create-campaign", "C", "--id", "cmp_x")
+    missing = tmp_path / "nope.csv"
+    result = cli.run("import-csv", str(missing), "--campaign", "cmp_x", expect=1)
+    assert result.stdout == ""
+    assert result.stderr == f"error: {missing}: no such file\n"
+
+
+@pytest.mark.slow
+def test_import_csv_with_a_mapping(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "col_a,col_b,col_c,Job Title\n"
+        "Marie,marie.dubois@techcorp.com,TechCorp SAS,CTO\n"
+        "Jean,jean.martin@startup.io,Startup IO,VP Engineering\n",
+        encoding="utf-8",
+    )
+    cli.run("create-campaign", "C", "--id", "cmp_x")
+    mapping = {"col_a": "firstName", "col_b": "email", "col_c": "company", "Job Title": None}
+    result = cli.run(
+        "import-csv", str(path), "--campaign", "cmp_x", "--mapping", json.dumps(mapping)
+    )
+    summary = _json_stdout(result)
+    assert (summary["imported"], summary["skipped"], summary["errors"]) == (2, 0, [])
+    assert summary["csv"] == {
+        "encoding": "utf-8",
+        "delimiter": ",",
+        "mapping": mapping,
+        "ignoredColumns": ["Job Title"],
+    }
+    rows = cli.query("SELECT first_name, email, company, position FROM lead ORDER BY first_name")
+    assert rows == [
+        ("Jean", "jean.martin@startup.io", "Startup IO", None),
+        ("Marie", "marie.dubois@techcorp.com", "TechCorp SAS", None),
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ("{bad", "error: --mapping: not valid JSON"),
+        ('{"First Name": "shoeSize"}', "error: Invalid column mapping: column 'First Name'"),
+        ('{"Nope": "email"}', "error: Invalid column mapping: column 'Nope' is not in the file"),
+    ],
+    ids=["not-json", "unknown-field", "unknown-column"],
+)
+def test_import_csv_with_a_bad_mapping_exits_1(cli: Cli, mapping: str, message: str) -> None:
+    cli.run("create-campaign", "C", "--id", "cmp_x")
+    result = cli.run(
+        "import-csv", str(SAMPLE), "--campaign", "cmp_x", "--mapping", mapping, expect=1
+    )
+    assert result.stdout == ""
+    assert any(line.startswith(message) for line in result.stderr.splitlines())
+    assert "Traceback" not in result.stderr
+    assert cli.scalar("SELECT count(*) FROM lead") == 0
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: cli.cmd_import_csv passes any JSON value as the mapping; a JSON array "
+    "crashes in csvfile._resolve_mapping (explicit.items()) with an AttributeError traceback",
+)
+def test_import_csv_with_a_mapping_that_is_not_an_object_exits_1_cleanly(cli: Cli) -> None:
+    cli.run("create-campaign", "C", "--id", "cmp_x")
+    result = cli.run(
+        "import-csv", str(SAMPLE), "--campaign", "cmp_x", "--mapping", '["email"]', expect=1
+    )
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("error: --mapping")
+
+
+# --------------------------------------------------------------------------- seed-demo
+
+
+@pytest.mark.slow
+def test_seed_demo_stores_exactly_n_varied_leads(cli: Cli) -> None:
+    result = cli.run("seed-demo", "--leads", "300")
+    assert re.fullmatch(
+        r"seeded 300 leads in 5 campaigns \(\d+ duplicate attempts skipped, 0 rows rejected\)",
+        result.stdout.splitlines()[-1],
+    )
+    assert "seeding demo leads" in result.stderr
+
+    assert cli.scalar("SELECT count(*) FROM lead") == 300
+    assert cli.scalar("SELECT count(*) FROM campaign") == 5
+    per_campaign = [n for (_, n) in cli.query("SELECT campaign_id, count(*) FROM lead GROUP BY 1")]
+    assert len(per_campaign) == 5 and sum(per_campaign) == 300 and min(per_campaign) >= 50
+
+    statuses = dict(cli.query("SELECT status, count(*) FROM lead GROUP BY status"))
+    assert set(statuses) == {"new", "contacted", "replied", "qualified", "converted", "rejected"}
+    assert statuses["new"] == max(statuses.values())  # most leads were never contacted
+
+    sources = dict(cli.query("SELECT source, count(*) FROM lead GROUP BY source"))
+    assert len(sources) >= 6 and None not in sources
+    assert max(sources, key=sources.__getitem__) == "linkedin"
+
+    span_days = cli.scalar(
+        "SELECT julianday(max(created_at)) - julianday(min(created_at)) FROM lead"
+    )
+    assert 90 < span_days <= 366
+    months = cli.scalar("SELECT count(DISTINCT substr(created_at, 1, 7)) FROM lead")
+    assert months >= 10
+
+    email_status = dict(
+        cli.query("SELECT json_extract(enrichment, '$.emailStatus'), count(*) FROM lead GROUP BY 1")
+    )
+    assert email_status["invalid"] >= 1
+    assert email_status["valid"] > 250
+    assert sum(email_status.values()) == 300
+    # Invalid emails score 0 of the 30 email points; every lead is scored.
+    assert cli.scalar("SELECT count(*) FROM lead WHERE quality_score IS NULL") == 0
+    assert (
+        cli.scalar(
+            "SELECT max(json_extract(score_breakdown, '$.emailValidity')) FROM lead "
+            "WHERE json_extract(enrichment, '$.emailStatus') = 'invalid'"
+        )
+        == 0
+    )
+    assert cli.scalar("SELECT count(*) FROM lead_activity WHERE kind = 'created'") == 300
