@@ -201,7 +201,8 @@ def update_lead(
         )
     lead.email_key, lead.linkedin_key = keys.email, keys.linkedin
     if any(name in SCORED_FIELDS for name in changed):
-        _reassess(session, lead, region=region)
+        with session.no_autoflush:  # a duplicate email must surface at commit, as a 409
+            _reassess(session, lead, region=region)
     lead.updated_at = utcnow()
     session.add(lead)
     session.add_all(_activity_for_changes(lead.id, before, changed, actor))

@@ -344,7 +344,7 @@ class ImportResponse(ApiModel):
 
 class LeadImportRequest(ApiModel):
     campaign_id: str
-    leads: list[dict[str, Any]] = DataField(
+    leads: list[Any] = DataField(
         description="Lead objects (fields of LeadCreate). Each is validated on its own: "
         "a bad lead is reported in `errors` and the others import.",
     )

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
 from leads_core.api import campaigns, leads
@@ -14,8 +20,41 @@ from leads_core.db import get_engine
 DESCRIPTION = """Retrieve, import and manage leads programmatically.
 
 Every endpoint needs `Authorization: Bearer <API key>`; make a key with
-`python -m leads_core create-api-key NAME` or on the dashboard's API keys page.
+`python -m leads_core create-api-key NAME`.
 Errors always have the shape `{"error": {"code", "message", "details"}}`."""
+
+
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+
+
+def _add_docs(api: FastAPI) -> None:
+    """/docs and /redoc from assets shipped in a package, so they work without a CDN.
+
+    Added as plain routes: the API-key dependency covers the API, not its documentation."""
+    api.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+
+    def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}/openapi.json",
+            title=f"{api.title} - docs",
+            swagger_js_url=f"{root}/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/docs-assets/swagger-ui.css",
+            swagger_favicon_url=f"{root}/docs-assets/favicon.png",
+        )
+
+    def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{root}/openapi.json",
+            title=f"{api.title} - reference",
+            redoc_js_url=f"{root}/docs-assets/redoc.standalone.js",
+            redoc_favicon_url=f"{root}/docs-assets/favicon.png",
+            with_google_fonts=False,
+        )
+
+    api.add_route("/docs", docs, include_in_schema=False)
+    api.add_route("/redoc", redoc, include_in_schema=False)
 
 
 def create_api(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
@@ -24,7 +63,10 @@ def create_api(engine: Engine | None = None, settings: Settings | None = None) -
         version="1.0.0",
         description=DESCRIPTION,
         dependencies=[Depends(require_api_key)],
+        docs_url=None,
+        redoc_url=None,
     )
+    _add_docs(api)
     api.state.settings = settings or get_settings()
     api.state.engine = engine or get_engine(api.state.settings)
     install_error_handlers(api)
