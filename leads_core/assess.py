@@ -4,6 +4,7 @@ and the identity keys of the duplicate rule. Used by the import, by edits and by
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,9 +19,11 @@ class Assessment:
     quality_score: int | None
     score_breakdown: dict[str, int] | None
     score_reasons: dict[str, str] | None
+    search_text: str
 
     def columns(self) -> dict[str, Any]:
         return {
+            "search_text": self.search_text,
             "enrichment": self.enrichment,
             "quality_score": self.quality_score,
             "score_breakdown": self.score_breakdown,
@@ -42,10 +45,27 @@ def assess(
         website=fields.get("website"),
         region=region,
     )
+    text = search_text(fields)
     if not score:
-        return Assessment(facts.to_public(), None, None, None)
+        return Assessment(facts.to_public(), None, None, None, text)
     result = score_lead(fields, facts, criteria)
-    return Assessment(facts.to_public(), result.total, result.breakdown(), result.reasons())
+    return Assessment(facts.to_public(), result.total, result.breakdown(), result.reasons(), text)
+
+
+SEARCHED_FIELDS = ("first_name", "last_name", "email", "company")
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form: "Société" and "SOCIETE" both give "societe"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def search_text(fields: Mapping[str, Any]) -> str:
+    """What free-text search (``q``) looks in: the folded name, email and company.
+
+    Stored with the lead so a search is one LIKE on one column, identical on both engines."""
+    return fold(" ".join(str(fields[name]) for name in SEARCHED_FIELDS if fields.get(name)))
 
 
 @dataclass(frozen=True, slots=True)

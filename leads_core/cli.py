@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from leads_core import apikeys, campaigns, demo, importing
 from leads_core.config import ConfigError, get_settings
+from leads_core.csvfile import parse_mapping_json
 from leads_core.db import get_engine, session_scope
 from leads_core.errors import LeadsError
 from leads_core.models import CampaignCreate, CampaignCriteria, iso_utc
@@ -95,7 +96,7 @@ def cmd_import_csv(args: argparse.Namespace) -> None:
     path = Path(args.file)
     if not path.is_file():
         raise LeadsError(f"{path}: no such file")
-    mapping = _json_arg(args.mapping, "--mapping")
+    mapping = parse_mapping_json(args.mapping)
     update, bar = _progress_bar(f"importing {path.name}", "rows")
     with bar, session_scope() as session:
         outcome = importing.import_csv(

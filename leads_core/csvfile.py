@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
@@ -457,6 +458,27 @@ def _mapping_error(problems: list[str]) -> ValidationFailed:
         "Invalid column mapping: " + "; ".join(problems),
         details=[{"field": "mapping", "message": problem} for problem in problems],
     )
+
+
+def parse_mapping_json(raw: str | None) -> dict[str, str | None] | None:
+    """A ``mapping`` given as JSON text (API form field, CLI flag); blank means none.
+
+    Only the JSON is read here; what it says is checked against the file's headers by
+    :func:`read_csv_bytes`."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise _mapping_error([f"not valid JSON ({exc.msg})"]) from None
+    if not isinstance(value, dict):
+        raise _mapping_error(
+            [
+                'expected an object {"CSV header": "leadField" or null}, '
+                f"got {type(value).__name__}"
+            ]
+        )
+    return value
 
 
 def _resolve_mapping(

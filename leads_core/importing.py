@@ -92,7 +92,9 @@ def _validate(
     """One row -> snake_case field dict, or the reasons it cannot become a lead."""
     if not isinstance(raw, Mapping):
         return None, [ImportRowError(row=row, field="lead", message="must be a JSON object")]
-    cleaned = {k: v for k, v in raw.items() if not (isinstance(v, str) and not v.strip())}
+    cleaned = {
+        k: v for k, v in raw.items() if v is not None and not (isinstance(v, str) and not v.strip())
+    }
     try:
         lead = _ROW.validate_python(cleaned)
     except ValidationError as exc:

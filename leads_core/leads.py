@@ -8,12 +8,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from leads_core import campaigns, scoring
-from leads_core.assess import assess, identity_keys
+from leads_core.assess import IdentityKeys, assess, fold, identity_keys
 from leads_core.errors import Conflict, NotFound, ValidationFailed
 from leads_core.models import (
     LEAD_STATUSES,
@@ -38,7 +38,6 @@ SORTABLE: dict[str, Any] = {
 }
 DEFAULT_SORT = "-createdAt"
 MAX_LIMIT = 200
-SEARCH_FIELDS = (Lead.first_name, Lead.last_name, Lead.email, Lead.company)
 
 
 @dataclass(frozen=True)
@@ -76,9 +75,8 @@ def _filter_clauses(filters: LeadFilters) -> list[Any]:
         clauses.append(Lead.source == filters.source.strip().lower())
     if filters.status:
         clauses.append(Lead.status == filters.status)
-    for word in (filters.q or "").split():
-        pattern = f"%{_escape_like(word)}%"
-        clauses.append(or_(*(col(f).ilike(pattern, escape="\\") for f in SEARCH_FIELDS)))
+    for word in fold(filters.q or "").split():
+        clauses.append(col(Lead.search_text).like(f"%{_escape_like(word)}%", escape="\\"))
     return clauses
 
 
@@ -191,14 +189,16 @@ def update_lead(
     changed = {k: v for k, v in values.items() if before[k] != v}
     if not changed:
         return lead
-    for name, value in changed.items():
-        setattr(lead, name, value)
-    keys = identity_keys(lead.email, lead.linkedin_url)
+    after = {name: changed.get(name, getattr(lead, name)) for name in ("email", "linkedin_url")}
+    keys = identity_keys(after["email"], after["linkedin_url"])
     if keys.empty:
         raise ValidationFailed(
             "a lead needs an email or a LinkedIn URL",
             details=[{"field": "email", "message": "email or linkedinUrl is required"}],
         )
+    _check_identity_free(session, lead, keys)
+    for name, value in changed.items():
+        setattr(lead, name, value)
     lead.email_key, lead.linkedin_key = keys.email, keys.linkedin
     if any(name in SCORED_FIELDS for name in changed):
         with session.no_autoflush:  # a duplicate email must surface at commit, as a 409
@@ -216,6 +216,26 @@ def update_lead(
         ) from None
     session.refresh(lead)
     return lead
+
+
+def _check_identity_free(session: Session, lead: Lead, keys: IdentityKeys) -> None:
+    """409 naming the field when another lead of the campaign has this email / LinkedIn."""
+    for field, label, column, key in (
+        ("email", "email", Lead.email_key, keys.email),
+        ("linkedinUrl", "LinkedIn URL", Lead.linkedin_key, keys.linkedin),
+    ):
+        if key is None:
+            continue
+        other = session.exec(
+            select(Lead.id).where(
+                Lead.campaign_id == lead.campaign_id, column == key, Lead.id != lead.id
+            )
+        ).first()
+        if other:
+            raise Conflict(
+                f"another lead in this campaign ({other}) already has this {label}",
+                details=[{"field": field, "message": "duplicate in campaign"}],
+            )
 
 
 def _lead_fields(lead: Lead) -> dict[str, Any]:
@@ -260,8 +280,9 @@ def rescore_leads(
     progress: Callable[[int, int], None] | None = None,
     chunk: int = 2000,
 ) -> int:
-    """Score every lead of the campaign again; returns how many scores changed."""
-    total = count_leads(session, filters=LeadFilters(campaign_id=campaign_id))
+    """Score every scored lead of the campaign again (leads stored with ``autoScore: false``
+    stay unscored); returns how many scores changed."""
+    total = count_leads(session, filters=LeadFilters(campaign_id=campaign_id, min_score=0))
     done = changed = 0
     last_id = ""
     statement = (
@@ -277,7 +298,11 @@ def rescore_leads(
     while True:
         rows: Sequence[Lead] = session.exec(
             select(Lead)
-            .where(Lead.campaign_id == campaign_id, col(Lead.id) > last_id)
+            .where(
+                Lead.campaign_id == campaign_id,
+                col(Lead.quality_score).is_not(None),
+                col(Lead.id) > last_id,
+            )
             .order_by(col(Lead.id))
             .limit(chunk)
         ).all()

@@ -106,6 +106,8 @@ class ApiModel(BaseModel):
 class CampaignCriteria(ApiModel):
     """What a campaign targets; drives the "campaign criteria match" score component."""
 
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
     target_positions: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = (
         DataField(default_factory=list, max_length=100)
     )
@@ -230,6 +232,7 @@ class Lead(LeadBase, table=True):
     import_id: str | None = Field(
         default=None, foreign_key="import_batch.id", max_length=64, ondelete="SET NULL"
     )
+    search_text: str | None = Field(default=None, max_length=4000)  # see assess.search_text
     email_key: str | None = Field(default=None, max_length=320)
     linkedin_key: str | None = Field(default=None, max_length=1000)
     quality_score: int | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
@@ -10,7 +9,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from leads_core import importing
 from leads_core import leads as service
 from leads_core.api.deps import ApiKeyDep, SessionDep, SettingsDep, actor
-from leads_core.errors import ValidationFailed
+from leads_core.csvfile import parse_mapping_json
 from leads_core.models import (
     ActivityPublic,
     ImportResponse,
@@ -92,23 +91,6 @@ def import_leads(
     return outcome.response()
 
 
-def _parse_mapping(raw: str | None) -> dict[str, str | None] | None:
-    if raw is None or not raw.strip():
-        return None
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        value = None
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items()
-    ):
-        raise ValidationFailed(
-            'mapping: must be a JSON object {"CSV header": "leadField"}',
-            details=[{"field": "mapping", "location": "form", "message": "invalid mapping"}],
-        )
-    return value
-
-
 @router.post("/import/csv", response_model=ImportResponse, summary="Bulk import (CSV)")
 def import_csv(
     session: SessionDep,
@@ -127,7 +109,7 @@ def import_csv(
         session,
         campaign_id=campaign_id,
         data=data,
-        mapping=_parse_mapping(mapping),
+        mapping=parse_mapping_json(mapping),
         region=settings.phone_region,
         max_rows=settings.max_import_rows,
         max_bytes=settings.max_upload_bytes,

@@ -310,6 +310,16 @@ def test_contract_delete_example(client: TestClient, dataset: dict[str, str], en
         assert check.exec(select(LeadActivity).where(LeadActivity.lead_id == lead_id)).all() == []
 
 
+def test_deleted_lead_can_be_imported_again(client: TestClient) -> None:
+    first = post_leads(client, [JEAN_DOC])["leads"][0]["id"]
+    client.delete(f"/v1/leads/{first}")
+
+    again = post_leads(client, [JEAN_DOC])
+
+    assert (again["imported"], again["skipped"]) == (1, 0)
+    assert again["leads"][0]["id"] != first
+
+
 # ------------------------------------------------------------------ filters, sort, paging
 
 
@@ -350,25 +360,48 @@ def test_list_filters(listing, query: str, expected) -> None:
     assert body["total"] == len(expected)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: q uses ilike (leads.py _filter_clauses), which SQLite runs as lower() LIKE "
+    "lower(); SQLite folds ASCII only, so 'émilie' misses 'Émilie' and 'SOCIÉTÉ' misses 'Société'",
+)
+@pytest.mark.parametrize("q", ["émilie", "LEFÈVRE", "SOCIÉTÉ générale"])
+def test_search_folds_accented_capitals(client: TestClient, q: str) -> None:
+    person = {
+        "firstName": "Émilie",
+        "lastName": "Lefèvre",
+        "email": "e.l@sg.fr",
+        "company": "Société Générale",
+    }
+    post_leads(client, [person, {"firstName": "Other", "email": "o@acme.io"}])
+
+    assert names(client.get("/v1/leads", params={"q": q}).json()) == ["Émilie"]
+
+
 @pytest.mark.parametrize(
     ("sort", "expected"),
     [
         ("-qualityScore", ["Marie", "Jean", "Zoe", "Paul", "Ann"]),
         ("qualityScore", ["Ann", "Paul", "Zoe", "Jean", "Marie"]),
-        ("lastName", ["Marie", "Ann", None, None, "Paul"]),  # Martin x2 tie broken by id
         ("firstName", ["Ann", "Jean", "Marie", "Paul", "Zoe"]),
         ("-firstName", ["Zoe", "Paul", "Marie", "Jean", "Ann"]),
     ],
 )
 def test_list_sort(listing, sort: str, expected) -> None:
-    client, dataset = listing
-    body = client.get(f"/v1/leads?sort={sort}").json()
+    client, _ = listing
 
-    got = names(body)
-    if sort == "lastName":
-        martins = sorted(["Jean", "Zoe"], key=lambda n: dataset[n])
-        expected = ["Marie", "Ann", *martins, "Paul"]
-    assert got == expected
+    assert names(client.get(f"/v1/leads?sort={sort}").json()) == expected
+
+
+def test_list_sort_ties_are_broken_by_id(listing) -> None:
+    client, dataset = listing
+    martins = sorted(["Jean", "Zoe"], key=lambda name: dataset[name])  # both "Martin"
+
+    ascending = client.get("/v1/leads?sort=lastName").json()
+    descending = client.get("/v1/leads?sort=-lastName").json()
+
+    assert names(ascending) == ["Marie", "Ann", *martins, "Paul"]
+    assert names(descending) == ["Paul", *reversed(martins), "Ann", "Marie"]
 
 
 def test_list_sort_by_created_at(client: TestClient, session: Session) -> None:
@@ -436,7 +469,8 @@ def test_list_default_limit_is_50(client: TestClient) -> None:
 
     assert (len(first["leads"]), first["total"], first["totalPages"]) == (50, 51, 2)
     assert len(second["leads"]) == 1
-    assert {lead["id"] for lead in first["leads"]}.isdisjoint(second["leads"][0]["id"])
+    assert second["leads"][0]["id"] not in {lead["id"] for lead in first["leads"]}
+    assert len({lead["id"] for lead in first["leads"]}) == 50
 
 
 def test_list_empty_has_zero_pages(client: TestClient) -> None:
@@ -546,11 +580,6 @@ def test_import_non_string_field_is_a_row_error(client: TestClient) -> None:
     assert client.get("/v1/leads").json()["leads"][0]["email"] == "c@acme.io"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: LeadImportRequest.leads is list[dict] (models.py), so one lead that is not "
-    "an object rejects the whole request with 422 instead of a row error",
-)
 def test_import_lead_that_is_not_an_object_is_a_row_error(client: TestClient) -> None:
     response = client.post(
         "/v1/leads",
@@ -613,6 +642,21 @@ def test_import_dedupes_linkedin_url_variants(client: TestClient) -> None:
         "https://linkedin.com/in/jeanmartin-2",
         "https://www.linkedin.com/in/jeanmartin/",
     ]
+
+
+def test_import_linkedin_matches_a_lead_that_also_has_an_email(client: TestClient) -> None:
+    post_leads(client, [JEAN_DOC])
+
+    body = post_leads(
+        client,
+        [
+            {"linkedinUrl": "https://www.linkedin.com/in/jeanmartin/", "firstName": "Again"},
+            {"email": "jean@gmail.com", "linkedinUrl": "https://linkedin.com/in/jeanmartin"},
+        ],
+    )
+
+    assert (body["imported"], body["skipped"]) == (0, 2)
+    assert client.get("/v1/leads").json()["total"] == 1
 
 
 def test_import_same_lead_in_another_campaign_is_not_a_duplicate(
@@ -725,6 +769,25 @@ def test_import_status_synonyms(client: TestClient, given: str, stored: str) -> 
     assert client.get(f"/v1/leads?status={stored}").json()["total"] == 1
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason='BUG: a JSON lead with "status": null is rejected as a row error, while null means '
+    "'not given' for every other field and a blank status defaults to new "
+    "(importing._validate drops only blank strings; models._status passes None through)",
+)
+def test_import_null_status_means_new(client: TestClient) -> None:
+    body = post_leads(
+        client,
+        [
+            {"email": "a@acme.io", "status": None, "firstName": None},
+            {"email": "b@acme.io", "status": ""},
+        ],
+    )
+
+    assert (body["imported"], body["errors"]) == (2, [])
+    assert [lead["status"] for lead in body["leads"]] == ["new", "new"]
+
+
 def test_import_unknown_status_is_a_row_error(client: TestClient) -> None:
     body = post_leads(client, [{"email": "a@acme.io", "status": "hot"}, {"email": "b@acme.io"}])
 
@@ -757,7 +820,7 @@ def test_import_bad_body_is_422(client: TestClient, body: dict, field: str) -> N
     assert [d["field"] for d in error["details"]] == [field]
 
 
-def test_import_over_row_limit_is_413(db_url: str, engine, api_key: str, session) -> None:
+def test_import_over_row_limit_is_413(db_url: str, engine, api_key: str) -> None:
     settings = load_settings({"DATABASE_URL": db_url, "LEADS_MAX_IMPORT_ROWS": "5"})
     app = Starlette(routes=[Mount("/v1", app=create_api(engine, settings))])
     with TestClient(app, headers={"Authorization": f"Bearer {api_key}"}) as limited:
@@ -867,18 +930,28 @@ def test_patch_email_may_go_when_linkedin_stays(client: TestClient, jean_id: str
     assert detail["scoreBreakdown"]["emailValidity"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: leads.update_lead re-scores before its try/except; session.get(Campaign) in "
-    "_reassess autoflushes the duplicate key, so the IntegrityError escapes as a 500",
-)
 def test_patch_email_taken_in_campaign_is_409(client: TestClient, jean_id: str) -> None:
     other_id = post_leads(client, [{"email": "other@startup.io"}])["leads"][0]["id"]
 
     response = client.patch(f"/v1/leads/{other_id}", json={"email": "JEAN@startup.io"})
 
-    error_of(response, 409, "conflict")
+    error = error_of(response, 409, "conflict")
+    assert error["message"] == (
+        "another lead in this campaign already has this email or LinkedIn URL"
+    )
     assert client.get(f"/v1/leads/{other_id}").json()["email"] == "other@startup.io"
+    assert [e["kind"] for e in client.get(f"/v1/leads/{other_id}/activity").json()] == ["created"]
+
+
+def test_patch_linkedin_taken_in_campaign_is_409(client: TestClient, jean_id: str) -> None:
+    post_leads(client, [{"linkedinUrl": "https://linkedin.com/in/zoe"}])
+
+    response = client.patch(
+        f"/v1/leads/{jean_id}", json={"linkedinUrl": "https://www.linkedin.com/in/ZOE/"}
+    )
+
+    error_of(response, 409, "conflict")
+    assert client.get(f"/v1/leads/{jean_id}").json()["linkedinUrl"] is None
 
 
 def test_patch_email_used_in_another_campaign_is_fine(

@@ -6,6 +6,7 @@ server. The server is always stopped by process group at the end."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -95,17 +96,13 @@ def _wait_until_healthy(server: Server) -> None:
 def stop_process_group(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM the whole group, then SIGKILL what is left after 10 s."""
     if proc.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait(timeout=10)
 
 

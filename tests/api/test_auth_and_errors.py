@@ -1,0 +1,198 @@
+"""API keys on every /v1 route, and the one error shape of the API."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
+
+from leads_core import apikeys
+from leads_core.models import ApiKey, Campaign, Lead
+
+ROUTES = [
+    ("GET", "/v1/leads"),
+    ("POST", "/v1/leads"),
+    ("POST", "/v1/leads/import/csv"),
+    ("GET", "/v1/leads/lead_x"),
+    ("PATCH", "/v1/leads/lead_x"),
+    ("DELETE", "/v1/leads/lead_x"),
+    ("GET", "/v1/leads/lead_x/activity"),
+    ("GET", "/v1/campaigns"),
+    ("POST", "/v1/campaigns"),
+    ("GET", "/v1/campaigns/cmp_123"),
+    ("PATCH", "/v1/campaigns/cmp_123"),
+    ("DELETE", "/v1/campaigns/cmp_123"),
+    ("POST", "/v1/campaigns/cmp_123/rescore"),
+]
+
+
+def error_of(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert list(body) == ["error"]
+    assert sorted(body["error"]) == ["code", "details", "message"]
+    assert body["error"]["code"] == code
+    return body["error"]
+
+
+def assert_unauthorized(response) -> None:
+    error = error_of(response, 401, "unauthorized")
+    assert error == {
+        "code": "unauthorized",
+        "message": "missing or invalid API key",
+        "details": [],
+    }
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def count(engine, model) -> int:
+    with Session(engine) as check:
+        return check.exec(select(func.count()).select_from(model)).one()
+
+
+# ------------------------------------------------------------------ 401
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_every_route_needs_a_key(
+    client: TestClient, campaign, engine, method: str, path: str
+) -> None:
+    del client.headers["Authorization"]
+
+    response = client.request(method, path, json={"name": "x", "campaignId": "cmp_123"})
+
+    assert_unauthorized(response)
+    assert (count(engine, Campaign), count(engine, Lead)) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "",
+        "Bearer",
+        "Bearer ",
+        "Bearer lw_wrong-key-of-the-right-shape-000000000000000000",
+        "Bearer not-a-key",
+        "Token {key}",
+        "Basic {key}",
+        "{key}",
+        "Bearer {key}x",
+        "Bearer {key_without_last_char}",
+    ],
+)
+def test_missing_or_wrong_key_is_401(client: TestClient, api_key: str, authorization: str) -> None:
+    header = authorization.format(key=api_key, key_without_last_char=api_key[:-1])
+
+    assert_unauthorized(client.get("/v1/leads", headers={"Authorization": header}))
+
+
+def test_no_authorization_header_is_401(client: TestClient) -> None:
+    del client.headers["Authorization"]
+
+    assert_unauthorized(client.get("/v1/leads"))
+
+
+def test_scheme_is_case_insensitive(client: TestClient, api_key: str) -> None:
+    response = client.get("/v1/leads", headers={"Authorization": f"bearer {api_key}"})
+
+    assert response.status_code == 200
+
+
+def test_revoked_key_is_401(client: TestClient, session: Session, api_key: str) -> None:
+    assert client.get("/v1/leads").status_code == 200
+    key = session.exec(select(ApiKey)).one()
+
+    apikeys.revoke_api_key(session, key.id)
+
+    assert_unauthorized(client.get("/v1/leads"))
+
+
+def test_other_keys_keep_working_after_a_revoke(
+    client: TestClient, session: Session, api_key: str
+) -> None:
+    _second, plain = apikeys.create_api_key(session, name="second")
+
+    apikeys.revoke_api_key(session, api_key[: apikeys.PREFIX_LENGTH])
+
+    assert_unauthorized(client.get("/v1/leads"))
+    assert client.get("/v1/leads", headers={"Authorization": f"Bearer {plain}"}).status_code == 200
+
+
+def test_use_records_last_used_at_and_actor(
+    client: TestClient, campaign, engine, api_key: str
+) -> None:
+    with Session(engine) as check:
+        assert check.exec(select(ApiKey)).one().last_used_at is None
+
+    response = client.post(
+        "/v1/leads", json={"campaignId": "cmp_123", "leads": [{"email": "a@b.io"}]}
+    )
+
+    with Session(engine) as check:
+        key = check.exec(select(ApiKey)).one()
+    assert key.last_used_at is not None
+    assert key.last_used_at >= key.created_at
+    lead_id = response.json()["leads"][0]["id"]
+    activity = client.get(f"/v1/leads/{lead_id}/activity").json()
+    assert [a["actor"] for a in activity] == ["api:tests"]
+
+
+# ------------------------------------------------------------------ error shape
+
+
+def test_unknown_route_is_404_in_the_error_shape(client: TestClient) -> None:
+    error = error_of(client.get("/v1/nothing-here"), 404, "not_found")
+
+    assert error == {"code": "not_found", "message": "Not Found", "details": []}
+
+
+def test_wrong_method_is_405_in_the_error_shape(client: TestClient) -> None:
+    error = error_of(client.put("/v1/leads"), 405, "method_not_allowed")
+
+    assert error["details"] == []
+
+
+def test_invalid_json_is_400(client: TestClient) -> None:
+    response = client.post(
+        "/v1/leads",
+        content=b'{"campaignId": "cmp_123", "leads": [',
+        headers={"Content-Type": "application/json"},
+    )
+
+    error = error_of(response, 400, "bad_request")
+    assert error == {
+        "code": "bad_request",
+        "message": "the request body is not valid JSON",
+        "details": [],
+    }
+
+
+def test_validation_error_details(client: TestClient) -> None:
+    response = client.post("/v1/leads", json={"leads": "nope", "autoScore": "maybe"})
+
+    error = error_of(response, 422, "validation_error")
+    assert [(d["field"], d["location"]) for d in error["details"]] == [
+        ("campaignId", "body"),
+        ("leads", "body"),
+        ("autoScore", "body"),
+    ]
+    assert all(sorted(d) == ["field", "location", "message"] for d in error["details"])
+    assert error["message"].split("; ")[0] == "campaignId: Field required"
+
+
+def test_openapi_document_and_docs_are_served(client: TestClient) -> None:
+    document = client.get("/v1/openapi.json")
+    docs = client.get("/v1/docs")
+
+    assert document.status_code == 200
+    assert sorted(document.json()["paths"]) == [
+        "/campaigns",
+        "/campaigns/{campaign_id}",
+        "/campaigns/{campaign_id}/rescore",
+        "/leads",
+        "/leads/import/csv",
+        "/leads/{lead_id}",
+        "/leads/{lead_id}/activity",
+    ]
+    assert docs.status_code == 200
+    assert "/v1/openapi.json" in docs.text
