@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic.alias_generators import to_camel
 from sqlalchemy import insert, literal, select
 from sqlmodel import Session, col
 
@@ -180,7 +181,7 @@ def _merge_into(
             LeadActivity(
                 lead_id=lead.id,
                 kind="note" if name == "notes" else "field_change",
-                field=name,
+                field=to_camel(name),
                 old_value=getattr(lead, name),
                 new_value=value,
                 actor=ctx.actor,

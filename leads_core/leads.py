@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic.alias_generators import to_camel
 from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -36,6 +37,7 @@ SORTABLE: dict[str, Any] = {
     "email": Lead.email,
     "status": Lead.status,
 }
+TEXT_SORTS = frozenset({"firstName", "lastName", "company", "email"})
 DEFAULT_SORT = "-createdAt"
 MAX_LIMIT = 200
 
@@ -91,9 +93,10 @@ def parse_sort(sort: str | None) -> list[Any]:
             f"sort: unknown field {name!r}; use one of {', '.join(SORTABLE)} (prefix - for descending)",
             details=[{"field": "sort", "location": "query", "message": "unknown sort field"}],
         )
+    key = func.lower(column) if name in TEXT_SORTS else col(column)  # "de la Tour" before "Zola"
     if descending:
-        return [col(column).desc().nulls_last(), col(Lead.id).desc()]
-    return [col(column).asc().nulls_last(), col(Lead.id).asc()]
+        return [key.desc().nulls_last(), col(Lead.id).desc()]
+    return [key.asc().nulls_last(), col(Lead.id).asc()]
 
 
 def validate_filters(session: Session, filters: LeadFilters) -> None:
@@ -161,7 +164,7 @@ def _activity_for_changes(
             LeadActivity(
                 lead_id=lead_id,
                 kind=kind,
-                field=name,
+                field=to_camel(name),
                 old_value=None if old is None else str(old),
                 new_value=None if new is None else str(new),
                 actor=actor,

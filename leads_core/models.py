@@ -135,12 +135,16 @@ class Campaign(SQLModel, table=True):
 
 
 class CampaignCreate(ApiModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
     id: Annotated[str, StringConstraints(pattern=r"^cmp_[A-Za-z0-9_-]{1,60}$")] | None = None
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     criteria: CampaignCriteria = DataField(default_factory=CampaignCriteria)
 
 
 class CampaignUpdate(ApiModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
     name: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
         | None
@@ -346,6 +350,8 @@ class ImportResponse(ApiModel):
 
 
 class LeadImportRequest(ApiModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
     campaign_id: str
     leads: list[Any] = DataField(
         description="Lead objects (fields of LeadCreate). Each is validated on its own: "

@@ -121,6 +121,22 @@ def test_create_invalid_is_422(client: TestClient, engine, body: dict, field: st
     assert client.get("/v1/campaigns").json() == {"campaigns": [], "total": 0}
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/v1/campaigns", {"name": "x", "critera": {"targetPositions": ["CTO"]}}),
+        ("PATCH", "/v1/campaigns/cmp_123", {"nmae": "Renamed"}),
+    ],
+)
+def test_unknown_campaign_field_is_422(
+    client: TestClient, campaign, method: str, path: str, body: dict
+) -> None:
+    response = client.request(method, path, json=body)
+
+    error = error_of(response, 422, "validation_error")
+    assert [d["field"] for d in error["details"]] == [next(k for k in body if k != "name")]
+
+
 def test_create_longest_id_is_accepted(client: TestClient) -> None:
     response = client.post("/v1/campaigns", json={"id": "cmp_" + "a" * 60, "name": "x"})
 

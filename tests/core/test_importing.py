@@ -365,10 +365,10 @@ def test_update_merges_non_empty_fields_and_rescores(session: Session, engine: E
     }
     assert activity(engine, lead_id) == [
         ("created", None, None, None, None),
-        ("field_change", "last_name", None, "Martin", "api:tests"),
+        ("field_change", "lastName", None, "Martin", "api:tests"),
         ("field_change", "position", None, "CTO", "api:tests"),
         ("field_change", "source", None, "referral", "api:tests"),
-        ("field_change", "linkedin_url", None, "https://linkedin.com/in/jeanmartin", "api:tests"),
+        ("field_change", "linkedinUrl", None, "https://linkedin.com/in/jeanmartin", "api:tests"),
         ("note", "notes", None, "Met at VivaTech", "api:tests"),
     ]
     with Session(engine) as check:

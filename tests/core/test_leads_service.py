@@ -210,11 +210,6 @@ def test_update_to_an_email_in_use_is_a_conflict(session: Session, engine: Engin
     assert [entry[0] for entry in history(engine, ids["Zoe"])] == ["created"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: leads.update_lead's Conflict always names field 'email' in details, also "
-    "when it is the LinkedIn URL that is already used in the campaign",
-)
 def test_update_to_a_linkedin_url_in_use_names_linkedin(session: Session) -> None:
     ids = seed(session)
     update(session, ids["Marie"], linkedinUrl="https://linkedin.com/in/marie")
@@ -246,12 +241,6 @@ def test_update_removing_every_contact_is_refused(session: Session, engine: Engi
         assert check.get(Lead, ids["Jean"]).email == "jean@startup.io"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: leads.update_lead sets the new values on the lead before checking that an "
-    "email or LinkedIn URL is left and raises without rollback/expire, so the refused change "
-    "stays pending in the session and the next commit on it stores a lead with neither",
-)
 def test_refused_update_leaves_the_session_clean(session: Session, engine: Engine) -> None:
     ids = seed(session)
     with pytest.raises(ValidationFailed):
@@ -337,12 +326,6 @@ def test_rescore_leads_counts_changes(session: Session, engine: Engine) -> None:
     assert set(ids) == set(scores)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: campaigns.rescore_campaign is documented to re-score every *scored* lead, "
-    "but leads.rescore_leads calls assess(score=True) for all leads, so leads imported with "
-    "autoScore:false get a score (and are counted as changed)",
-)
 def test_rescore_leaves_unscored_leads_unscored(session: Session, engine: Engine) -> None:
     importing.import_leads(
         session,
