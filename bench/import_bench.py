@@ -22,14 +22,11 @@ Exit status 1 when the stored count is wrong or a request fails; the ratio is re
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import io
 import os
 import random
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -45,6 +42,7 @@ import httpx  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from leads_core.demo import demo_lead  # noqa: E402
+from leads_core.devserver import free_port, start_app, stop_app, wait_healthy  # noqa: E402
 
 COLUMNS = (
     "firstName",
@@ -142,59 +140,14 @@ def _csv_line(cells: list[str]) -> bytes:
 # --------------------------------------------------------------------------- server
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + START_DEADLINE_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log_path.read_text()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).text == "ok":
-                return proc
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)  # polling loop, bounded by the deadline
-    stop_server(proc)
-    raise RuntimeError(f"streamlit not healthy after {START_DEADLINE_S:.0f} s")
-
-
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
+    proc = start_app(env, port, log_path)
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
+        wait_healthy(proc, port, deadline_s=START_DEADLINE_S)
+    except RuntimeError:
+        stop_app(proc)
+        raise
+    return proc
 
 
 def cli(env: dict[str, str], *args: str) -> str:
@@ -319,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print("timing the API import ...", flush=True)
         api = time_api(f"http://127.0.0.1:{port}", key, files, args.rows)
-        stop_server(proc)
+        stop_app(proc)
         log = (workdir / "server.log").read_text(errors="replace")
         proc = None
 
@@ -327,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         floor, floor_stored = time_floor(files, workdir / "floor.db", args.rows)
     finally:
         if proc is not None:
-            stop_server(proc)
+            stop_app(proc)
         if args.keep:
             print(f"kept {workdir}")
         else:

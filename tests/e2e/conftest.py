@@ -6,29 +6,20 @@ server. The server is always stopped by process group at the end."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
+
+from leads_core.devserver import free_port, start_app, stop_app, wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DB = REPO / "data" / "leads.db"
 START_DEADLINE_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _file_state(path: Path) -> tuple[int, int] | None:
@@ -74,38 +65,6 @@ class Server:
         return _file_state(DEFAULT_DB)
 
 
-def _wait_until_healthy(server: Server) -> None:
-    deadline = time.monotonic() + START_DEADLINE_S
-    last_error = "no answer yet"
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            pytest.fail(f"streamlit exited with {server.proc.returncode}:\n{server.log()}")
-        try:
-            response = httpx.get(f"{server.base_url}/_stcore/health", timeout=2)
-            if response.status_code == 200 and response.text == "ok":
-                return
-            last_error = f"{response.status_code} {response.text[:200]}"
-        except httpx.TransportError as exc:
-            last_error = repr(exc)
-        time.sleep(0.2)  # polling loop, bounded by the deadline
-    pytest.fail(
-        f"streamlit not healthy after {START_DEADLINE_S:.0f} s ({last_error}):\n{server.log()}"
-    )
-
-
-def stop_process_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the whole group, then SIGKILL what is left after 10 s."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     workdir = tmp_path_factory.mktemp("e2e-server")
@@ -119,28 +78,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "PYTHONIOENCODING": "utf-8",
     }
     default_before = _file_state(DEFAULT_DB)
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc = start_app(env, port, log_path)
     server = Server(
         base_url=f"http://127.0.0.1:{port}",
         db_path=db_path,
@@ -150,8 +88,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         default_db_before=default_before,
     )
     try:
-        _wait_until_healthy(server)
+        try:
+            wait_healthy(proc, port)
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}:\n{server.log()}")
         server.api_key = server.cli("create-api-key", "e2e").stdout.splitlines()[-1]
         yield server
     finally:
-        stop_process_group(proc)
+        stop_app(proc)

@@ -1,0 +1,63 @@
+"""Start and stop ``streamlit run app.py`` as a child process: used by the end-to-end
+tests and the benchmarks, which must run the product exactly as ``make run`` does."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from leads_core.config import PROJECT_ROOT
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_app(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """Launch the app in its own process group, output to ``log_path``; returns at once."""
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def wait_healthy(proc: subprocess.Popen[bytes], port: int, *, deadline_s: float = 60.0) -> None:
+    """Poll ``/_stcore/health`` until it answers ok; RuntimeError if the app dies or is late."""
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
+            if response.read() == b"ok":
+                return
+        time.sleep(0.2)  # polling, bounded by the deadline
+    raise RuntimeError(f"streamlit not healthy after {deadline_s:.0f} s")
+
+
+def stop_app(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the app's process group, SIGKILL it if it is still there after 10 s."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
