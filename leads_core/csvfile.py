@@ -44,13 +44,18 @@ import csv
 import io
 import json
 import re
-import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 
 import charset_normalizer
 
+from leads_core.csv_headers import (
+    HEADER_SYNONYMS,
+    LEAD_FIELDS,
+    detect_mapping,
+    normalise_header,
+)
 from leads_core.errors import BadFile, ValidationFailed
 
 __all__ = [
@@ -64,228 +69,10 @@ __all__ = [
     "read_csv_bytes",
 ]
 
-LEAD_FIELDS: tuple[str, ...] = (
-    "firstName",
-    "lastName",
-    "email",
-    "company",
-    "position",
-    "linkedinUrl",
-    "phone",
-    "website",
-    "source",
-    "status",
-    "notes",
-)
-
-#: Header names recognised for each lead field, as people write them (real
-#: exports: LinkedIn Sales Navigator / Connections, HubSpot, Salesforce, Apollo,
-#: Outlook, Google Contacts, lemlist, Phantombuster, and French spellings).
-#: Matching is done on :func:`normalise_header` of both sides, so case, spaces,
-#: ``_ - .`` and accents do not matter: "First Name", "first_name", "FirstName"
-#: and "first-name" are one synonym. The field's own name is always accepted.
-#:
-#: Deliberately *absent*: "Company Linkedin Url" (the company page, not the
-#: person), "Email Status" / "Email Confidence" (Apollo verification columns),
-#: "Secondary Email", "Lifecycle Stage", "Stage", "Full Name" / "Name"
-#: (there is no full-name field) and "Sales Navigator URL" (not a public
-#: profile URL).
-HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "firstName": (
-        "firstName",
-        "First Name",
-        "Firstname",
-        "First",
-        "Given Name",
-        "Forename",
-        "Contact First Name",
-        "Prénom",
-    ),
-    "lastName": (
-        "lastName",
-        "Last Name",
-        "Lastname",
-        "Last",
-        "Surname",
-        "Family Name",
-        "Contact Last Name",
-        "Nom",
-        "Nom de famille",
-    ),
-    "email": (
-        "email",
-        "E-mail",
-        "Email Address",
-        "E-mail Address",
-        "E-mail 1",
-        "E-mail 1 - Value",
-        "Email 1",
-        "Work Email",
-        "Business Email",
-        "Professional Email",
-        "Primary Email",
-        "Contact Email",
-        "Mail",
-        "Courriel",
-        "Adresse e-mail",
-        "Adresse mail",
-        "Adresse électronique",
-    ),
-    "company": (
-        "company",
-        "Company Name",
-        "companyName",
-        "Current Company",
-        "Organization",
-        "Organisation",
-        "Organization Name",
-        "Organization 1 - Name",
-        "Account Name",
-        "Account",
-        "Employer",
-        "Entreprise",
-        "Nom de l'entreprise",
-        "Société",
-        "Raison sociale",
-    ),
-    "position": (
-        "position",
-        "Job Title",
-        "jobTitle",
-        "Title",
-        "Current Title",
-        "Organization 1 - Title",
-        "Role",
-        "Job Role",
-        "Job",
-        "Occupation",
-        "Designation",
-        "Poste",
-        "Fonction",
-        "Intitulé du poste",
-    ),
-    "linkedinUrl": (
-        "linkedinUrl",
-        "LinkedIn",
-        "LinkedIn Link",
-        "LinkedIn Profile",
-        "LinkedIn Profile URL",
-        "linkedinProfileUrl",
-        "linkedinProfile",
-        "Person Linkedin Url",
-        "Person LinkedIn",
-        "Contact LinkedIn URL",
-        "Profile URL",
-        "profileUrl",
-        "URL LinkedIn",
-        "Profil LinkedIn",
-    ),
-    "phone": (
-        "phone",
-        "Phone Number",
-        "Phone 1",
-        "Phone 1 - Value",
-        "Mobile",
-        "Mobile Phone",
-        "Mobile Phone Number",
-        "Mobile Number",
-        "Cell",
-        "Cell Phone",
-        "Work Phone",
-        "Work Direct Phone",
-        "Direct Phone",
-        "Business Phone",
-        "Corporate Phone",
-        "Other Phone",
-        "Home Phone",
-        "Telephone",
-        "Tel",
-        "Téléphone",
-        "Numéro de téléphone",
-        "Portable",
-    ),
-    "website": (
-        "website",
-        "Company Website",
-        "Website URL",
-        "Website 1 - Value",
-        "Web Site",
-        "Web Page",
-        "Web",
-        "Domain",
-        "Company Domain",
-        "Company Domain Name",
-        "Company URL",
-        "Homepage",
-        "URL",
-        "Site",
-        "Site web",
-        "Site internet",
-    ),
-    "source": (
-        "source",
-        "Lead Source",
-        "Original Source",
-        "Contact Source",
-        "Origine",
-        "Provenance",
-    ),
-    "status": (
-        "status",
-        "Lead Status",
-        "Contact Status",
-        "Statut",
-        "Statut du lead",
-    ),
-    "notes": (
-        "notes",
-        "Note",
-        "Comments",
-        "Comment",
-        "Remarks",
-        "Description",
-        "Commentaire",
-        "Commentaires",
-        "Remarques",
-    ),
-}
-
-#: The mapping value meaning "do not import this column" (``None`` and ``""``
-#: mean the same).
 IGNORE = "ignore"
 
 #: Delimiters recognised, in order of preference when nothing else decides.
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
-
-_NON_ALNUM = re.compile(r"[\W_]+")
-
-
-def normalise_header(header: str) -> str:
-    """The form headers are compared in: BOM removed, accents removed (NFKD),
-    case-folded, every non-alphanumeric character dropped.
-
-    >>> normalise_header(" Prénom ")
-    'prenom'
-    >>> normalise_header("E-mail_Address")
-    'emailaddress'
-    """
-    text = unicodedata.normalize("NFKD", header.replace("\ufeff", ""))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _NON_ALNUM.sub("", text.casefold())
-
-
-def _build_lookup() -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for field in LEAD_FIELDS:
-        for synonym in (field, *HEADER_SYNONYMS[field]):
-            key = normalise_header(synonym)
-            owner = lookup.setdefault(key, field)
-            if owner != field:  # pragma: no cover - guarded by a test
-                raise AssertionError(f"header synonym {synonym!r} claimed by {owner} and {field}")
-    return lookup
-
-
-_LOOKUP: dict[str, str] = _build_lookup()
 
 
 @dataclass(frozen=True)
@@ -430,27 +217,6 @@ def _sniff_delimiter(sample: str) -> str:
 
 
 # --------------------------------------------------------------------------- mapping
-
-
-def detect_mapping(headers: Sequence[str]) -> dict[str, str | None]:
-    """Match each header to a lead field by :data:`HEADER_SYNONYMS`.
-
-    Returns ``{header: field or None}`` in header order. The first header that
-    matches a field wins; later headers matching the same field map to
-    ``None``. A header repeated in ``headers`` keeps its first result.
-    """
-    mapping: dict[str, str | None] = {}
-    taken: set[str] = set()
-    for header in headers:
-        if header in mapping:
-            continue
-        field = _LOOKUP.get(normalise_header(header))
-        if field is not None and field in taken:
-            field = None
-        if field is not None:
-            taken.add(field)
-        mapping[header] = field
-    return mapping
 
 
 def _mapping_error(problems: list[str]) -> ValidationFailed:
