@@ -41,21 +41,11 @@ sys.path.insert(0, str(REPO))
 import httpx  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from leads_core.csv_headers import LEAD_FIELDS  # noqa: E402
 from leads_core.demo import demo_lead  # noqa: E402
 from leads_core.devserver import free_port, start_app, stop_app, wait_healthy  # noqa: E402
 
-COLUMNS = (
-    "firstName",
-    "lastName",
-    "email",
-    "company",
-    "position",
-    "linkedinUrl",
-    "phone",
-    "website",
-    "source",
-    "status",
-)
+COLUMNS = tuple(f for f in LEAD_FIELDS if f != "notes")  # what demo leads carry
 MAX_FILE_BYTES = 9_500_000  # under 10 MB however MB is counted, with room for the form
 MAX_FILE_ROWS = 100_000  # LEADS_MAX_IMPORT_ROWS default
 DUPLICATE_RATE = 0.01

@@ -68,6 +68,9 @@ def search_text(fields: Mapping[str, Any]) -> str:
     return fold(" ".join(str(fields[name]) for name in SEARCHED_FIELDS if fields.get(name)))
 
 
+NEEDS_IDENTITY = "a lead needs an email or a LinkedIn URL"
+
+
 @dataclass(frozen=True, slots=True)
 class IdentityKeys:
     """The duplicate rule: a lead is a duplicate of another in the same campaign when their

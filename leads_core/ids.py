@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 
 _ALPHABET = "0123456789abcdefghijkmnopqrstuvwxyz"  # no 'l', easy to read back
-
-CAMPAIGN_ID_PATTERN = re.compile(r"^cmp_[A-Za-z0-9_-]{1,60}$")
 
 
 def new_id(prefix: str) -> str:

@@ -12,17 +12,15 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
-from pydantic.alias_generators import to_camel
 from sqlalchemy import insert, literal, select
 from sqlmodel import Session, col
 
-from leads_core import campaigns, scoring
-from leads_core.assess import IdentityKeys, assess, identity_keys
+from leads_core import campaigns, leads, scoring
+from leads_core.assess import NEEDS_IDENTITY, IdentityKeys, assess, identity_keys
 from leads_core.csvfile import CsvTable, read_csv_bytes
 from leads_core.errors import PayloadTooLarge, ValidationFailed
 from leads_core.ids import new_id, new_ids
 from leads_core.models import (
-    SCORED_FIELDS,
     CsvInfo,
     ImportBatch,
     ImportedLead,
@@ -37,7 +35,6 @@ from leads_core.models import (
 OnDuplicate = Literal["skip", "update"]
 CHUNK = 5000  # rows validated, scored and inserted per step (progress granularity)
 _ROW = TypeAdapter(LeadCreate)
-_LEAD_COLUMNS = (*SCORED_FIELDS, "status", "notes")
 Progress = Callable[[int, int], None]
 
 
@@ -109,12 +106,6 @@ def _validate(
         ]
     values = lead.model_dump()
     values["status"] = lead.status.value
-    if not values["email"] and not values["linkedin_url"]:
-        return None, [
-            ImportRowError(
-                row=row, field="email", message="a lead needs an email or a LinkedIn URL"
-            )
-        ]
     return values, []
 
 
@@ -152,10 +143,7 @@ class _Stored:
 def _identity_taken(ctx: _Context, name: str, value: str) -> bool:
     """Is this email / LinkedIn URL already used by a lead of the campaign?"""
     keys = identity_keys(value, None) if name == "email" else identity_keys(None, value)
-    column, key = (
-        (Lead.email_key, keys.email) if name == "email" else (Lead.linkedin_key, keys.linkedin)
-    )
-    return key in _lookup(ctx.session, ctx.campaign_id, column, [key]) if key else False
+    return _Stored.load(ctx.session, ctx.campaign_id, [keys]).match(keys) is not None
 
 
 def _merge_into(
@@ -167,7 +155,6 @@ def _merge_into(
     one is filled unless another lead of the campaign already uses that value."""
     lead = ctx.session.get(Lead, lead_id)
     assert lead is not None
-    now = utcnow()
     changes = {
         name: value
         for name, value in values.items()
@@ -176,31 +163,17 @@ def _merge_into(
     for name in ("email", "linkedin_url"):
         if name in changes and (getattr(lead, name) or _identity_taken(ctx, name, changes[name])):
             del changes[name]
-    for name, value in changes.items():
-        ctx.session.add(
-            LeadActivity(
-                lead_id=lead.id,
-                kind="note" if name == "notes" else "field_change",
-                field=to_camel(name),
-                old_value=getattr(lead, name),
-                new_value=value,
+    if changes:
+        ctx.session.add_all(
+            leads.apply_changes(
+                lead,
+                changes,
+                criteria=ctx.criteria,
+                score=ctx.auto_score or lead.quality_score is not None,
+                region=ctx.region,
                 actor=ctx.actor,
-                created_at=now,
             )
         )
-        setattr(lead, name, value)
-    if changes:
-        keys = identity_keys(lead.email, lead.linkedin_url)
-        lead.email_key, lead.linkedin_key = keys.email, keys.linkedin
-        result = assess(
-            {n: getattr(lead, n) for n in SCORED_FIELDS},
-            ctx.criteria,
-            score=ctx.auto_score or lead.quality_score is not None,
-            region=ctx.region,
-        )
-        for name, value in result.columns().items():
-            setattr(lead, name, value)
-        lead.updated_at = now
     outcome.updated += 1
     outcome.leads.append(
         ImportedLead(id=lead.id, quality_score=lead.quality_score, status=lead.status)
@@ -221,12 +194,8 @@ def _process_chunk(
             outcome.errors.extend(errors)
             continue
         keys = identity_keys(values["email"], values["linkedin_url"])
-        if keys.empty:  # e.g. a LinkedIn "URL" that normalizes to nothing
-            outcome.errors.append(
-                ImportRowError(
-                    row=number, field="email", message="a lead needs an email or a LinkedIn URL"
-                )
-            )
+        if keys.empty:  # neither given, or a LinkedIn "URL" that normalizes to nothing
+            outcome.errors.append(ImportRowError(row=number, field="email", message=NEEDS_IDENTITY))
             continue
         if ctx.seen_before(keys):
             outcome.skipped += 1

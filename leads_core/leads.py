@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from leads_core import campaigns, scoring
-from leads_core.assess import IdentityKeys, assess, fold, identity_keys
+from leads_core.assess import NEEDS_IDENTITY, IdentityKeys, assess, fold, identity_keys
 from leads_core.errors import Conflict, NotFound, ValidationFailed
 from leads_core.models import (
     LEAD_STATUSES,
@@ -187,28 +187,30 @@ def update_lead(
     values = changes.model_dump(exclude_unset=True)
     if "status" in values and values["status"] is None:
         raise ValidationFailed("status: cannot be null", details=[{"field": "status"}])
-    before = {name: getattr(lead, name) for name in values}
     values = {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
-    changed = {k: v for k, v in values.items() if before[k] != v}
+    changed = {k: v for k, v in values.items() if getattr(lead, k) != v}
     if not changed:
         return lead
     after = {name: changed.get(name, getattr(lead, name)) for name in ("email", "linkedin_url")}
     keys = identity_keys(after["email"], after["linkedin_url"])
     if keys.empty:
         raise ValidationFailed(
-            "a lead needs an email or a LinkedIn URL",
+            NEEDS_IDENTITY,
             details=[{"field": "email", "message": "email or linkedinUrl is required"}],
         )
     _check_identity_free(session, lead, keys)
-    for name, value in changed.items():
-        setattr(lead, name, value)
-    lead.email_key, lead.linkedin_key = keys.email, keys.linkedin
-    if any(name in SCORED_FIELDS for name in changed):
-        with session.no_autoflush:  # a duplicate email must surface at commit, as a 409
-            _reassess(session, lead, region=region)
-    lead.updated_at = utcnow()
+    campaign = campaigns.get_campaign(session, lead.campaign_id)
+    with session.no_autoflush:  # a duplicate email must surface at commit, as a 409
+        history = apply_changes(
+            lead,
+            changed,
+            criteria=campaigns.scoring_criteria(campaign),
+            score=lead.quality_score is not None,
+            region=region,
+            actor=actor,
+        )
     session.add(lead)
-    session.add_all(_activity_for_changes(lead.id, before, changed, actor))
+    session.add_all(history)
     try:
         session.commit()
     except IntegrityError:
@@ -245,16 +247,30 @@ def _lead_fields(lead: Lead) -> dict[str, Any]:
     return {name: getattr(lead, name) for name in SCORED_FIELDS}
 
 
-def _reassess(session: Session, lead: Lead, *, region: str) -> None:
-    campaign = campaigns.get_campaign(session, lead.campaign_id)
-    result = assess(
-        _lead_fields(lead),
-        campaigns.scoring_criteria(campaign),
-        score=lead.quality_score is not None,
-        region=region,
-    )
-    for name, value in result.columns().items():
+def apply_changes(
+    lead: Lead,
+    changed: dict[str, Any],
+    *,
+    criteria: scoring.CampaignCriteria,
+    score: bool,
+    region: str,
+    actor: str | None,
+) -> list[LeadActivity]:
+    """Set ``changed`` (snake_case fields) on the lead, refresh its identity keys, and its
+    enrichment and score when a scored field changed. Returns the history entries to add.
+
+    Shared by edits (PATCH, dashboard) and ``onDuplicate=update`` imports."""
+    before = {name: getattr(lead, name) for name in changed}
+    for name, value in changed.items():
         setattr(lead, name, value)
+    keys = identity_keys(lead.email, lead.linkedin_url)
+    lead.email_key, lead.linkedin_key = keys.email, keys.linkedin
+    if any(name in SCORED_FIELDS for name in changed):
+        result = assess(_lead_fields(lead), criteria, score=score, region=region)
+        for name, value in result.columns().items():
+            setattr(lead, name, value)
+    lead.updated_at = utcnow()
+    return _activity_for_changes(lead.id, before, changed, actor)
 
 
 def delete_lead(session: Session, lead_id: str) -> None:

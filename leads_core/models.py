@@ -199,8 +199,6 @@ SCORED_FIELDS: tuple[str, ...] = (
 )
 """Fields that feed the score or enrichment: changing one re-scores the lead."""
 
-EDITABLE_FIELDS: tuple[str, ...] = (*SCORED_FIELDS, "status", "notes")
-
 
 class LeadBase(SQLModel):
     first_name: str | None = Field(default=None, max_length=1000)
@@ -401,12 +399,3 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
-
-
-class ApiKeyPublic(ApiModel):
-    id: str
-    name: str
-    prefix: str
-    created_at: UtcDateTime
-    last_used_at: UtcDateTime | None
-    revoked_at: UtcDateTime | None
