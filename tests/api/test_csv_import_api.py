@@ -14,6 +14,7 @@ from starlette.routing import Mount
 from leads_core.api import create_api
 from leads_core.config import load_settings
 from leads_core.models import ImportBatch, Lead
+from tests.expected import SAMPLE_LEADS_MAPPING
 
 pytestmark = pytest.mark.usefixtures("campaign")
 
@@ -126,19 +127,7 @@ def test_sample_leads_rejected_rows_and_csv_info(client: TestClient) -> None:
     assert body["csv"] == {
         "encoding": "utf-8-sig",
         "delimiter": ";",
-        "mapping": {
-            "First Name": "firstName",
-            "Last Name": "lastName",
-            "E-mail Address": "email",
-            "Company Name": "company",
-            "Job Title": "position",
-            "LinkedIn": "linkedinUrl",
-            "Phone Number": "phone",
-            "Website": "website",
-            "Source": "source",
-            "Notes": "notes",
-            "Favourite colour": None,
-        },
+        "mapping": SAMPLE_LEADS_MAPPING,
         "ignoredColumns": ["Favourite colour"],
     }
 

@@ -27,6 +27,7 @@ from leads_core import apikeys
 from leads_core.cli import build_parser
 from leads_core.db import make_engine
 from leads_core.errors import Unauthorized
+from tests.expected import SAMPLE_LEADS_MAPPING
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "tests" / "fixtures" / "sample_leads.csv"
@@ -95,21 +96,6 @@ def sample() -> SampleCounts:
     )
     assert counts.imported + counts.skipped + len(counts.error_rows) == counts.data_rows
     return counts
-
-
-SAMPLE_MAPPING = {
-    "First Name": "firstName",
-    "Last Name": "lastName",
-    "E-mail Address": "email",
-    "Company Name": "company",
-    "Job Title": "position",
-    "LinkedIn": "linkedinUrl",
-    "Phone Number": "phone",
-    "Website": "website",
-    "Source": "source",
-    "Notes": "notes",
-    "Favourite colour": None,
-}
 
 
 class Cli:
@@ -371,7 +357,7 @@ def test_import_csv_prints_the_same_summary_as_the_api(
         "csv": {
             "encoding": "utf-8-sig",
             "delimiter": ";",
-            "mapping": SAMPLE_MAPPING,
+            "mapping": SAMPLE_LEADS_MAPPING,
             "ignoredColumns": ["Favourite colour"],
         },
     }

@@ -15,6 +15,7 @@ from leads_core.csvfile import (
     read_csv_bytes,
 )
 from leads_core.errors import BadFile, ValidationFailed
+from tests.expected import SAMPLE_LEADS_MAPPING
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -50,19 +51,7 @@ def test_sample_leads_format_and_mapping():
     assert table.encoding == "utf-8-sig"
     assert table.delimiter == ";"
     assert table.headers == LEADS_HEADERS
-    assert table.mapping == {
-        "First Name": "firstName",
-        "Last Name": "lastName",
-        "E-mail Address": "email",
-        "Company Name": "company",
-        "Job Title": "position",
-        "LinkedIn": "linkedinUrl",
-        "Phone Number": "phone",
-        "Website": "website",
-        "Source": "source",
-        "Notes": "notes",
-        "Favourite colour": None,
-    }
+    assert table.mapping == SAMPLE_LEADS_MAPPING
     assert table.ignored_columns == ["Favourite colour"]
     assert all(list(r) == [f for f in LEAD_FIELDS if f != "status"] for r in table.rows)
 

@@ -11,26 +11,11 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Server
+from tests.expected import LIST_LEAD_KEYS
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-server")]
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "sample_leads.csv"
-LIST_FIELDS = [
-    "id",
-    "firstName",
-    "lastName",
-    "email",
-    "company",
-    "position",
-    "qualityScore",
-    "source",
-    "linkedinUrl",
-    "phone",
-    "website",
-    "status",
-    "campaignId",
-    "createdAt",
-]
 JEAN = {
     "firstName": "Jean",
     "lastName": "Martin",
@@ -98,7 +83,7 @@ def test_list_leads_returns_the_documented_shape(api: httpx.Client) -> None:
     assert list(body) == ["leads", "total", "page", "totalPages"]
     assert (body["total"], body["page"], body["totalPages"]) == (2, 1, 2)
     (lead,) = body["leads"]
-    assert list(lead) == LIST_FIELDS
+    assert list(lead) == LIST_LEAD_KEYS
     assert lead["campaignId"] == "cmp_e2e_list"
     assert lead["id"].startswith("lead_")
 
