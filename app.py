@@ -9,11 +9,44 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 if get_script_run_ctx(suppress_warning=True) is None:
     from starlette.routing import Mount
+    from streamlit.runtime.pages_manager import PagesManager
 
     from leads_core.api import create_api
+
+    # Navigation is st.navigation's, below. Without this, Streamlit 1.67 treats our pages/
+    # folder as an old-style multipage app until some session first runs app.py: a fresh
+    # server opened at /leads would run pages/leads.py alone, with the wrong menu, for
+    # every session. Regression test: tests/e2e/test_browser.py.
+    PagesManager.uses_pages_directory = False
 
     app = st.App("app.py", routes=[Mount("/v1", app=create_api())])
 else:
     st.set_page_config(page_title="Leads workspace", page_icon="📇", layout="wide")
-    navigation = st.navigation([st.Page("pages/home.py", title="Home", icon="🏠", default=True)])
-    navigation.run()
+    PAGES = [
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/leads.py", title="Leads", icon=":material/table_rows:", url_path="leads"),
+        st.Page(
+            "pages/import_csv.py", title="Import", icon=":material/upload_file:", url_path="import"
+        ),
+        st.Page(
+            "pages/analytics.py",
+            title="Analytics",
+            icon=":material/bar_chart:",
+            url_path="analytics",
+        ),
+        st.Page(
+            "pages/campaigns.py",
+            title="Campaigns",
+            icon=":material/campaign:",
+            url_path="campaigns",
+        ),
+        st.Page("pages/api_keys.py", title="API keys", icon=":material/key:", url_path="api-keys"),
+        st.Page(
+            "pages/lead.py",
+            title="Lead",
+            icon=":material/person:",
+            url_path="lead",
+            visibility="hidden",
+        ),
+    ]
+    st.navigation(PAGES).run()

@@ -45,8 +45,10 @@ import io
 import json
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import Any
 
 import charset_normalizer
 
@@ -57,15 +59,19 @@ from leads_core.csv_headers import (
     normalise_header,
 )
 from leads_core.errors import BadFile, ValidationFailed
+from leads_core.export import neutralize
 
 __all__ = [
     "DELIMITERS",
     "HEADER_SYNONYMS",
     "IGNORE",
     "LEAD_FIELDS",
+    "CsvPreview",
     "CsvTable",
     "detect_mapping",
     "normalise_header",
+    "preview_csv_bytes",
+    "problem_rows_csv",
     "read_csv_bytes",
 ]
 
@@ -320,17 +326,17 @@ def _unique_headers(cells: list[str]) -> list[str]:
     return headers
 
 
-def read_csv_bytes(data: bytes, mapping: Mapping[str, str | None] | None = None) -> CsvTable:
-    """Parse an uploaded CSV file; see the module docstring for the rules.
+@dataclass
+class _Opened:
+    reader: Any  # csv.reader over the decoded text
+    encoding: str
+    delimiter: str
+    headers: list[str]
+    header_row: int
 
-    ``mapping`` (``{"CSV header": "leadField"}``, a value of ``None``, ``""``
-    or ``"ignore"`` to skip a column) overrides the automatic matching for the
-    headers it names; the other headers are still matched automatically.
 
-    Raises :class:`BadFile` for a file that is not CSV text, is empty, has no
-    header line or cannot be parsed; :class:`ValidationFailed` for a bad
-    ``mapping`` or when no column matches any lead field.
-    """
+def _open(data: bytes) -> _Opened:
+    """Rules 1-4 up to the header line: check, decode, pick the delimiter, read the header."""
     if not data.strip():
         raise BadFile("The uploaded file is empty: a CSV file needs a header line and data rows.")
     _check_is_text(data)
@@ -347,46 +353,117 @@ def read_csv_bytes(data: bytes, mapping: Mapping[str, str | None] | None = None)
     reader = csv.reader(
         io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', skipinitialspace=True
     )
-    try:
-        header_cells: list[str] = []
-        header_row = 0
+    header_cells: list[str] = []
+    header_row = 0
+    with _csv_errors(reader):
         for record in reader:
             header_row += 1
             if "".join(record).strip():
                 header_cells = record
                 break
-        if not header_cells:
-            raise BadFile(
-                "The uploaded file has no header line: the first non-blank line must name "
-                "the columns."
-            )
-        headers = _unique_headers(header_cells)
-        resolved = _resolve_mapping(headers, mapping)
-        positions = [i for i, h in enumerate(headers) if resolved[h]]
-        if not positions:
-            raise ValidationFailed(
-                "no column could be matched to a lead field; headers found: "
-                + ", ".join(headers)
-                + ". Rename the columns or give a mapping.",
-                details=[{"field": "mapping", "message": "no column matches a lead field"}],
-            )
-        fields = [str(resolved[headers[i]]) for i in positions]
-        rows, row_numbers = _read_rows(reader, positions, fields, header_row)
+    if not header_cells:
+        raise BadFile(
+            "The uploaded file has no header line: the first non-blank line must name the columns."
+        )
+    return _Opened(reader, encoding, delimiter, _unique_headers(header_cells), header_row)
+
+
+@contextmanager
+def _csv_errors(reader: Any) -> Iterator[None]:
+    try:
+        yield
     except csv.Error as exc:
         raise BadFile(
             f"The CSV file could not be read near row {reader.line_num}: {exc}. "
             "Check for a quote that is never closed."
         ) from exc
 
+
+def read_csv_bytes(data: bytes, mapping: Mapping[str, str | None] | None = None) -> CsvTable:
+    """Parse an uploaded CSV file; see the module docstring for the rules.
+
+    ``mapping`` (``{"CSV header": "leadField"}``, a value of ``None``, ``""``
+    or ``"ignore"`` to skip a column) overrides the automatic matching for the
+    headers it names; the other headers are still matched automatically.
+
+    Raises :class:`BadFile` for a file that is not CSV text, is empty, has no
+    header line or cannot be parsed; :class:`ValidationFailed` for a bad
+    ``mapping`` or when no column matches any lead field.
+    """
+    opened = _open(data)
+    headers = opened.headers
+    resolved = _resolve_mapping(headers, mapping)
+    positions = [i for i, h in enumerate(headers) if resolved[h]]
+    if not positions:
+        raise ValidationFailed(
+            "no column could be matched to a lead field; headers found: "
+            + ", ".join(headers)
+            + ". Rename the columns or give a mapping.",
+            details=[{"field": "mapping", "message": "no column matches a lead field"}],
+        )
+    fields = [str(resolved[headers[i]]) for i in positions]
+    with _csv_errors(opened.reader):
+        rows, row_numbers = _read_rows(opened.reader, positions, fields, opened.header_row)
     return CsvTable(
         rows=rows,
         row_numbers=row_numbers,
-        encoding=encoding,
-        delimiter=delimiter,
+        encoding=opened.encoding,
+        delimiter=opened.delimiter,
         headers=headers,
         mapping=resolved,
         ignored_columns=[h for h in headers if resolved[h] is None],
     )
+
+
+@dataclass(frozen=True)
+class CsvPreview:
+    """What the import screen shows before importing: the first records as written,
+    and how the file was read (encoding, delimiter, the automatic header mapping)."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    encoding: str
+    delimiter: str
+    mapping: dict[str, str | None]
+
+
+def preview_csv_bytes(data: bytes, *, rows: int = 5) -> CsvPreview:
+    """The header and the first ``rows`` non-blank records, each padded or cut to the
+    header's width. Raises :class:`BadFile` like :func:`read_csv_bytes`."""
+    opened = _open(data)
+    width = len(opened.headers)
+    sample: list[list[str]] = []
+    with _csv_errors(opened.reader):
+        for record in opened.reader:
+            if len(sample) >= rows:
+                break
+            if "".join(record).strip():
+                sample.append((record + [""] * width)[:width])
+    return CsvPreview(
+        headers=opened.headers,
+        rows=sample,
+        encoding=opened.encoding,
+        delimiter=opened.delimiter,
+        mapping=detect_mapping(opened.headers),
+    )
+
+
+def problem_rows_csv(data: bytes, problems: Mapping[int, str]) -> str:
+    """The records of an uploaded file whose row numbers are in ``problems``, as CSV text
+    with the original header plus a last ``Problem`` column (the message), so a user can
+    fix them in a spreadsheet and import that file again. Cells are neutralized like
+    every export (see :func:`leads_core.export.neutralize`)."""
+    opened = _open(data)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=opened.delimiter, lineterminator="\r\n")
+    writer.writerow([*opened.headers, "Problem"])
+    width = len(opened.headers)
+    with _csv_errors(opened.reader):
+        for number, record in enumerate(opened.reader, start=opened.header_row + 1):
+            if number in problems:
+                cells = [*(record + [""] * width)[:width], problems[number]]
+                writer.writerow([neutralize(cell) for cell in cells])
+    return out.getvalue()
 
 
 def _read_rows(

@@ -1,5 +1,5 @@
 """The engine and session factory. SQLite gets WAL, a busy timeout and foreign keys on
-every connection; everything engine-specific lives here and in ``leads_core.sql``."""
+every connection."""
 
 from __future__ import annotations
 

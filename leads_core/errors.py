@@ -4,7 +4,13 @@ them in one place (``leads_core.api.errors``) and pages show ``message`` with
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class LeadsError(Exception):
@@ -47,3 +53,21 @@ class BadFile(LeadsError):
 class Unauthorized(LeadsError):
     status = 401
     code = "unauthorized"
+
+
+def validated(model: type[M], data: Mapping[str, Any]) -> M:
+    """``model.model_validate(data)``, a pydantic error turned into ``ValidationFailed``
+    naming each field (camelCase) and what is wrong - for callers that are not the API
+    (the dashboard, the CLI), which FastAPI does not validate for."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        details = [
+            {
+                "field": ".".join(to_camel(str(p)) for p in err["loc"]) or "body",
+                "message": err["msg"],
+            }
+            for err in exc.errors(include_url=False)
+        ]
+        message = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
+        raise ValidationFailed(message, details=details) from None

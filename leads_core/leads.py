@@ -4,14 +4,14 @@ history and re-scoring. The only place that queries leads outside the import."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic.alias_generators import to_camel
 from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from leads_core import campaigns, scoring
 from leads_core.assess import NEEDS_IDENTITY, IdentityKeys, assess, fold, identity_keys
@@ -67,7 +67,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filter_clauses(filters: LeadFilters) -> list[Any]:
+def filter_clauses(filters: LeadFilters) -> list[Any]:
     clauses: list[Any] = []
     if filters.campaign_id:
         clauses.append(Lead.campaign_id == filters.campaign_id)
@@ -130,7 +130,7 @@ def list_leads(
         )
     validate_filters(session, filters)
     order = parse_sort(sort)
-    clauses = _filter_clauses(filters)
+    clauses = filter_clauses(filters)
     total = session.exec(select(func.count()).select_from(Lead).where(*clauses)).one()
     rows = session.exec(
         select(Lead).where(*clauses).order_by(*order).offset((page - 1) * limit).limit(limit)
@@ -139,7 +139,7 @@ def list_leads(
 
 
 def count_leads(session: Session, *, filters: LeadFilters | None = None) -> int:
-    clauses = _filter_clauses(filters or LeadFilters())
+    clauses = filter_clauses(filters or LeadFilters())
     return session.exec(select(func.count()).select_from(Lead).where(*clauses)).one()
 
 
@@ -273,10 +273,92 @@ def apply_changes(
     return _activity_for_changes(lead.id, before, changed, actor)
 
 
+MAX_NOTES = 20000
+
+
+def add_note(session: Session, lead_id: str, text: str, *, actor: str | None = None) -> Lead:
+    """Append a dated line to the lead's notes; the history records the note itself."""
+    text = text.strip()
+    if not text:
+        raise ValidationFailed("note: write something", details=[{"field": "note"}])
+    lead = get_lead(session, lead_id)
+    now = utcnow()
+    line = f"[{now:%Y-%m-%d %H:%M} UTC] {text}"
+    notes = f"{lead.notes}\n{line}" if lead.notes else line
+    if len(notes) > MAX_NOTES:
+        raise ValidationFailed(
+            f"notes: at most {MAX_NOTES} characters; shorten the notes first",
+            details=[{"field": "notes", "message": "too long"}],
+        )
+    lead.notes, lead.updated_at = notes, now
+    session.add(lead)
+    session.add(
+        LeadActivity(
+            lead_id=lead.id, kind="note", field="notes", new_value=text, actor=actor, created_at=now
+        )
+    )
+    session.commit()
+    session.refresh(lead)
+    return lead
+
+
 def delete_lead(session: Session, lead_id: str) -> None:
     lead = get_lead(session, lead_id)
     session.delete(lead)
     session.commit()
+
+
+def delete_leads(session: Session, lead_ids: Sequence[str]) -> int:
+    """Delete the given leads (their history goes with them); returns how many existed."""
+    ids = list(dict.fromkeys(lead_ids))
+    if not ids:
+        return 0
+    result = session.exec(delete(Lead).where(col(Lead.id).in_(ids)))
+    session.commit()
+    return result.rowcount
+
+
+def set_status(
+    session: Session, lead_ids: Sequence[str], status: str, *, actor: str | None = None
+) -> int:
+    """Move the given leads to ``status``, one history entry per lead that changed;
+    returns how many changed. Unknown ids are ignored (the lead may have been deleted)."""
+    if status not in LEAD_STATUSES:
+        raise ValidationFailed(
+            f"status: unknown status {status!r}; use one of {', '.join(LEAD_STATUSES)}",
+            details=[{"field": "status", "message": "unknown status"}],
+        )
+    rows = session.exec(
+        select(Lead).where(col(Lead.id).in_(list(lead_ids)), Lead.status != status)
+    ).all()
+    for lead in rows:
+        history = _activity_for_changes(lead.id, {"status": lead.status}, {"status": status}, actor)
+        lead.status, lead.updated_at = status, utcnow()
+        session.add(lead)
+        session.add_all(history)
+    session.commit()
+    return len(rows)
+
+
+def iter_leads(
+    session: Session, *, filters: LeadFilters, sort: str | None = None, batch: int = 1000
+) -> Iterator[Lead]:
+    """Every lead matching ``filters`` in ``sort`` order, streamed from the database in
+    batches (for exports: memory stays flat however many leads match)."""
+    validate_filters(session, filters)
+    statement = (
+        select(Lead)
+        .where(*filter_clauses(filters))
+        .order_by(*parse_sort(sort))
+        .execution_options(yield_per=batch)
+    )
+    yield from session.exec(statement)
+
+
+def leads_by_ids(session: Session, lead_ids: Sequence[str]) -> list[Lead]:
+    """The given leads in the order of ``lead_ids`` (missing ones left out)."""
+    found = {lead.id: lead for lead in session.exec(select(Lead).where(col(Lead.id).in_(lead_ids)))}
+    return [found[i] for i in lead_ids if i in found]
 
 
 def lead_activity(session: Session, lead_id: str) -> list[LeadActivity]:

@@ -1,20 +1,66 @@
-"""Home: what is in the workspace."""
+"""Home: what is in the workspace, the last imports, where to go next."""
 
 import streamlit as st
 
+from dashboard import actions, data, feedback
 from leads_core.db import session_scope
-from leads_core.stats import workspace_counts
+from leads_core.stats import HIGH_QUALITY, recent_imports
 
 st.title("Leads workspace")
-with session_scope() as session:
-    counts = workspace_counts(session)
-left, right = st.columns(2)
-left.metric("Leads", f"{counts.leads:,}")
-right.metric("Campaigns", f"{counts.campaigns:,}")
+feedback.show_flashed()
+counts = data.workspace(data.version())
+
 if counts.leads == 0:
     st.info(
-        "No leads yet. Import a CSV with `python -m leads_core import-csv FILE --campaign ID`, "
-        "send them to the API (`POST /v1/leads`), or load demo data with "
-        "`python -m leads_core seed-demo --leads 500`."
+        "**No leads yet.** Import a CSV file, send leads to the REST API, "
+        "or load demo data to look around."
     )
-st.markdown("The REST API lives under [/v1](/v1/docs) on this same server.")
+    left, right, _ = st.columns([1, 1, 2])
+    with left:
+        st.page_link("pages/import_csv.py", label="Import a CSV", icon=":material/upload_file:")
+    with right:
+        actions.demo_button("home_demo")
+
+leads_col, campaigns_col, high_col, share_col = st.columns(4)
+leads_col.metric("Leads", f"{counts.leads:,}")
+campaigns_col.metric("Campaigns", f"{counts.campaigns:,}")
+high_col.metric(f"Score {HIGH_QUALITY}+", f"{counts.high_quality:,}")
+share = counts.high_share
+share_col.metric(
+    "High-quality share",
+    "-" if share is None else f"{share:.1%}",
+    help=f"Scored leads at or above {HIGH_QUALITY}, the recommended threshold.",
+)
+
+st.subheader("Last imports")
+with session_scope() as session:
+    imports = recent_imports(session, limit=5)
+if imports:
+    st.dataframe(
+        [
+            {
+                "When": row.created_at,
+                "Campaign": row.campaign_name,
+                "From": row.filename or row.origin,
+                "Imported": row.imported,
+                "Updated": row.updated,
+                "Skipped": row.skipped,
+                "Errors": row.errors,
+            }
+            for row in imports
+        ],
+        hide_index=True,
+        column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+        key="home_imports",
+    )
+else:
+    st.caption("Nothing imported yet.")
+
+st.subheader("Go to")
+links = st.columns(5)
+links[0].page_link("pages/leads.py", label="Leads", icon=":material/table_rows:")
+links[1].page_link("pages/import_csv.py", label="Import", icon=":material/upload_file:")
+links[2].page_link("pages/analytics.py", label="Analytics", icon=":material/bar_chart:")
+links[3].page_link("pages/campaigns.py", label="Campaigns", icon=":material/campaign:")
+links[4].page_link("pages/api_keys.py", label="API keys", icon=":material/key:")
+st.caption("The REST API lives under [/v1](/v1/docs) on this same server.")

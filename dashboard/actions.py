@@ -1,0 +1,34 @@
+"""Writes started from more than one page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data, feedback
+from leads_core import demo
+from leads_core.config import get_settings
+from leads_core.db import session_scope
+
+DEMO_LEADS = 500
+
+
+def load_demo_data() -> None:
+    """Button callback: 5 demo campaigns and ``DEMO_LEADS`` realistic leads."""
+    with st.spinner("Loading demo data…"), session_scope() as session:
+        result = demo.seed_demo(session, leads=DEMO_LEADS, region=get_settings().phone_region)
+    data.clear()
+    feedback.flash(
+        "success",
+        f"Loaded {result.imported} demo leads in {len(result.campaign_ids)} campaigns.",
+    )
+
+
+def demo_button(key: str) -> None:
+    st.button(
+        f"Load demo data ({DEMO_LEADS} leads)",
+        key=key,
+        on_click=load_demo_data,
+        icon=":material/auto_awesome:",
+        help="Five campaigns of realistic, messy leads, to try the product. "
+        "They can be deleted with their campaigns.",
+    )

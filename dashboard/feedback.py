@@ -1,0 +1,54 @@
+"""Messages for the user: errors from ``leads_core`` shown with ``st.error``, and results
+of actions done in widget callbacks kept until the page is drawn again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from leads_core.errors import LeadsError
+
+_KEY = "_flash_messages"
+
+
+def describe(exc: LeadsError) -> str:
+    """The message and, for each detail, which field and what to fix."""
+    lines = [exc.message]
+    for detail in exc.details[:10]:
+        where = detail.get("field") or ""
+        row = detail.get("row")
+        message = detail.get("message") or ""
+        label = f"row {row}, {where}" if row else where
+        if message and message not in exc.message:
+            lines.append(f"- {label}: {message}" if label else f"- {message}")
+    return "\n".join(lines)
+
+
+def flash(kind: str, message: str) -> None:
+    """Queue a message for the next time the page is drawn ("success" shows a toast)."""
+    st.session_state.setdefault(_KEY, []).append((kind, message))
+
+
+def flash_error(action: str, exc: LeadsError) -> None:
+    flash("error", f"{action}: {describe(exc)}")
+
+
+def show_flashed() -> None:
+    for kind, message in st.session_state.pop(_KEY, []):
+        if kind == "success":
+            st.toast(message, icon="✅")
+        elif kind == "warning":
+            st.warning(message)
+        else:
+            st.error(message)
+
+
+@contextmanager
+def reported(action: str) -> Iterator[None]:
+    """Show a ``LeadsError`` raised inside the block as ``st.error``, and carry on."""
+    try:
+        yield
+    except LeadsError as exc:
+        st.error(f"{action}: {describe(exc)}")

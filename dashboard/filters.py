@@ -1,0 +1,183 @@
+"""The lead filters of the sidebar, kept in the URL so a filtered view is a link.
+
+The query parameters have the API's names (``campaignId``, ``minScore``, ``source``,
+``status``, ``q``, ``sort``, ``page``, ``limit``): ``/leads?minScore=85&status=new`` in
+the dashboard shows what ``GET /v1/leads?minScore=85&status=new`` returns. Widget values
+persist for the browser session, so the Leads and Analytics pages share the filters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from leads_core.leads import LeadFilters
+from leads_core.models import LEAD_STATUSES
+from leads_core.scoring import SOURCE_RELIABILITY
+from leads_core.stats import HIGH_QUALITY
+
+SORTS: dict[str, str] = {
+    "-qualityScore": "Score, best first",
+    "qualityScore": "Score, lowest first",
+    "-createdAt": "Newest first",
+    "createdAt": "Oldest first",
+    "lastName": "Last name A→Z",
+    "-lastName": "Last name Z→A",
+    "company": "Company A→Z",
+    "-updatedAt": "Recently changed",
+}
+DEFAULT_SORT = "-qualityScore"
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+ALL = ""  # the "All campaigns / sources / statuses" choice
+
+
+@dataclass(frozen=True)
+class _Param:
+    key: str  # session-state / widget key
+    name: str  # query parameter
+    parse: Callable[[str], Any]
+    default: Any
+
+
+def _score(raw: str) -> int | None:
+    value = int(raw)
+    return value if 0 <= value <= 100 else None
+
+
+def _one_of(choices: Mapping[str, Any] | tuple[Any, ...]) -> Callable[[str], Any]:
+    return lambda raw: raw if raw in choices else None
+
+
+def _positive(raw: str) -> int | None:
+    value = int(raw)
+    return value if value >= 1 else None
+
+
+FILTER_PARAMS = (
+    _Param("f_campaign", "campaignId", str, ALL),
+    _Param("f_min_score", "minScore", _score, 0),
+    _Param("f_source", "source", lambda raw: raw.strip().lower() or None, ALL),
+    _Param("f_status", "status", _one_of(LEAD_STATUSES), ALL),
+    _Param("f_q", "q", str, ""),
+)
+LIST_PARAMS = (
+    _Param("f_sort", "sort", _one_of(SORTS), DEFAULT_SORT),
+    _Param(
+        "f_limit",
+        "limit",
+        lambda raw: int(raw) if int(raw) in PAGE_SIZES else None,
+        DEFAULT_PAGE_SIZE,
+    ),
+    _Param("f_page", "page", _positive, 1),
+)
+
+
+def _seed_from_url(params: tuple[_Param, ...]) -> None:
+    """First draw in this browser session: take the values from the URL (bad ones are
+    ignored). Afterwards the widgets own them."""
+    for param in params:
+        if param.key in st.session_state:
+            continue
+        value = param.default
+        raw = st.query_params.get(param.name)
+        if raw not in (None, ""):
+            try:
+                parsed = param.parse(raw)
+            except ValueError:
+                parsed = None
+            if parsed is not None:
+                value = parsed
+        st.session_state[param.key] = value
+
+
+def write_url(*, with_list_options: bool = False) -> None:
+    """Put the current filter values in the URL (defaults left out)."""
+    params = FILTER_PARAMS + (LIST_PARAMS if with_list_options else ())
+    wanted = {
+        p.name: str(st.session_state[p.key])
+        for p in params
+        if st.session_state.get(p.key) not in (None, ALL, p.default)
+    }
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def _back_to_first_page() -> None:
+    st.session_state["f_page"] = 1
+
+
+def lead_filters(
+    campaign_names: Mapping[str, str], *, with_list_options: bool = False
+) -> LeadFilters:
+    """Draw the filter widgets in the sidebar; returns the filters they describe.
+
+    ``campaign_names`` maps campaign ids to names (the campaign choice). With
+    ``with_list_options`` the sort order and page size are drawn too (the Leads page)."""
+    params = FILTER_PARAMS + (LIST_PARAMS if with_list_options else ())
+    _seed_from_url(params)
+    if st.session_state["f_campaign"] not in (ALL, *campaign_names):
+        st.session_state["f_campaign"] = ALL  # a deleted campaign, or a bad link
+    known_sources = sorted(SOURCE_RELIABILITY)
+    current_source = st.session_state["f_source"]
+    sidebar = st.sidebar
+    sidebar.header("Filters")
+    common: dict[str, Any] = {"on_change": _back_to_first_page, "persist_state": "session"}
+    sidebar.selectbox(
+        "Campaign",
+        [ALL, *campaign_names],
+        format_func=lambda cid: campaign_names.get(cid, "All campaigns"),
+        key="f_campaign",
+        **common,
+    )
+    sidebar.slider(
+        "Minimum score",
+        0,
+        100,
+        key="f_min_score",
+        help=f"{HIGH_QUALITY} is the recommended threshold: leads at or above it are worth a "
+        "call first.",
+        **common,
+    )
+    sidebar.caption(f"★ Recommended: {HIGH_QUALITY} and above.")
+    sidebar.selectbox(
+        "Source",
+        [
+            ALL,
+            *known_sources,
+            *([current_source] if current_source not in (ALL, *known_sources) else []),
+        ],
+        format_func=lambda s: s or "All sources",
+        key="f_source",
+        accept_new_options=True,
+        **common,
+    )
+    sidebar.selectbox(
+        "Status",
+        [ALL, *LEAD_STATUSES],
+        format_func=lambda s: s or "All statuses",
+        key="f_status",
+        **common,
+    )
+    sidebar.text_input(
+        "Search", key="f_q", placeholder="name, email, company…", max_chars=200, **common
+    )
+    if with_list_options:
+        sidebar.selectbox("Sort by", list(SORTS), format_func=SORTS.get, key="f_sort", **common)
+        sidebar.selectbox("Rows per page", PAGE_SIZES, key="f_limit", **common)
+    write_url(with_list_options=with_list_options)
+    state = st.session_state
+    return LeadFilters(
+        campaign_id=state["f_campaign"] or None,
+        min_score=state["f_min_score"] or None,
+        source=(state["f_source"] or "").strip().lower() or None,
+        status=state["f_status"] or None,
+        q=state["f_q"].strip() or None,
+    )
+
+
+def clear_filters() -> None:
+    for param in FILTER_PARAMS + LIST_PARAMS:
+        st.session_state[param.key] = param.default

@@ -1,0 +1,97 @@
+"""API keys: create (shown once), list, revoke; how to call the API from here."""
+
+from urllib.parse import urlsplit
+
+import streamlit as st
+
+from dashboard import feedback
+from leads_core import apikeys
+from leads_core.db import session_scope
+from leads_core.errors import LeadsError
+
+state = st.session_state
+
+
+def create() -> None:
+    try:
+        with session_scope() as session:
+            key, plain = apikeys.create_api_key(session, name=state.key_name)
+    except LeadsError as exc:
+        feedback.flash_error("Could not create the key", exc)
+        return
+    state["new_key"] = (key.name, plain)
+    state.key_name = ""
+
+
+def revoke(key_id: str) -> None:
+    with session_scope() as session:
+        key = apikeys.revoke_api_key(session, key_id)
+    feedback.flash("success", f"Revoked the key {key.name} ({key.prefix}…).")
+
+
+def base_url() -> str:
+    url = urlsplit(st.context.url or "http://localhost:8501/")
+    return f"{url.scheme}://{url.netloc}"
+
+
+st.title("API keys")
+feedback.show_flashed()
+st.caption(
+    "Programs reach the leads through the REST API under /v1 with a key: "
+    "`Authorization: Bearer <key>`. Only a hash of each key is stored."
+)
+
+with st.form("new_key", clear_on_submit=False):
+    st.text_input("Name", key="key_name", placeholder="e.g. CRM sync", max_chars=200)
+    st.form_submit_button("Create key", type="primary", on_click=create)
+if "new_key" in state:
+    name, plain = state.pop("new_key")
+    st.success(
+        f"Key **{name}** created. Copy it now (the copy button is at the right of the box): "
+        "it is not shown again."
+    )
+    st.code(plain, language=None)
+
+with session_scope() as session:
+    keys = apikeys.list_api_keys(session)
+if keys:
+    st.dataframe(
+        [
+            {
+                "Name": k.name,
+                "Key starts with": f"{k.prefix}…",
+                "Created": k.created_at,
+                "Last used": k.last_used_at,
+                "Revoked": k.revoked_at,
+            }
+            for k in keys
+        ],
+        hide_index=True,
+        column_config={
+            name: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
+            for name in ("Created", "Last used", "Revoked")
+        },
+        key="key_table",
+    )
+    active = {k.id: f"{k.name} ({k.prefix}…)" for k in keys if k.revoked_at is None}
+    if active:
+        revoke_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
+        chosen = revoke_col.selectbox(
+            "Revoke a key", list(active), format_func=active.get, key="revoke_choice"
+        )
+        button_col.button("Revoke", on_click=revoke, args=(chosen,), key="revoke")
+else:
+    st.info("No API key yet: create one above to call the API.")
+
+st.subheader("Use the API")
+server = base_url()
+st.code(
+    f"""export LEADS_KEY=lw_...   # a key created above
+# the best leads, as JSON
+curl -H "Authorization: Bearer $LEADS_KEY" "{server}/v1/leads?minScore=85&sort=-qualityScore&limit=5"
+# import a CSV file into a campaign
+curl -H "Authorization: Bearer $LEADS_KEY" -F file=@leads.csv -F campaignId=cmp_... "{server}/v1/leads/import/csv"
+""",
+    language="bash",
+)
+st.markdown(f"Every endpoint, with examples: [{server}/v1/docs]({server}/v1/docs)")

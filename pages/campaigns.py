@@ -1,0 +1,170 @@
+"""Campaigns: list, create, edit name and criteria, re-score, delete."""
+
+import streamlit as st
+
+from dashboard import data, feedback
+from leads_core import campaigns, stats
+from leads_core.config import get_settings
+from leads_core.db import session_scope
+from leads_core.errors import LeadsError, validated
+from leads_core.leads import LeadFilters
+from leads_core.models import CampaignCreate, CampaignUpdate
+from leads_core.scoring import SOURCE_RELIABILITY
+
+REQUIRABLE = ["firstName", "lastName", "email", "company", "position", "linkedinUrl", "phone"]
+REQUIRABLE += ["website", "source"]
+state = st.session_state
+
+
+def criteria_inputs(prefix: str, criteria: dict) -> None:
+    st.multiselect(
+        "Target positions / titles",
+        criteria.get("targetPositions", []),
+        default=criteria.get("targetPositions", []),
+        accept_new_options=True,
+        key=f"{prefix}_positions",
+        help="Type a title and press Enter. A lead whose position contains one of them "
+        "earns the position points (case and accents ignored).",
+    )
+    sources = sorted({*SOURCE_RELIABILITY, *criteria.get("targetSources", [])})
+    st.multiselect(
+        "Target sources",
+        sources,
+        default=criteria.get("targetSources", []),
+        accept_new_options=True,
+        key=f"{prefix}_sources",
+    )
+    st.multiselect(
+        "Required fields",
+        REQUIRABLE,
+        default=criteria.get("requiredFields", []),
+        key=f"{prefix}_required",
+    )
+
+
+def criteria_values(prefix: str) -> dict:
+    return {
+        "targetPositions": [p.strip() for p in state[f"{prefix}_positions"] if p.strip()],
+        "targetSources": [s.strip().lower() for s in state[f"{prefix}_sources"] if s.strip()],
+        "requiredFields": list(state[f"{prefix}_required"]),
+    }
+
+
+def create() -> None:
+    try:
+        body = validated(
+            CampaignCreate, {"name": state.new_name, "criteria": criteria_values("new")}
+        )
+        with session_scope() as session:
+            campaign = campaigns.create_campaign(session, data=body)
+    except LeadsError as exc:
+        feedback.flash_error("Could not create the campaign", exc)
+        return
+    data.clear()
+    state["edit_campaign"] = campaign.id
+    feedback.flash("success", f"Created the campaign {campaign.name}.")
+
+
+def save(campaign_id: str, prefix: str) -> None:
+    try:
+        changes = validated(
+            CampaignUpdate, {"name": state[f"{prefix}_name"], "criteria": criteria_values(prefix)}
+        )
+        with session_scope() as session:
+            campaigns.update_campaign(session, campaign_id, changes)
+    except LeadsError as exc:
+        feedback.flash_error("Could not save the campaign", exc)
+        return
+    data.clear()
+    feedback.flash(
+        "success", "Saved. Re-score the campaign's leads to apply changed criteria to them."
+    )
+
+
+def delete(campaign_id: str) -> None:
+    try:
+        with session_scope() as session:
+            campaigns.delete_campaign(session, campaign_id, delete_leads=True)
+    except LeadsError as exc:
+        feedback.flash_error("Could not delete the campaign", exc)
+        return
+    data.clear()
+    state.pop("edit_campaign", None)
+    feedback.flash("success", "Deleted the campaign and its leads.")
+
+
+st.title("Campaigns")
+feedback.show_flashed()
+version = data.version()
+names = data.campaign_names(version)
+with session_scope() as session:
+    counts = {row.campaign_id: row for row in stats.campaign_comparison(session, LeadFilters())}
+
+if names:
+    st.dataframe(
+        [
+            {
+                "Campaign": name,
+                "Leads": counts[cid].leads if cid in counts else 0,
+                "Average score": round(counts[cid].average_score or 0, 1)
+                if cid in counts
+                else None,
+                f"Score {stats.HIGH_QUALITY}+": counts[cid].high_quality if cid in counts else 0,
+                "Id": cid,
+            }
+            for cid, name in names.items()
+        ],
+        hide_index=True,
+        key="campaign_table",
+    )
+else:
+    st.info("**No campaign yet.** Create one below, or import a CSV into a new campaign.")
+
+with st.expander("New campaign", expanded=not names), st.form("new_campaign", clear_on_submit=True):
+    st.text_input("Name", key="new_name", max_chars=200)
+    criteria_inputs("new", {})
+    st.form_submit_button("Create campaign", type="primary", on_click=create)
+
+if names:
+    st.subheader("Edit a campaign")
+    if state.get("edit_campaign") not in names:
+        state["edit_campaign"] = next(iter(names))
+    campaign_id = st.selectbox("Campaign", list(names), format_func=names.get, key="edit_campaign")
+    with session_scope() as session:
+        campaign = campaigns.to_public(campaigns.get_campaign(session, campaign_id))
+    criteria = campaign.criteria.model_dump(by_alias=True)
+    prefix = f"edit_{campaign.id}_{campaign.updated_at.timestamp()}"
+    with st.form(f"form_{prefix}"):
+        st.text_input("Name", value=campaign.name, key=f"{prefix}_name", max_chars=200)
+        criteria_inputs(prefix, criteria)
+        st.form_submit_button(
+            "Save campaign", type="primary", on_click=save, args=(campaign.id, prefix)
+        )
+    leads_in_campaign = counts[campaign.id].leads if campaign.id in counts else 0
+    rescore_col, delete_col = st.columns(2)
+    if rescore_col.button(
+        f"Re-score its {leads_in_campaign:,} leads",
+        disabled=leads_in_campaign == 0,
+        key="rescore",
+        help="Score every lead of the campaign again against its current criteria.",
+    ):
+        bar = st.progress(0.0, text="Re-scoring…")
+        with session_scope() as session:
+            changed = campaigns.rescore_campaign(
+                session,
+                campaign.id,
+                region=get_settings().phone_region,
+                progress=lambda done, total: bar.progress(
+                    done / total if total else 1.0, text=f"Re-scored {done:,} of {total:,}"
+                ),
+            )
+        bar.progress(1.0, text="Done")
+        data.clear()
+        st.success(f"Re-scored the campaign: {changed:,} score(s) changed.")
+    with delete_col, st.popover("Delete this campaign…"):
+        st.warning(
+            f"Delete {campaign.name} and its {leads_in_campaign:,} leads? This cannot be undone."
+        )
+        st.button(
+            "Yes, delete it", type="primary", on_click=delete, args=(campaign.id,), key="delete"
+        )

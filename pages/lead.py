@@ -1,0 +1,152 @@
+"""One lead (``/lead?id=lead_…``): every field editable, the score explained, enrichment
+facts, the history, delete."""
+
+import streamlit as st
+
+from dashboard import charts, data, feedback, lead_view
+from leads_core import campaigns, leads
+from leads_core.config import get_settings
+from leads_core.db import session_scope
+from leads_core.errors import LeadsError, NotFound, validated
+from leads_core.models import LEAD_STATUSES, LeadUpdate
+from leads_core.scoring import COMPONENTS
+from leads_core.stats import HIGH_QUALITY
+
+ACTOR = "dashboard"
+lead_id = st.query_params.get("id", "")
+
+
+def save(lead_id: str, keys: dict[str, str], before: dict[str, object]) -> None:
+    """Form callback: send only the fields that changed."""
+    changed = {
+        name: st.session_state[key]
+        for name, key in keys.items()
+        if (st.session_state[key] or None) != before[name]
+    }
+    if not changed:
+        feedback.flash("warning", "Nothing changed.")
+        return
+    try:
+        with session_scope() as session:
+            leads.update_lead(
+                session,
+                lead_id,
+                validated(LeadUpdate, changed),
+                region=get_settings().phone_region,
+                actor=ACTOR,
+            )
+    except LeadsError as exc:
+        feedback.flash_error("Could not save the lead", exc)
+        return
+    data.clear()
+    feedback.flash("success", "Saved: " + ", ".join(n.replace("_", " ") for n in changed))
+
+
+def add_note(lead_id: str) -> None:
+    text = st.session_state.get("new_note", "").strip()
+    if not text:
+        feedback.flash("warning", "Write the note first.")
+        return
+    try:
+        with session_scope() as session:
+            leads.add_note(session, lead_id, text, actor=ACTOR)
+    except LeadsError as exc:
+        feedback.flash_error("Could not add the note", exc)
+        return
+    st.session_state["new_note"] = ""
+    feedback.flash("success", "Note added.")
+
+
+def delete(lead_id: str) -> None:
+    with session_scope() as session:
+        leads.delete_lead(session, lead_id)
+    data.clear()
+    feedback.flash("success", f"Deleted the lead {lead_id}.")
+
+
+feedback.show_flashed()
+if not lead_id:
+    st.title("Lead")
+    st.info("Open a lead from the Leads page (the Open link, or select one row).")
+    st.page_link("pages/leads.py", label="Go to the leads", icon=":material/table_rows:")
+    st.stop()
+try:
+    with session_scope() as session:
+        lead = leads.get_lead(session, lead_id)
+        campaign = campaigns.get_campaign(session, lead.campaign_id)
+        history = leads.lead_activity(session, lead_id)
+except NotFound:
+    st.title("Lead")
+    st.error(f"There is no lead {lead_id!r}: it may have been deleted. Check the link.")
+    st.page_link("pages/leads.py", label="Go to the leads", icon=":material/table_rows:")
+    st.stop()
+
+st.title(lead_view.display_name(lead))
+st.page_link("pages/leads.py", label="Back to the leads", icon=":material/arrow_back:")
+score_col, status_col, campaign_col, created_col = st.columns(4)
+score = lead.quality_score
+score_col.metric(
+    "Quality score",
+    "not scored" if score is None else f"{score}/100",
+    delta=None if score is None else ("high quality" if score >= HIGH_QUALITY else None),
+)
+status_col.metric("Status", lead.status)
+campaign_col.metric("Campaign", campaign.name)
+created_col.metric("Created", f"{lead.created_at:%Y-%m-%d}")
+
+form_col, score_col = st.columns([3, 2], gap="large")
+with form_col:
+    st.subheader("Details")
+    suffix = f"{lead.id}_{lead.updated_at.timestamp()}"  # fresh widgets when the lead changed
+    keys = {name: f"lead_{name}_{suffix}" for name in lead_view.FORM_FIELDS}
+    before = {name: getattr(lead, name) for name in lead_view.FORM_FIELDS}
+    with st.form(f"lead_form_{suffix}"):
+        for name, label in lead_view.FORM_FIELDS.items():
+            if name == "status":
+                st.selectbox(
+                    label, LEAD_STATUSES, index=LEAD_STATUSES.index(lead.status), key=keys[name]
+                )
+            elif name == "notes":
+                st.text_area(label, value=lead.notes or "", key=keys[name], max_chars=20000)
+            else:
+                st.text_input(label, value=getattr(lead, name) or "", key=keys[name])
+        st.form_submit_button(
+            "Save changes", type="primary", on_click=save, args=(lead.id, keys, before)
+        )
+
+with score_col:
+    st.subheader("Why this score")
+    if lead.score_breakdown is None:
+        st.info("This lead was imported with scoring off (autoScore: false).")
+    else:
+        st.plotly_chart(charts.score_breakdown(lead.score_breakdown), key="breakdown")
+        reasons = lead.score_reasons or {}
+        st.dataframe(
+            [
+                {
+                    "Component": c.label,
+                    "Points": f"{lead.score_breakdown.get(c.key, 0)}/{c.max_points}",
+                    "Reason": reasons.get(c.key, ""),
+                }
+                for c in COMPONENTS
+            ],
+            hide_index=True,
+            key="reasons",
+        )
+    st.subheader("Enrichment")
+    facts = lead_view.enrichment_rows(lead.enrichment)
+    if facts:
+        st.dataframe(facts, hide_index=True, key="enrichment")
+    else:
+        st.caption("No enrichment facts.")
+
+st.subheader("History")
+st.dataframe(lead_view.history_rows(history), hide_index=True, key="history")
+note_col, delete_col = st.columns([3, 1])
+with note_col:
+    st.text_area("Add a note", key="new_note", placeholder="Called, left a voicemail…")
+    st.button("Add note", on_click=add_note, args=(lead.id,), key="add_note")
+with delete_col, st.popover("Delete this lead…"):
+    st.warning("Delete this lead and its history? This cannot be undone.")
+    if st.button("Yes, delete it", type="primary", on_click=delete, args=(lead.id,)):
+        st.switch_page("pages/leads.py")

@@ -1,0 +1,168 @@
+"""Leads: the working list. Filter (kept in the URL), page in SQL, edit cells in place,
+act on selected rows, export."""
+
+from dataclasses import astuple
+
+import streamlit as st
+
+from dashboard import actions, data, feedback, filters, grid, lead_view
+from leads_core import export, leads
+from leads_core.config import get_settings
+from leads_core.db import session_scope
+from leads_core.errors import LeadsError, validated
+from leads_core.models import LEAD_STATUSES, LeadUpdate
+
+ACTOR = "dashboard"
+state = st.session_state
+selected: set[str] = state.setdefault("selected_leads", set())
+
+
+def save_edits(editor_key: str, lead_ids: list[str]) -> None:
+    """Editor callback: save each edited lead through leads_core, remember selections."""
+    changes, selection = grid.changes_by_lead(state[editor_key]["edited_rows"], lead_ids)
+    for lead_id, on in selection.items():
+        (selected.add if on else selected.discard)(lead_id)
+    saved = []
+    region = get_settings().phone_region
+    with session_scope() as session:
+        for lead_id, values in changes.items():
+            try:
+                lead = leads.update_lead(
+                    session, lead_id, validated(LeadUpdate, values), region=region, actor=ACTOR
+                )
+            except LeadsError as exc:
+                feedback.flash_error(f"Could not save the lead {lead_id}", exc)
+                continue
+            fields = ", ".join(name.replace("_", " ") for name in values)
+            saved.append(f"{lead_view.display_name(lead)} ({fields}; score {lead.quality_score})")
+    if saved:
+        data.clear()
+        feedback.flash("success", "Saved " + "; ".join(saved))
+    state["grid_rev"] = state.get("grid_rev", 0) + 1  # redraw the grid from the database
+
+
+def set_status() -> None:
+    with session_scope() as session:
+        changed = leads.set_status(session, sorted(selected), state.bulk_status, actor=ACTOR)
+    data.clear()
+    feedback.flash("success", f"{changed} lead(s) moved to {state.bulk_status}.")
+    state["grid_rev"] = state.get("grid_rev", 0) + 1
+
+
+def delete_selected() -> None:
+    with session_scope() as session:
+        deleted = leads.delete_leads(session, sorted(selected))
+    selected.clear()
+    data.clear()
+    feedback.flash("success", f"Deleted {deleted} lead(s).")
+    state["grid_rev"] = state.get("grid_rev", 0) + 1
+
+
+def export_selected() -> bytes:
+    with session_scope() as session:
+        return export.leads_csv_bytes(leads.leads_by_ids(session, sorted(selected)))
+
+
+def export_filtered(lead_filters: leads.LeadFilters, sort: str) -> bytes:
+    with session_scope() as session:
+        return export.leads_csv_bytes(leads.iter_leads(session, filters=lead_filters, sort=sort))
+
+
+st.title("Leads")
+feedback.show_flashed()
+version = data.version()
+names = data.campaign_names(version)
+lead_filters = filters.lead_filters(names, with_list_options=True)
+
+try:
+    with session_scope() as session:
+        result = leads.list_leads(
+            session, filters=lead_filters, page=state.f_page, limit=state.f_limit, sort=state.f_sort
+        )
+        if result.total and state.f_page > result.total_pages:  # filters shrank the list
+            state.f_page = result.total_pages
+            filters.write_url(with_list_options=True)
+            result = leads.list_leads(
+                session,
+                filters=lead_filters,
+                page=state.f_page,
+                limit=state.f_limit,
+                sort=state.f_sort,
+            )
+except LeadsError as exc:
+    st.error(f"Could not list the leads: {feedback.describe(exc)}")
+    st.stop()
+
+if result.total == 0:
+    if version[0] == 0:
+        st.info("**No leads yet.** Import a CSV file, or load demo data to look around.")
+        st.page_link("pages/import_csv.py", label="Import a CSV", icon=":material/upload_file:")
+        actions.demo_button("leads_demo")
+    else:
+        st.info("No lead matches these filters.")
+        st.button("Clear the filters", on_click=filters.clear_filters, key="clear_filters")
+    st.stop()
+
+first = (result.page - 1) * result.limit + 1
+st.caption(
+    f"**{result.total:,}** leads match · showing {first:,}-{first + len(result.leads) - 1:,} · "
+    f"page {result.page:,} of {result.total_pages:,}"
+)
+lead_ids = [lead.id for lead in result.leads]
+view = (astuple(lead_filters), result.page, result.limit, state.f_sort, state.get("grid_rev", 0))
+editor_key = f"grid_{abs(hash(view))}"
+st.data_editor(
+    grid.styled(grid.frame(result.leads, names, selected)),
+    key=editor_key,
+    column_config=grid.column_config(),
+    column_order=grid.COLUMN_ORDER,
+    disabled=grid.READ_ONLY,
+    hide_index=True,
+    num_rows="fixed",
+    on_change=save_edits,
+    args=(editor_key, lead_ids),
+    height=min(38 + 35 * len(lead_ids), 740),
+)
+st.pagination(
+    max(result.total_pages, 1), key="f_page", persist_state="session", max_visible_pages=9
+)
+
+st.subheader(f"Selected: {len(selected)}")
+status_col, delete_col, export_col, open_col = st.columns(4)
+with status_col:
+    st.selectbox("New status", LEAD_STATUSES, key="bulk_status")
+    st.button(
+        "Set status of selected",
+        on_click=set_status,
+        disabled=not selected,
+        key="bulk_status_apply",
+    )
+with delete_col, st.popover("Delete selected…", disabled=not selected):
+    st.warning(f"Delete {len(selected)} lead(s) and their history? This cannot be undone.")
+    st.button("Yes, delete them", type="primary", on_click=delete_selected, key="bulk_delete")
+with export_col:
+    st.download_button(
+        f"Export selected ({len(selected)}) as CSV",
+        data=export_selected,
+        file_name="leads-selected.csv",
+        mime="text/csv",
+        disabled=not selected,
+        on_click="ignore",
+        key="export_selected",
+    )
+    st.download_button(
+        f"Export all {result.total:,} filtered as CSV",
+        data=lambda: export_filtered(lead_filters, state.f_sort),
+        file_name="leads.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="export_filtered",
+    )
+with open_col:
+    if len(selected) == 1:
+        (only,) = selected
+        st.page_link("pages/lead.py", label="Open the selected lead", query_params={"id": only})
+    else:
+        st.caption("Select one row to open it, or use the Open link in the grid.")
+if selected:
+    st.button("Clear selection", on_click=selected.clear, key="clear_selection")
