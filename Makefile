@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test test-quick lint format bench venv dev clean
+.PHONY: run test test-quick lint format bench bench-dashboard venv dev browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,15 +21,24 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 venv: $(VENV)/.runtime
 dev: $(VENV)/.dev
 
+## browser: Debian's chromium for the Playwright tests (never `playwright install`)
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+		echo "installing chromium (apt-get) for the browser tests"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@test -x $(CHROMIUM) || { echo "error: $(CHROMIUM) is missing"; exit 1; }
+
 ## make run: install the app and start it (dashboard at /, API under /v1)
 run: venv
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 ## make test: install everything the tests need, lint, run the whole suite
-test: dev lint
+test: dev browser lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-## make test-quick: the fast tests only (no servers started)
+## make test-quick: the fast tests only (no servers or browsers started)
 test-quick: dev
 	$(BIN)/python -m pytest -m "not slow" -q
 
@@ -44,6 +53,10 @@ format: dev
 ## make bench: the import benchmark (100,000 rows through the API vs the bare floor)
 bench: dev
 	$(BIN)/python bench/import_bench.py
+
+## make bench-dashboard: every page at 1,000,000 leads, and the app's memory
+bench-dashboard: dev browser
+	$(BIN)/python bench/dashboard_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -19,7 +19,7 @@ def create() -> None:
     except LeadsError as exc:
         feedback.flash_error("Could not create the key", exc)
         return
-    state["new_key"] = (key.name, plain)
+    state["created_key"] = (key.name, plain)
     state.key_name = ""
 
 
@@ -44,8 +44,8 @@ st.caption(
 with st.form("new_key", clear_on_submit=False):
     st.text_input("Name", key="key_name", placeholder="e.g. CRM sync", max_chars=200)
     st.form_submit_button("Create key", type="primary", on_click=create)
-if "new_key" in state:
-    name, plain = state.pop("new_key")
+if "created_key" in state:
+    name, plain = state.pop("created_key")
     st.success(
         f"Key **{name}** created. Copy it now (the copy button is at the right of the box): "
         "it is not shown again."

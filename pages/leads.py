@@ -18,7 +18,8 @@ selected: set[str] = state.setdefault("selected_leads", set())
 
 
 def save_edits(editor_key: str, lead_ids: list[str]) -> None:
-    """Editor callback: save each edited lead through leads_core, remember selections."""
+    """Save each edited lead through leads_core (only the changed cells); remember
+    the ticked rows; then redraw the grid from the database."""
     changes, selection = grid.changes_by_lead(state[editor_key]["edited_rows"], lead_ids)
     for lead_id, on in selection.items():
         (selected.add if on else selected.discard)(lead_id)
@@ -119,10 +120,11 @@ st.data_editor(
     disabled=grid.READ_ONLY,
     hide_index=True,
     num_rows="fixed",
-    on_change=save_edits,
-    args=(editor_key, lead_ids),
     height=min(38 + 35 * len(lead_ids), 740),
 )
+if state[editor_key]["edited_rows"]:  # a cell was edited: save it, redraw from the database
+    save_edits(editor_key, lead_ids)
+    st.rerun()
 st.pagination(
     max(result.total_pages, 1), key="f_page", persist_state="session", max_visible_pages=9
 )

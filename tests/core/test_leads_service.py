@@ -360,3 +360,39 @@ def test_public_and_detail_models(session: Session) -> None:
         "enrichment",
     }
     assert sum(detail["scoreBreakdown"].values()) == detail["qualityScore"]
+
+
+def test_set_status_changes_only_what_differs_and_records_history(
+    session: Session, engine: Engine
+) -> None:
+    ids = seed(session)
+    leads.set_status(session, [ids["Marie"]], "contacted")
+    changed = leads.set_status(
+        session, [ids["Marie"], ids["Jean"], "lead_gone"], "contacted", actor="bulk"
+    )
+    assert changed == 1
+    assert leads.get_lead(session, ids["Jean"]).status == "contacted"
+    assert history(engine, ids["Jean"])[-1][:3] == ("status_change", "status", "new")
+    with pytest.raises(ValidationFailed, match="unknown status"):
+        leads.set_status(session, [ids["Jean"]], "won")
+
+
+def test_delete_leads_removes_them_and_their_history(session: Session, engine: Engine) -> None:
+    ids = seed(session)
+    assert leads.delete_leads(session, [ids["Marie"], ids["Zoe"], ids["Zoe"], "lead_gone"]) == 2
+    assert leads.delete_leads(session, []) == 0
+    assert leads.count_leads(session) == 2
+    assert history(engine, ids["Marie"]) == []
+
+
+def test_add_note_appends_a_dated_line(session: Session, engine: Engine) -> None:
+    ids = seed(session)
+    leads.add_note(session, ids["Ann"], "  first call  ", actor="me")
+    lead = leads.add_note(session, ids["Ann"], "second call")
+    lines = lead.notes.split("\n")
+    assert len(lines) == 2 and lines[0].endswith("UTC] first call")
+    assert history(engine, ids["Ann"])[-2][:1] == ("note",)
+    with pytest.raises(ValidationFailed, match="write something"):
+        leads.add_note(session, ids["Ann"], "   ")
+    with pytest.raises(NotFound):
+        leads.add_note(session, "lead_gone", "x")

@@ -1,0 +1,101 @@
+"""leads_core.export and the CSV files the dashboard offers: formula cells neutralized,
+headers that import again, problem rows as written in the uploaded file."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlmodel import Session
+
+from leads_core import csvfile, export, importing, leads
+from leads_core.leads import LeadFilters
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.usefixtures("campaign")
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+33 6 12 34 56 78", "'+33 6 12 34 56 78"),
+        ("-2", "'-2"),
+        ("@cmd", "'@cmd"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Acme = best", "Acme = best"),
+        ("", ""),
+    ],
+)
+def test_neutralize(cell: str, written: str) -> None:
+    assert export.neutralize(cell) == written
+
+
+def _import(session: Session, rows: list[dict]) -> list[str]:
+    outcome = importing.import_leads(
+        session, campaign_id="cmp_123", rows=rows, region="FR", max_rows=100
+    )
+    return [lead.id for lead in outcome.leads]
+
+
+def test_export_writes_every_column_neutralized_with_a_bom(session: Session) -> None:
+    (lead_id,) = _import(
+        session,
+        [
+            {
+                "email": "a@acme.io",
+                "firstName": "Zoé",
+                "company": '=HYPERLINK("http://evil","x")',
+                "notes": "line 1\nline 2",
+            }
+        ],
+    )
+    data = export.leads_csv_bytes(leads.leads_by_ids(session, [lead_id]))
+    assert data.startswith(b"\xef\xbb\xbf")
+    header, row = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert header == [h for h, _ in export.EXPORT_COLUMNS]
+    values = dict(zip(header, row, strict=True))
+    assert values["id"] == lead_id
+    assert values["firstName"] == "Zoé"
+    assert values["company"] == '\'=HYPERLINK("http://evil","x")'
+    assert values["notes"] == "line 1\nline 2"
+    assert values["createdAt"].endswith("Z")
+
+
+def test_exported_file_imports_again_with_every_column_matched(session: Session) -> None:
+    _import(session, [{"email": f"p{i}@acme.io", "lastName": f"N{i}"} for i in range(3)])
+    data = export.leads_csv_bytes(leads.iter_leads(session, filters=LeadFilters(), sort="email"))
+    table = csvfile.read_csv_bytes(data)
+    assert [row["email"] for row in table.rows] == ["p0@acme.io", "p1@acme.io", "p2@acme.io"]
+    assert {"firstName", "lastName", "email", "status", "notes"} <= set(table.mapping.values())
+
+
+def test_iter_leads_streams_the_filtered_set_in_order(session: Session) -> None:
+    _import(session, [{"email": f"p{i}@acme.io", "lastName": f"N{i:02}"} for i in range(25)])
+    got = [
+        lead.last_name
+        for lead in leads.iter_leads(
+            session, filters=LeadFilters(q="n1"), sort="-lastName", batch=4
+        )
+    ]
+    assert got == [f"N{i:02}" for i in range(19, 9, -1)]
+
+
+def test_preview_shows_the_first_records_as_written() -> None:
+    preview = csvfile.preview_csv_bytes((FIXTURES / "sample_leads.csv").read_bytes(), rows=3)
+    assert (preview.encoding, preview.delimiter) == ("utf-8-sig", ";")
+    assert preview.headers[:3] == ["First Name", "Last Name", "E-mail Address"]
+    assert [r[0] for r in preview.rows] == ["Camille", "Julien", "Émilie"]
+    assert all(len(r) == len(preview.headers) for r in preview.rows)
+    assert preview.mapping["Job Title"] == "position"
+
+
+def test_problem_rows_are_the_original_records_with_the_problem() -> None:
+    data = b"email;company\nok@x.io;A\nbad;=1+1\nok2@x.io;B\n"
+    text = csvfile.problem_rows_csv(data, {3: "email: not an email"})
+    assert list(csv.reader(io.StringIO(text), delimiter=";")) == [
+        ["email", "company", "Problem"],
+        ["bad", "'=1+1", "email: not an email"],
+    ]
