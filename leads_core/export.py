@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from leads_core.models import Lead, iso_utc
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+MAX_EXPORT_ROWS = 100_000
+"""Most leads in one dashboard download (about 30 MB): the file is built in the app's
+memory, which must stay small at a million leads. Narrow the filters for more."""
 
 #: (CSV header, Lead attribute). The headers are the API's field names, so an exported
 #: file imports again with every column matched.

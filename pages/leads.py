@@ -152,6 +152,7 @@ with export_col:
         on_click="ignore",
         key="export_selected",
     )
+    too_many = result.total > export.MAX_EXPORT_ROWS
     st.download_button(
         f"Export all {result.total:,} filtered as CSV",
         data=lambda: export_filtered(lead_filters, state.f_sort),
@@ -159,7 +160,13 @@ with export_col:
         mime="text/csv",
         on_click="ignore",
         key="export_filtered",
+        disabled=too_many,
     )
+    if too_many:
+        st.caption(
+            f"A file holds at most {export.MAX_EXPORT_ROWS:,} leads: narrow the filters "
+            "(a campaign, a minimum score) to export."
+        )
 with open_col:
     if len(selected) == 1:
         (only,) = selected

@@ -365,3 +365,18 @@ def test_api_keys_create_once_list_and_revoke(open_page: Open, ui_session: Sessi
     with pytest.raises(Exception, match="invalid API key"):
         apikeys.authenticate(ui_session, plain)
     assert "/v1/leads?minScore=85" in at.code[-1].value
+
+
+def test_leads_export_of_a_huge_filtered_set_is_refused(
+    open_page: Open, sample: Campaign, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leads_core import export
+
+    at = open_page("leads")
+    buttons = {b.proto.label: b.proto.disabled for b in at.get("download_button")}
+    assert buttons == {"Export selected (0) as CSV": True, "Export all 34 filtered as CSV": False}
+    monkeypatch.setattr(export, "MAX_EXPORT_ROWS", 10)
+    at.run()
+    buttons = {b.proto.label: b.proto.disabled for b in at.get("download_button")}
+    assert buttons["Export all 34 filtered as CSV"] is True
+    assert any("at most 10 leads" in c.value for c in at.caption)
