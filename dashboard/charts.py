@@ -4,17 +4,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import plotly.graph_objects as go
 
 from leads_core.scoring import COMPONENTS
-from leads_core.stats import FUNNEL, HIGH_QUALITY, CampaignRow, ScoreSummary, SourceRow
+from leads_core.stats import HIGH_QUALITY, CampaignRow, ScoreSummary, SourceRow, funnel_reached
 
 GOOD = "#2e9e5b"
 BELOW = "#9aa5b1"
 ACCENT = "#4361ee"
 MUTED = "#d9dee5"
+WEEK_MS = 7 * 24 * 3600 * 1000
 _LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 340}
 
 
@@ -91,17 +92,21 @@ def sources(rows: Sequence[SourceRow]) -> go.Figure:
 
 
 def funnel(statuses: Mapping[str, int]) -> go.Figure:
-    stages = list(FUNNEL)
+    stages = funnel_reached(dict(statuses))
     figure = go.Figure(
         go.Funnel(
-            y=stages,
-            x=[statuses.get(s, 0) for s in stages],
+            y=[stage for stage, _ in stages],
+            x=[reached for _, reached in stages],
+            customdata=[statuses.get(stage, 0) for stage, _ in stages],
             textinfo="value+percent initial",
+            hovertemplate="%{x:,} reached %{y} (%{customdata:,} there now)<extra></extra>",
             marker_color=ACCENT,
         )
     )
     rejected = statuses.get("rejected", 0)
-    return _layout(figure, f"Status funnel (rejected aside: {rejected:,})")
+    return _layout(
+        figure, f"Pipeline: leads that reached each stage (rejected aside: {rejected:,})"
+    )
 
 
 def weekly(weeks: Sequence[tuple[date, int]]) -> go.Figure:
@@ -109,11 +114,22 @@ def weekly(weeks: Sequence[tuple[date, int]]) -> go.Figure:
         go.Bar(
             x=[w for w, _ in weeks],
             y=[n for _, n in weeks],
+            width=[WEEK_MS * 0.8] * len(weeks),
+            offset=0,
             marker_color=ACCENT,
             hovertemplate="week of %{x|%Y-%m-%d}: %{y:,} leads<extra></extra>",
         )
     )
-    return _layout(figure, "New leads per week", yaxis={"title": "leads"})
+    span = {}
+    if weeks:  # at least a month wide, so one week is a bar, not the whole axis
+        first, last = weeks[0][0], weeks[-1][0] + timedelta(weeks=1)
+        span = {"range": [min(first, last - timedelta(weeks=4)), last]}
+    return _layout(
+        figure,
+        "New leads per week",
+        yaxis={"title": "leads"},
+        xaxis={"type": "date", "tickformat": "%b %d\n%Y", **span},
+    )
 
 
 def campaigns(rows: Sequence[CampaignRow]) -> go.Figure:

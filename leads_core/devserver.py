@@ -1,5 +1,6 @@
-"""Start and stop ``streamlit run app.py`` as a child process: used by the end-to-end
-tests and the benchmarks, which must run the product exactly as ``make run`` does."""
+"""Start and stop ``streamlit run app.py`` as a child process, and launch Debian's
+Chromium on it: used by the end-to-end tests and the benchmarks, which must run the
+product exactly as ``make run`` does and look at it as a user does."""
 
 from __future__ import annotations
 
@@ -12,8 +13,27 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from leads_core.config import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package (`make browser`); never `playwright install`
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # this machine's network is closed: without these Chromium keeps calling out
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """A headless Chromium from a ``playwright.sync_api`` Playwright object."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
 
 
 def free_port() -> int:

@@ -159,6 +159,17 @@ def status_counts(session: Session, filters: LeadFilters) -> dict[str, int]:
     return {status: found.get(status, 0) for status in LEAD_STATUSES}
 
 
+def funnel_reached(statuses: dict[str, int]) -> list[tuple[str, int]]:
+    """Leads that reached each pipeline stage: a lead now ``qualified`` went through new,
+    contacted and replied. Rejected leads are left out (their last stage is unknown)."""
+    reached = []
+    remaining = sum(statuses.get(stage, 0) for stage in FUNNEL)
+    for stage in FUNNEL:
+        reached.append((stage, remaining))
+        remaining -= statuses.get(stage, 0)
+    return reached
+
+
 def leads_per_week(session: Session, filters: LeadFilters) -> list[tuple[date, int]]:
     """New leads per week (weeks start on Monday, UTC), oldest first; empty weeks omitted."""
     week = sql.week_of(session, Lead.created_at)

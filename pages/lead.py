@@ -131,6 +131,7 @@ with score_col:
                 for c in COMPONENTS
             ],
             hide_index=True,
+            column_config={"Reason": st.column_config.TextColumn(width="large")},
             key="reasons",
         )
     st.subheader("Enrichment")

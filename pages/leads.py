@@ -106,7 +106,7 @@ if result.total == 0:
 
 first = (result.page - 1) * result.limit + 1
 st.caption(
-    f"**{result.total:,}** leads match · showing {first:,}-{first + len(result.leads) - 1:,} · "
+    f"**{result.total:,}** {'lead matches' if result.total == 1 else 'leads match'} · showing {first:,}-{first + len(result.leads) - 1:,} · "
     f"page {result.page:,} of {result.total_pages:,}"
 )
 lead_ids = [lead.id for lead in result.leads]

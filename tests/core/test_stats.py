@@ -148,3 +148,14 @@ def test_recent_imports_newest_first(session: Session, seeded: list[str]) -> Non
         "Q1 CTO outreach",
     )
     assert second.imported == 5
+
+
+def test_funnel_counts_leads_that_reached_each_stage() -> None:
+    statuses = {"new": 4, "contacted": 0, "replied": 1, "qualified": 0, "converted": 2}
+    assert stats.funnel_reached({**statuses, "rejected": 9}) == [
+        ("new", 7),
+        ("contacted", 3),
+        ("replied", 3),
+        ("qualified", 2),
+        ("converted", 2),
+    ]

@@ -96,3 +96,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
     finally:
         stop_app(proc)
+
+
+#: Browser tests register callables here (``item.stash.setdefault(ON_FAILURE, [])``): when a
+#: test's call fails, each is called and the line it returns (e.g. the path of a screenshot)
+#: is added to the failure report. Done while the report is made, so the page still exists
+#: and the line travels with the report under xdist.
+ON_FAILURE = pytest.StashKey[list]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    report = yield
+    if report.when == "call" and report.failed:
+        for save in item.stash.get(ON_FAILURE, []):
+            try:
+                line = save()
+            except Exception as exc:  # never hide the test's own failure
+                line = f"could not save the failure artefact: {exc!r}"
+            report.sections.append(("on failure", line))
+    return report
