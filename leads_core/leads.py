@@ -132,10 +132,12 @@ def list_leads(
     order = parse_sort(sort)
     clauses = filter_clauses(filters)
     total = session.exec(select(func.count()).select_from(Lead).where(*clauses)).one()
-    rows = session.exec(
-        select(Lead).where(*clauses).order_by(*order).offset((page - 1) * limit).limit(limit)
+    # The page's ids first (read from the sort index, which ends with id), then those rows:
+    # an OFFSET over whole rows would carry every skipped row through the sort.
+    ids = session.exec(
+        select(Lead.id).where(*clauses).order_by(*order).offset((page - 1) * limit).limit(limit)
     ).all()
-    return LeadPageResult(leads=list(rows), total=total, page=page, limit=limit)
+    return LeadPageResult(leads=leads_by_ids(session, ids), total=total, page=page, limit=limit)
 
 
 def count_leads(session: Session, *, filters: LeadFilters | None = None) -> int:

@@ -222,11 +222,13 @@ class Lead(LeadBase, table=True):
         UniqueConstraint("campaign_id", "linkedin_key", name="uq_lead_campaign_linkedin"),
         Index("ix_lead_campaign_score", "campaign_id", "quality_score"),
         Index("ix_lead_campaign_created", "campaign_id", "created_at"),
-        # Each index ends with quality_score so the dashboard's aggregates (grouped by
-        # its first column, often filtered by a minimum score) read the index alone.
-        Index("ix_lead_score", "quality_score"),
-        Index("ix_lead_created", "created_at", "quality_score"),
-        Index("ix_lead_updated", "updated_at"),
+        # Sort indexes end with id, the list's tie-break, so a page of ids is read from the
+        # index alone however deep the page (leads.list_leads). Filter indexes end with
+        # quality_score, so the dashboard's aggregates (grouped by the first column, often
+        # with a minimum score) read the index alone.
+        Index("ix_lead_score", "quality_score", "id"),
+        Index("ix_lead_created", "created_at", "id"),
+        Index("ix_lead_updated", "updated_at", "id"),
         Index("ix_lead_status", "status", "quality_score"),
         Index("ix_lead_source", "source", "quality_score"),
         Index("ix_lead_import", "import_id"),
