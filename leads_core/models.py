@@ -227,7 +227,7 @@ class Lead(LeadBase, table=True):
         # quality_score, so the dashboard's aggregates (grouped by the first column, often
         # with a minimum score) read the index alone.
         Index("ix_lead_score", "quality_score", "id"),
-        Index("ix_lead_created", "created_at", "id"),
+        Index("ix_lead_created", "created_at", "id", "quality_score"),  # + weekly counts
         Index("ix_lead_updated", "updated_at", "id"),
         Index("ix_lead_status", "status", "quality_score"),
         Index("ix_lead_source", "source", "quality_score"),

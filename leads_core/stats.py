@@ -3,7 +3,7 @@ rows however many leads there are, and takes the same ``LeadFilters`` as the lea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import case, func
@@ -173,8 +173,14 @@ def funnel_reached(statuses: dict[str, int]) -> list[tuple[str, int]]:
 def leads_per_week(session: Session, filters: LeadFilters) -> list[tuple[date, int]]:
     """New leads per week (weeks start on Monday, UTC), oldest first; empty weeks omitted."""
     week = sql.week_of(session, Lead.created_at)
+    clauses = filter_clauses(replace(filters, min_score=None))
+    if filters.min_score is not None:
+        # "+ 0" keeps SQLite off ix_lead_score (a range, then one table read per lead) and
+        # on ix_lead_created, which holds created_at and quality_score: 0.24 s instead of
+        # 1.45 s for minScore=85 at a million leads.
+        clauses.append(col(Lead.quality_score) + 0 >= filters.min_score)
     rows = session.exec(
-        select(week, func.count()).where(*filter_clauses(filters)).group_by(week).order_by(week)
+        select(week, func.count()).where(*clauses).group_by(week).order_by(week)
     ).all()
     return [(sql.week_start(value), count) for value, count in rows]
 

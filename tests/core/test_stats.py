@@ -159,3 +159,13 @@ def test_funnel_counts_leads_that_reached_each_stage() -> None:
         ("qualified", 2),
         ("converted", 2),
     ]
+
+
+def test_leads_per_week_with_a_minimum_score(session: Session, seeded: list[str]) -> None:
+    values = scores(session, seeded)
+    assert stats.leads_per_week(session, LeadFilters(min_score=0)) == stats.leads_per_week(
+        session, LeadFilters()
+    )
+    top = max(values)
+    weeks = stats.leads_per_week(session, LeadFilters(min_score=top))
+    assert sum(n for _, n in weeks) == values.count(top)
