@@ -120,53 +120,11 @@ def lead_filters(
     _seed_from_url(params)
     if st.session_state["f_campaign"] not in (ALL, *campaign_names):
         st.session_state["f_campaign"] = ALL  # a deleted campaign, or a bad link
-    known_sources = sorted(SOURCE_RELIABILITY)
-    current_source = st.session_state["f_source"]
-    sidebar = st.sidebar
-    sidebar.header("Filters")
-    common: dict[str, Any] = {"on_change": _back_to_first_page, "persist_state": "session"}
-    sidebar.selectbox(
-        "Campaign",
-        [ALL, *campaign_names],
-        format_func=lambda cid: campaign_names.get(cid, "All campaigns"),
-        key="f_campaign",
-        **common,
-    )
-    sidebar.slider(
-        "Minimum score",
-        0,
-        100,
-        key="f_min_score",
-        help=f"{HIGH_QUALITY} is the recommended threshold: leads at or above it are worth a "
-        "call first.",
-        **common,
-    )
-    sidebar.caption(f"★ Recommended: {HIGH_QUALITY} and above.")
-    sidebar.selectbox(
-        "Source",
-        [
-            ALL,
-            *known_sources,
-            *([current_source] if current_source not in (ALL, *known_sources) else []),
-        ],
-        format_func=lambda s: s or "All sources",
-        key="f_source",
-        accept_new_options=True,
-        **common,
-    )
-    sidebar.selectbox(
-        "Status",
-        [ALL, *LEAD_STATUSES],
-        format_func=lambda s: s or "All statuses",
-        key="f_status",
-        **common,
-    )
-    sidebar.text_input(
-        "Search", key="f_q", placeholder="name, email, company…", max_chars=200, **common
-    )
+    _filter_widgets(campaign_names)
     if with_list_options:
-        sidebar.selectbox("Sort by", list(SORTS), format_func=SORTS.get, key="f_sort", **common)
-        sidebar.selectbox("Rows per page", PAGE_SIZES, key="f_limit", **common)
+        sidebar = st.sidebar
+        sidebar.selectbox("Sort by", list(SORTS), format_func=SORTS.get, key="f_sort", **_COMMON)
+        sidebar.selectbox("Rows per page", PAGE_SIZES, key="f_limit", **_COMMON)
     write_url(with_list_options=with_list_options)
     state = st.session_state
     return LeadFilters(
@@ -175,6 +133,51 @@ def lead_filters(
         source=(state["f_source"] or "").strip().lower() or None,
         status=state["f_status"] or None,
         q=state["f_q"].strip() or None,
+    )
+
+
+_COMMON: dict[str, Any] = {"on_change": _back_to_first_page, "persist_state": "session"}
+
+
+def _filter_widgets(campaign_names: Mapping[str, str]) -> None:
+    sidebar = st.sidebar
+    sidebar.header("Filters")
+    sidebar.selectbox(
+        "Campaign",
+        [ALL, *campaign_names],
+        format_func=lambda cid: campaign_names.get(cid, "All campaigns"),
+        key="f_campaign",
+        **_COMMON,
+    )
+    sidebar.slider(
+        "Minimum score",
+        0,
+        100,
+        key="f_min_score",
+        help=f"{HIGH_QUALITY} is the recommended threshold: leads at or above it are worth a "
+        "call first.",
+        **_COMMON,
+    )
+    sidebar.caption(f"★ Recommended: {HIGH_QUALITY} and above.")
+    known = sorted(SOURCE_RELIABILITY)
+    current = st.session_state["f_source"]  # a source typed by the user stays a choice
+    sidebar.selectbox(
+        "Source",
+        [ALL, *known, *([current] if current not in (ALL, *known) else [])],
+        format_func=lambda s: s or "All sources",
+        key="f_source",
+        accept_new_options=True,
+        **_COMMON,
+    )
+    sidebar.selectbox(
+        "Status",
+        [ALL, *LEAD_STATUSES],
+        format_func=lambda s: s or "All statuses",
+        key="f_status",
+        **_COMMON,
+    )
+    sidebar.text_input(
+        "Search", key="f_q", placeholder="name, email, company…", max_chars=200, **_COMMON
     )
 
 

@@ -224,14 +224,15 @@ class Lead(LeadBase, table=True):
         Index("ix_lead_campaign_created", "campaign_id", "created_at"),
         # Sort indexes end with id, the list's tie-break, so a page of ids is read from the
         # index alone however deep the page (leads.list_leads). The status and source
-        # indexes hold every column the dashboard's aggregates group or filter by, so a
+        # indexes go on with quality_score (the default sort of a filtered list), then
+        # hold every other column the dashboard's aggregates group or filter by, so a
         # filtered chart reads one index, never a (2 KB) row: 0.5 s instead of 4-5 s for
         # status=new at a million leads.
         Index("ix_lead_score", "quality_score", "id"),
         Index("ix_lead_created", "created_at", "id", "quality_score"),  # + weekly counts
         Index("ix_lead_updated", "updated_at", "id"),
-        Index("ix_lead_status", "status", "source", "campaign_id", "quality_score", "created_at"),
-        Index("ix_lead_source", "source", "status", "campaign_id", "quality_score", "created_at"),
+        Index("ix_lead_status", "status", "quality_score", "source", "campaign_id", "created_at"),
+        Index("ix_lead_source", "source", "quality_score", "status", "campaign_id", "created_at"),
         Index("ix_lead_import", "import_id"),
     )
 
