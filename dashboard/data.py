@@ -52,6 +52,20 @@ def workspace(data_version: tuple[object, ...]) -> stats.WorkspaceCounts:
     return _workspace(_database(), data_version)
 
 
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def _campaign_overview(
+    database_url: str, data_version: tuple[object, ...]
+) -> dict[str, stats.CampaignRow]:
+    with session_scope() as session:
+        rows = stats.campaign_comparison(session, LeadFilters(), include_empty=True)
+    return {row.campaign_id: row for row in rows}
+
+
+def campaign_overview(data_version: tuple[object, ...]) -> dict[str, stats.CampaignRow]:
+    """Every campaign's lead count, average score and 85+ count (0 leads included)."""
+    return _campaign_overview(_database(), data_version)
+
+
 @dataclass(frozen=True)
 class Analytics:
     scores: stats.ScoreSummary
@@ -84,5 +98,6 @@ def analytics(data_version: tuple[object, ...], filters: LeadFilters) -> Analyti
 def clear() -> None:
     """Drop every cached read (after a write made by this page)."""
     _campaign_names.clear()
+    _campaign_overview.clear()
     _workspace.clear()
     _analytics.clear()

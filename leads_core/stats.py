@@ -185,8 +185,11 @@ def leads_per_week(session: Session, filters: LeadFilters) -> list[tuple[date, i
     return [(sql.week_start(value), count) for value, count in rows]
 
 
-def campaign_comparison(session: Session, filters: LeadFilters) -> list[CampaignRow]:
-    """Per campaign: leads, average score and high-quality leads, biggest first."""
+def campaign_comparison(
+    session: Session, filters: LeadFilters, *, include_empty: bool = False
+) -> list[CampaignRow]:
+    """Per campaign: leads, average score and high-quality leads, biggest first. Campaigns
+    without a matching lead are left out, unless ``include_empty`` (then with 0 leads)."""
     stats = (
         select(
             Lead.campaign_id,
@@ -200,14 +203,14 @@ def campaign_comparison(session: Session, filters: LeadFilters) -> list[Campaign
     )
     rows = session.exec(
         select(Campaign.id, Campaign.name, stats.c.leads, stats.c.average, stats.c.high)
-        .join(stats, stats.c.campaign_id == Campaign.id)
+        .join(stats, stats.c.campaign_id == Campaign.id, isouter=include_empty)
         .order_by(stats.c.leads.desc(), Campaign.name)
     ).all()
     return [
         CampaignRow(
             campaign_id=cid,
             name=name,
-            leads=leads,
+            leads=leads or 0,
             average_score=None if average is None else float(average),
             high_quality=high or 0,
         )

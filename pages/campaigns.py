@@ -7,7 +7,6 @@ from leads_core import campaigns, stats
 from leads_core.config import get_settings
 from leads_core.db import session_scope
 from leads_core.errors import LeadsError, validated
-from leads_core.leads import LeadFilters
 from leads_core.models import CampaignCreate, CampaignUpdate
 from leads_core.scoring import SOURCE_RELIABILITY
 
@@ -97,22 +96,19 @@ st.title("Campaigns")
 feedback.show_flashed()
 version = data.version()
 names = data.campaign_names(version)
-with session_scope() as session:
-    counts = {row.campaign_id: row for row in stats.campaign_comparison(session, LeadFilters())}
+overview = data.campaign_overview(version)
 
 if names:
     st.dataframe(
         [
             {
-                "Campaign": name,
-                "Leads": counts[cid].leads if cid in counts else 0,
-                "Average score": round(counts[cid].average_score or 0, 1)
-                if cid in counts
-                else None,
-                f"Score {stats.HIGH_QUALITY}+": counts[cid].high_quality if cid in counts else 0,
-                "Id": cid,
+                "Campaign": row.name,
+                "Leads": row.leads,
+                "Average score": None if row.average_score is None else round(row.average_score, 1),
+                f"Score {stats.HIGH_QUALITY}+": row.high_quality,
+                "Id": row.campaign_id,
             }
-            for cid, name in names.items()
+            for row in (overview[cid] for cid in names if cid in overview)
         ],
         hide_index=True,
         key="campaign_table",
@@ -140,7 +136,7 @@ if names:
         st.form_submit_button(
             "Save campaign", type="primary", on_click=save, args=(campaign.id, prefix)
         )
-    leads_in_campaign = counts[campaign.id].leads if campaign.id in counts else 0
+    leads_in_campaign = overview[campaign.id].leads
     rescore_col, delete_col = st.columns(2)
     if rescore_col.button(
         f"Re-score its {leads_in_campaign:,} leads",

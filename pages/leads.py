@@ -39,7 +39,12 @@ def save_edits(editor_key: str, lead_ids: list[str]) -> None:
     if saved:
         data.clear()
         feedback.flash("success", "Saved " + "; ".join(saved))
-    state["grid_rev"] = state.get("grid_rev", 0) + 1  # redraw the grid from the database
+    redraw_grid()
+
+
+def redraw_grid() -> None:
+    """A new editor key: the grid is drawn again from the database, without pending edits."""
+    state["grid_rev"] = state.get("grid_rev", 0) + 1
 
 
 def set_status() -> None:
@@ -47,7 +52,7 @@ def set_status() -> None:
         changed = leads.set_status(session, sorted(selected), state.bulk_status, actor=ACTOR)
     data.clear()
     feedback.flash("success", f"{changed} lead(s) moved to {state.bulk_status}.")
-    state["grid_rev"] = state.get("grid_rev", 0) + 1
+    redraw_grid()
 
 
 def delete_selected() -> None:
@@ -56,7 +61,7 @@ def delete_selected() -> None:
     selected.clear()
     data.clear()
     feedback.flash("success", f"Deleted {deleted} lead(s).")
-    state["grid_rev"] = state.get("grid_rev", 0) + 1
+    redraw_grid()
 
 
 def export_selected() -> bytes:

@@ -169,3 +169,20 @@ def test_leads_per_week_with_a_minimum_score(session: Session, seeded: list[str]
     top = max(values)
     weeks = stats.leads_per_week(session, LeadFilters(min_score=top))
     assert sum(n for _, n in weeks) == values.count(top)
+
+
+def test_campaign_comparison_can_include_campaigns_without_leads(
+    session: Session, seeded: list[str]
+) -> None:
+    from leads_core import campaigns
+    from leads_core.models import CampaignCreate
+
+    campaigns.create_campaign(session, data=CampaignCreate(name="Empty"))
+    rows = stats.campaign_comparison(session, LeadFilters(), include_empty=True)
+    assert [(r.name, r.leads, r.average_score, r.high_quality) for r in rows][-1] == (
+        "Empty",
+        0,
+        None,
+        0,
+    )
+    assert len(stats.campaign_comparison(session, LeadFilters())) == 1
