@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test test-quick lint format bench bench-dashboard venv dev browser clean
+.PHONY: run test test-sqlite test-postgresql test-quick lint format bench bench-dashboard venv dev browser postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,13 +30,28 @@ browser:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 	@test -x $(CHROMIUM) || { echo "error: $(CHROMIUM) is missing"; exit 1; }
 
+## postgres: Debian's PostgreSQL server programs (initdb, pg_ctl) for the PostgreSQL pass of
+## the tests, which starts its own throwaway cluster; no server is left running or enabled.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "installing postgresql (apt-get) for the PostgreSQL tests"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql >/dev/null; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "error: initdb is missing"; exit 1; }
+
 ## make run: install the app and start it (dashboard at /, API under /v1)
 run: venv
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
-## make test: install everything the tests need, lint, run the whole suite
-test: dev browser lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+## make test: install everything the tests need, lint, then the whole suite twice:
+## on SQLite, and on a real PostgreSQL server the run starts and stops itself
+test: dev browser postgres lint test-sqlite test-postgresql
+
+test-sqlite: dev browser
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --engine sqlite
+
+test-postgresql: dev browser postgres
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --engine postgresql
 
 ## make test-quick: the fast tests only (no servers or browsers started)
 test-quick: dev

@@ -88,7 +88,10 @@ def cmd_create_campaign(args: argparse.Namespace) -> None:
 def cmd_list_campaigns(_args: argparse.Namespace) -> None:
     with session_scope() as session:
         for campaign in campaigns.list_campaigns(session):
-            print(f"{campaign.id}\t{campaign.name}\t{json.dumps(campaign.criteria)}")
+            criteria = CampaignCriteria.model_validate(campaign.criteria)  # its field order
+            print(
+                f"{campaign.id}\t{campaign.name}\t{json.dumps(criteria.model_dump(by_alias=True))}"
+            )
 
 
 def cmd_import_csv(args: argparse.Namespace) -> None:

@@ -10,9 +10,12 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
-from leads_core import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from leads_core import (
+    migrations,
+    models,  # noqa: F401  (registers the tables on SQLModel.metadata)
+)
 from leads_core.config import Settings, get_settings
 
 
@@ -44,8 +47,11 @@ def make_engine(database_url: str, *, busy_timeout_ms: int = 5000) -> Engine:
 
 
 def init_db(engine: Engine) -> None:
-    """Create missing tables and indexes (idempotent)."""
-    SQLModel.metadata.create_all(engine)
+    """Bring the schema to the newest migration (``alembic upgrade head``); idempotent.
+
+    Runs inside one transaction holding a database-wide lock, so processes starting
+    together on the same database migrate it once (see :func:`migrations.upgrade`)."""
+    migrations.upgrade(engine)
 
 
 @lru_cache(maxsize=1)

@@ -204,7 +204,7 @@ def campaign_comparison(
     rows = session.exec(
         select(Campaign.id, Campaign.name, stats.c.leads, stats.c.average, stats.c.high)
         .join(stats, stats.c.campaign_id == Campaign.id, isouter=include_empty)
-        .order_by(stats.c.leads.desc(), Campaign.name)
+        .order_by(stats.c.leads.desc().nulls_last(), Campaign.name)
     ).all()
     return [
         CampaignRow(

@@ -1,4 +1,13 @@
-"""Shared fixtures: every test gets its own temporary SQLite database."""
+"""Shared fixtures: every test gets its own new database, on the engine the run is for.
+
+``pytest --engine sqlite`` (the default) or ``pytest --engine postgresql``. For PostgreSQL
+the run starts a throwaway cluster (``leads_core.pgcluster``) in the main pytest process
+and stops it at the end; xdist workers find it through ``TEST_POSTGRES_URL``, which may
+also name an existing server to use instead. A missing server is an error, never a skip.
+
+Engine-specific tests carry ``@pytest.mark.sqlite_only`` or
+``@pytest.mark.postgresql_only``; on the other engine they are reported as skipped with
+the reason, so both passes of ``make test`` show what ran where."""
 
 from __future__ import annotations
 
@@ -21,15 +30,97 @@ from starlette.routing import Mount  # noqa: E402
 from leads_core import apikeys, campaigns  # noqa: E402
 from leads_core.api import create_api  # noqa: E402
 from leads_core.config import Settings, load_settings  # noqa: E402
-from leads_core.db import init_db, make_engine  # noqa: E402
+from leads_core.db import make_engine  # noqa: E402
 from leads_core.models import CampaignCreate, CampaignCriteria  # noqa: E402
+from leads_core.pgcluster import PgCluster, start_cluster  # noqa: E402
+from tests.databases import ENGINES, TestDatabases  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
+PG_URL_ENV = "TEST_POSTGRES_URL"
+ENGINE_MARKERS = {"sqlite_only": "sqlite", "postgresql_only": "postgresql"}
+_CLUSTER = pytest.StashKey[PgCluster]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--engine",
+        choices=ENGINES,
+        default="sqlite",
+        help="database engine the suite runs on (postgresql starts a throwaway server)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: checks SQLite-specific behaviour")
+    config.addinivalue_line("markers", "postgresql_only: checks PostgreSQL-specific behaviour")
+    is_worker = hasattr(config, "workerinput")
+    wants_server = config.getoption("--engine") == "postgresql" and not is_worker
+    if wants_server and not os.environ.get(PG_URL_ENV):
+        cluster = start_cluster()  # raises (an error, not a skip) when it cannot
+        config.stash[_CLUSTER] = cluster
+        os.environ[PG_URL_ENV] = cluster.url()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    cluster = config.stash.get(_CLUSTER, None)
+    if cluster is not None:
+        cluster.stop()
+        os.environ.pop(PG_URL_ENV, None)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    engine = config.getoption("--engine")
+    return f"database engine: {engine}" + (
+        f" ({os.environ.get(PG_URL_ENV)})" if engine == "postgresql" else ""
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    engine = config.getoption("--engine")
+    for item in items:
+        for marker, only in ENGINE_MARKERS.items():
+            if item.get_closest_marker(marker) and only != engine:
+                item.add_marker(
+                    pytest.mark.skip(reason=f"{only}-specific; runs with --engine {only}")
+                )
+
+
+@pytest.fixture(scope="session")
+def engine_name(request: pytest.FixtureRequest) -> str:
+    return request.config.getoption("--engine")
+
+
+@pytest.fixture(scope="session")
+def test_databases(
+    engine_name: str, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[TestDatabases]:
+    admin_url = os.environ.get(PG_URL_ENV) if engine_name == "postgresql" else None
+    if engine_name == "postgresql" and not admin_url:
+        pytest.fail(f"--engine postgresql: no server ({PG_URL_ENV} is not set)", pytrace=False)
+    databases = TestDatabases(
+        engine=engine_name,
+        workdir=tmp_path_factory.mktemp("templates"),
+        admin_url=admin_url,
+        worker=worker_id,
+    )
+    yield databases
+    databases.close()
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'leads.db'}"
+def db_url(test_databases: TestDatabases, tmp_path: Path) -> Iterator[str]:
+    """A new database migrated to the newest revision."""
+    url = test_databases.new(tmp_path)
+    yield url
+    test_databases.drop(url)
+
+
+@pytest.fixture
+def empty_db_url(test_databases: TestDatabases, tmp_path: Path) -> Iterator[str]:
+    """A new database with no tables (an SQLite file that does not exist yet)."""
+    url = test_databases.new(tmp_path, migrated=False)
+    yield url
+    test_databases.drop(url)
 
 
 @pytest.fixture
@@ -39,8 +130,7 @@ def settings(db_url: str) -> Settings:
 
 @pytest.fixture
 def engine(settings: Settings) -> Iterator[Engine]:
-    engine = make_engine(settings.database_url)
-    init_db(engine)
+    engine = make_engine(settings.database_url)  # already migrated (db_url)
     yield engine
     engine.dispose()
 

@@ -19,7 +19,7 @@ from starlette.routing import Mount
 from leads_core import apikeys, campaigns, importing
 from leads_core.api import create_api
 from leads_core.config import load_settings
-from leads_core.db import init_db, make_engine
+from leads_core.db import make_engine
 from leads_core.models import (
     CampaignCreate,
     CampaignCriteria,
@@ -27,6 +27,7 @@ from leads_core.models import (
     Lead,
     LeadActivity,
 )
+from tests.databases import TestDatabases
 from tests.expected import LIST_LEAD_KEYS
 
 pytestmark = pytest.mark.usefixtures("campaign")
@@ -138,12 +139,13 @@ def dataset(client: TestClient) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def listing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict]]:
+def listing(
+    tmp_path_factory: pytest.TempPathFactory, test_databases: TestDatabases
+) -> Iterator[tuple[TestClient, dict]]:
     """The seed data in one database shared by the read-only tests of this module."""
-    db = tmp_path_factory.mktemp("listing") / "leads.db"
-    settings = load_settings({"DATABASE_URL": f"sqlite:///{db}"})
+    url = test_databases.new(tmp_path_factory.mktemp("listing"))
+    settings = load_settings({"DATABASE_URL": url})
     engine = make_engine(settings.database_url)
-    init_db(engine)
     with Session(engine) as session:
         campaigns.create_campaign(
             session,
@@ -161,6 +163,7 @@ def listing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClie
     with TestClient(app, headers={"Authorization": f"Bearer {plain}"}) as client:
         yield client, seed(client)
     engine.dispose()
+    test_databases.drop(url)
 
 
 # ------------------------------------------------------------------ contract examples

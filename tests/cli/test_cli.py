@@ -1,8 +1,9 @@
-"""``python -m leads_core``: every command run as a real subprocess on its own SQLite file.
+"""``python -m leads_core``: every command run as a real subprocess on its own database.
 
-Each test gets a fresh ``<tmp_path>/x.db`` passed through ``DATABASE_URL``; the values the
-commands print and store are checked exactly, against the database read with ``sqlite3``
-and, for the CSV import, against what ``POST /v1/leads/import/csv`` answers."""
+Each test gets a new, empty database (an SQLite file not yet created, or a PostgreSQL
+database without tables) passed through ``DATABASE_URL``; the values the commands print
+and store are checked exactly, against the database read back with SQL and, for the CSV
+import, against what ``POST /v1/leads/import/csv`` answers."""
 
 from __future__ import annotations
 
@@ -10,23 +11,24 @@ import hashlib
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlalchemy import NullPool, create_engine, inspect, make_url, text
+from sqlmodel import Session, select
 
-from leads_core import apikeys
+from leads_core import apikeys, migrations
 from leads_core.cli import build_parser
 from leads_core.db import make_engine
 from leads_core.errors import Unauthorized
+from leads_core.models import Lead
 from tests.expected import SAMPLE_LEADS_MAPPING
 
 REPO = Path(__file__).resolve().parents[2]
@@ -99,11 +101,15 @@ def sample() -> SampleCounts:
 
 
 class Cli:
-    """Runs ``python -m leads_core`` from the repository root against one database file."""
+    """Runs ``python -m leads_core`` from the repository root against one database."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        self.url = f"sqlite:///{path}"
+    def __init__(self, url: str):
+        self.url = url
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        url = make_url(self.url)
+        return Path(url.database) if url.get_backend_name() == "sqlite" else None
 
     def run(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "DATABASE_URL": self.url, "PYTHONIOENCODING": "utf-8"}
@@ -124,23 +130,47 @@ class Cli:
     def last_line(self, *args: str) -> str:
         return self.run(*args).stdout.splitlines()[-1]
 
-    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        with closing(sqlite3.connect(self.path)) as db:
-            return db.execute(sql, params).fetchall()
+    def _engine(self):
+        return create_engine(self.url, poolclass=NullPool)
 
-    def scalar(self, sql: str, *params: Any) -> Any:
-        (row,) = self.query(sql, *params)
+    def tables(self) -> set[str]:
+        """The tables the database has; none before a command creates the schema (and an
+        SQLite file that does not exist is not created by looking)."""
+        path = self.sqlite_path
+        if path is not None and not path.exists():
+            return set()
+        engine = self._engine()
+        try:
+            return set(inspect(engine).get_table_names())
+        finally:
+            engine.dispose()
+
+    def query(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        engine = self._engine()
+        try:
+            with engine.connect() as db:
+                return [tuple(row) for row in db.execute(text(sql), params)]
+        finally:
+            engine.dispose()
+
+    def scalar(self, sql: str, **params: Any) -> Any:
+        (row,) = self.query(sql, **params)
         return row[0]
 
 
+def _json(value: Any) -> Any:
+    """A JSON column's value: text on SQLite, already decoded on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 @pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    return Cli(tmp_path / "x.db")
+def cli(empty_db_url: str) -> Cli:
+    return Cli(empty_db_url)
 
 
 @pytest.fixture
 def cli_session(cli: Cli) -> Iterator[Session]:
-    """A session on the CLI's database file (created by a first command)."""
+    """A session on the CLI's database (its schema created by a first command)."""
     cli.run("init-db")
     engine = make_engine(cli.url)
     with Session(engine, expire_on_commit=False) as session:
@@ -169,31 +199,47 @@ def test_help_lists_the_commands(cli: Cli) -> None:
     listed = re.findall(r"^ {4}([a-z][a-z-]+)", result.stdout, flags=re.MULTILINE)
     assert listed == list(COMMANDS)
     assert result.stderr == ""
-    assert not cli.path.exists()  # --help opens no database
+    assert cli.tables() == set()  # --help opens no database
 
 
 @pytest.mark.slow
 def test_unknown_command_exits_2_with_usage(cli: Cli) -> None:
     result = cli.run("frobnicate", expect=2)
     assert "invalid choice: 'frobnicate'" in result.stderr
-    assert not cli.path.exists()
+    assert cli.tables() == set()
 
 
 # --------------------------------------------------------------------------- init-db
 
 
 @pytest.mark.slow
-def test_init_db_creates_the_file_with_the_schema_in_wal_mode(cli: Cli) -> None:
-    assert not cli.path.exists()
+def test_init_db_migrates_an_empty_database_to_the_newest_revision(cli: Cli) -> None:
+    assert cli.tables() == set()
     result = cli.run("init-db")
-    assert result.stdout == f"database ready: sqlite:///{cli.path}\n"
-    assert cli.path.is_file()
-    tables = {name for (name,) in cli.query("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"api_key", "campaign", "import_batch", "lead", "lead_activity"} <= tables
-    assert cli.scalar("PRAGMA journal_mode") == "wal"
+    assert result.stdout == f"database ready: {make_url(cli.url)}\n"
+    assert cli.tables() == {
+        "alembic_version",
+        "api_key",
+        "campaign",
+        "import_batch",
+        "lead",
+        "lead_activity",
+    }
+    assert cli.scalar("SELECT version_num FROM alembic_version") == migrations.head()
     assert cli.scalar("SELECT count(*) FROM lead") == 0
-    # Idempotent: a second run keeps the file and says the same.
+    # Idempotent: a second run keeps the data and says the same.
+    cli.run("create-campaign", "Kept", "--id", "cmp_kept")
     assert cli.run("init-db").stdout == result.stdout
+    assert cli.query("SELECT id FROM campaign") == [("cmp_kept",)]
+
+
+@pytest.mark.slow
+@pytest.mark.sqlite_only
+def test_init_db_creates_the_sqlite_file_in_wal_mode(cli: Cli) -> None:
+    assert cli.sqlite_path is not None and not cli.sqlite_path.exists()
+    cli.run("init-db")
+    assert cli.sqlite_path.is_file()
+    assert cli.scalar("PRAGMA journal_mode") == "wal"
 
 
 # --------------------------------------------------------------------------- API keys
@@ -213,12 +259,11 @@ def test_create_api_key_prints_the_key_last_and_stores_only_its_hash(
         (key_id, "zapier", plain[:11], hashlib.sha256(plain.encode()).hexdigest(), None)
     ]
     # The plain key is nowhere in the database: not in any column of any table.
-    with closing(sqlite3.connect(cli.path)) as db:
-        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        for table in tables:
-            for row in db.execute(f'SELECT * FROM "{table}"'):
-                assert not any(plain in str(cell) for cell in row), table
-    assert plain.encode() not in cli.path.read_bytes()
+    for table in cli.tables():
+        for row in cli.query(f'SELECT * FROM "{table}"'):
+            assert not any(plain in str(cell) for cell in row), table
+    if cli.sqlite_path is not None:  # nor in the file's bytes (free pages included)
+        assert plain.encode() not in cli.sqlite_path.read_bytes()
 
     assert apikeys.authenticate(cli_session, plain).id == key_id
 
@@ -282,11 +327,11 @@ def test_create_campaign_prints_its_id_last_and_stores_the_criteria(cli: Cli) ->
     )
     assert result.stdout == "created campaign 'Q1 CTO outreach'\ncmp_x\n"
     rows = cli.query("SELECT id, name, criteria FROM campaign")
-    assert [(i, n, json.loads(c)) for i, n, c in rows] == [("cmp_x", "Q1 CTO outreach", CRITERIA)]
+    assert [(i, n, _json(c)) for i, n, c in rows] == [("cmp_x", "Q1 CTO outreach", CRITERIA)]
 
     generated = cli.last_line("create-campaign", "No criteria")
     assert re.fullmatch(r"cmp_[a-z0-9]+", generated)
-    assert json.loads(cli.scalar("SELECT criteria FROM campaign WHERE id = ?", generated)) == {
+    assert _json(cli.scalar("SELECT criteria FROM campaign WHERE id = :id", id=generated)) == {
         "targetPositions": [],
         "targetSources": [],
         "requiredFields": [],
@@ -493,7 +538,9 @@ def test_seed_demo_stores_exactly_n_varied_leads(cli: Cli) -> None:
 
     assert cli.scalar("SELECT count(*) FROM lead") == 300
     assert cli.scalar("SELECT count(*) FROM campaign") == 5
-    per_campaign = [n for (_, n) in cli.query("SELECT campaign_id, count(*) FROM lead GROUP BY 1")]
+    per_campaign = [
+        n for (_, n) in cli.query("SELECT campaign_id, count(*) FROM lead GROUP BY campaign_id")
+    ]
     assert len(per_campaign) == 5 and sum(per_campaign) == 300 and min(per_campaign) >= 50
 
     statuses = dict(cli.query("SELECT status, count(*) FROM lead GROUP BY status"))
@@ -504,26 +551,23 @@ def test_seed_demo_stores_exactly_n_varied_leads(cli: Cli) -> None:
     assert len(sources) >= 6 and None not in sources
     assert max(sources, key=sources.__getitem__) == "linkedin"
 
-    span_days = cli.scalar(
-        "SELECT julianday(max(created_at)) - julianday(min(created_at)) FROM lead"
-    )
-    assert 90 < span_days <= 366
-    months = cli.scalar("SELECT count(DISTINCT substr(created_at, 1, 7)) FROM lead")
-    assert months >= 10
+    engine = make_engine(cli.url)
+    with Session(engine) as session:
+        leads = session.exec(select(Lead)).all()
+    engine.dispose()
+    created = [lead.created_at for lead in leads]
+    assert 90 < (max(created) - min(created)).days <= 366
+    assert len({(c.year, c.month) for c in created}) >= 10
 
-    email_status = dict(
-        cli.query("SELECT json_extract(enrichment, '$.emailStatus'), count(*) FROM lead GROUP BY 1")
-    )
+    email_status = Counter(lead.enrichment["emailStatus"] for lead in leads)
     assert email_status["invalid"] >= 1
     assert email_status["valid"] > 250
     assert sum(email_status.values()) == 300
     # Invalid emails score 0 of the 30 email points; every lead is scored.
-    assert cli.scalar("SELECT count(*) FROM lead WHERE quality_score IS NULL") == 0
-    assert (
-        cli.scalar(
-            "SELECT max(json_extract(score_breakdown, '$.emailValidity')) FROM lead "
-            "WHERE json_extract(enrichment, '$.emailStatus') = 'invalid'"
-        )
-        == 0
-    )
+    assert all(lead.quality_score is not None for lead in leads)
+    assert {
+        lead.score_breakdown["emailValidity"]
+        for lead in leads
+        if lead.enrichment["emailStatus"] == "invalid"
+    } == {0}
     assert cli.scalar("SELECT count(*) FROM lead_activity WHERE kind = 'created'") == 300

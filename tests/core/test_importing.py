@@ -47,7 +47,8 @@ def count(engine: Engine, model, *where) -> int:
 
 def stored(engine: Engine) -> list[Lead]:
     with Session(engine) as check:
-        return list(check.exec(select(Lead).order_by(col(Lead.email), col(Lead.linkedin_url))))
+        order = (col(Lead.email).nulls_first(), col(Lead.linkedin_url).nulls_first())
+        return list(check.exec(select(Lead).order_by(*order)))
 
 
 def activity(engine: Engine, lead_id: str) -> list[tuple]:

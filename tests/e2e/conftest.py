@@ -1,4 +1,5 @@
-"""A real ``streamlit run app.py`` on a free port and a temporary SQLite file.
+"""A real ``streamlit run app.py`` on a free port and a new, empty database of the run's
+engine (the app migrates it when it starts).
 
 Session-scoped: one server per pytest process (one per xdist worker), however the tests
 are distributed; every test is written to pass whichever tests ran before it on the same
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from leads_core.devserver import free_port, start_app, stop_app, wait_healthy
+from tests.databases import TestDatabases
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DB = REPO / "data" / "leads.db"
@@ -34,16 +36,12 @@ def _file_state(path: Path) -> tuple[int, int] | None:
 @dataclass
 class Server:
     base_url: str
-    db_path: Path
+    database_url: str
     env: dict[str, str]
     log_path: Path
     proc: subprocess.Popen[bytes]
     default_db_before: tuple[int, int] | None
     api_key: str = ""
-
-    @property
-    def database_url(self) -> str:
-        return f"sqlite:///{self.db_path}"
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """``python -m leads_core ...`` against the server's database."""
@@ -66,14 +64,16 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, test_databases: TestDatabases
+) -> Iterator[Server]:
     workdir = tmp_path_factory.mktemp("e2e-server")
-    db_path = workdir / "server.db"
+    database_url = test_databases.new(workdir, migrated=False)
     log_path = workdir / "server.log"
     port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DATABASE_URL": database_url,
         "PYTHONUNBUFFERED": "1",
         "PYTHONIOENCODING": "utf-8",
     }
@@ -81,7 +81,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     proc = start_app(env, port, log_path)
     server = Server(
         base_url=f"http://127.0.0.1:{port}",
-        db_path=db_path,
+        database_url=database_url,
         env=env,
         log_path=log_path,
         proc=proc,
@@ -96,6 +96,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
     finally:
         stop_app(proc)
+        test_databases.drop(database_url)
 
 
 #: Browser tests register callables here (``item.stash.setdefault(ON_FAILURE, [])``): when a

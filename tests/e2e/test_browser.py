@@ -92,12 +92,12 @@ def add_leads(api: httpx.Client, campaign_id: str, leads: list[dict[str, str]]) 
 
 
 @pytest.fixture
-def fresh_server(tmp_path: Path) -> Iterator[Server]:
+def fresh_server(tmp_path: Path, empty_db_url: str) -> Iterator[Server]:
     """A server of its own, that no browser session has opened yet."""
     port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+        "DATABASE_URL": empty_db_url,
         "PYTHONUNBUFFERED": "1",
         "PYTHONIOENCODING": "utf-8",
     }
@@ -107,7 +107,7 @@ def fresh_server(tmp_path: Path) -> Iterator[Server]:
         wait_healthy(proc, port)
         yield Server(
             base_url=f"http://127.0.0.1:{port}",
-            db_path=tmp_path / "fresh.db",
+            database_url=empty_db_url,
             env=env,
             log_path=log_path,
             proc=proc,

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import NullPool, create_engine
 
+from leads_core import migrations
 from tests.e2e.conftest import Server
 from tests.expected import LIST_LEAD_KEYS
 
@@ -198,10 +200,17 @@ def test_csv_upload_over_http(api: httpx.Client) -> None:
     assert listed["total"] == body["imported"]
 
 
-def test_the_server_uses_database_url_and_leaves_the_default_database_alone(
+def test_the_server_migrates_database_url_and_leaves_the_default_database_alone(
     server: Server,
 ) -> None:
-    assert server.db_path.is_file()
+    """The server was given an empty database: starting it ran ``upgrade head``."""
+    engine = create_engine(server.database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            assert migrations.current(connection) == migrations.head()
+            assert migrations.differences(connection) == []
+    finally:
+        engine.dispose()
     assert server.default_db_state() == server.default_db_before
 
 

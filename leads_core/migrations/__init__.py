@@ -1,0 +1,105 @@
+"""Alembic owns the schema: the revisions in ``versions/`` create and change it, and
+:func:`upgrade` runs them (``alembic upgrade head``) when the app or the CLI starts.
+
+A database made by ``create_all`` before migrations existed has the tables but no
+``alembic_version``: when its schema matches the first revision exactly it is stamped
+with it and upgraded from there; otherwise :func:`upgrade` stops with the differences
+rather than guess.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine, inspect
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from leads_core import sql
+
+HERE = Path(__file__).resolve().parent
+BASELINE = "0001"  # the schema create_all made before migrations
+
+
+class SchemaMismatch(RuntimeError):
+    """The database has tables that no migration made, in a shape the models disagree with."""
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(HERE))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head() -> str:
+    revision = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert revision is not None
+    return revision
+
+
+def current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def differences(connection: Connection) -> list[object]:
+    """What autogenerate would write to make the database match the models ([] = none)."""
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return compare_metadata(context, SQLModel.metadata)
+
+
+def upgrade(engine: Engine) -> None:
+    with engine.begin() as connection:
+        sql.lock_for_migration(connection)
+        revision = current(connection)
+        if revision == head():
+            return
+        if revision is None and inspect(connection).has_table("lead"):
+            _adopt(connection)
+        command.upgrade(alembic_config(connection), "head")
+
+
+def _shape(connection: Connection) -> dict[str, tuple[frozenset[str], ...]]:
+    """Each table's column, index and unique-constraint names."""
+    found = inspect(connection)
+    shape = {}
+    for table in found.get_table_names():
+        if table == "alembic_version":
+            continue
+        uniques = frozenset(str(u["name"]) for u in found.get_unique_constraints(table))
+        indexes = frozenset(str(i["name"]) for i in found.get_indexes(table)) - uniques
+        columns = frozenset(c["name"] for c in found.get_columns(table))
+        shape[table] = (columns, indexes, uniques)  # PostgreSQL lists uniques as indexes too
+    return shape
+
+
+def _baseline_shape() -> dict[str, tuple[frozenset[str], ...]]:
+    engine = create_engine("sqlite://")
+    try:
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), BASELINE)
+            return _shape(connection)
+    finally:
+        engine.dispose()
+
+
+def _adopt(connection: Connection) -> None:
+    """Stamp a database made by ``create_all`` (before migrations) with the baseline
+    revision when it has exactly the baseline's tables, columns and indexes."""
+    expected, found = _baseline_shape(), _shape(connection)
+    if found != expected:
+        differing = sorted(set(expected) ^ set(found)) or sorted(
+            t for t in expected if expected[t] != found[t]
+        )
+        raise SchemaMismatch(
+            "this database was created before migrations, by a build whose tables differ "
+            f"from the first migration ({', '.join(differing)}); export its leads as CSV and "
+            "import them into a new database"
+        )
+    command.stamp(alembic_config(connection), BASELINE)
