@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import insert, literal, select
+from sqlalchemy import literal, select
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
-from leads_core import campaigns, leads, scoring
+from leads_core import campaigns, leads, scoring, sql
 from leads_core.assess import NEEDS_IDENTITY, IdentityKeys, assess, identity_keys
 from leads_core.csvfile import CsvTable, read_csv_bytes
 from leads_core.errors import PayloadTooLarge, ValidationFailed
@@ -34,6 +35,7 @@ from leads_core.models import (
 
 OnDuplicate = Literal["skip", "update"]
 CHUNK = 5000  # rows validated, scored and inserted per step (progress granularity)
+TRANSIENT_RETRIES = 3  # attempts at an import that a PostgreSQL deadlock ended
 _ROW = TypeAdapter(LeadCreate)
 Progress = Callable[[int, int], None]
 
@@ -231,9 +233,15 @@ def _process_chunk(
         outcome.leads.append(
             ImportedLead(id=lead_id, quality_score=result.quality_score, status=values["status"])
         )
-    if inserts:
-        ctx.session.execute(insert(Lead.__table__), inserts)
-        outcome.imported += len(inserts)
+    # A fixed order (by identity) makes concurrent imports wait on each other's rows in
+    # the same order on PostgreSQL, rather than each holding what the other needs.
+    inserts.sort(key=lambda row: (row["email_key"] or "", row["linkedin_key"] or ""))
+    written = sql.insert_new(ctx.session, Lead.__table__, inserts)
+    lost = {row["id"] for row in inserts} - written  # stored by a concurrent import first
+    if lost:
+        outcome.leads = [lead for lead in outcome.leads if lead.id not in lost]
+    outcome.imported += len(written)
+    outcome.skipped += len(lost)
 
 
 def _record_created(ctx: _Context) -> None:
@@ -277,23 +285,49 @@ def import_leads(
         )
     numbers = list(row_numbers) if row_numbers is not None else list(range(1, len(rows) + 1))
     campaign = campaigns.get_campaign(session, campaign_id)
-    ctx = _Context(
-        session=session,
-        campaign_id=campaign.id,
-        criteria=campaigns.scoring_criteria(campaign),
-        auto_score=auto_score,
-        on_duplicate=on_duplicate,
-        region=region,
-        batch_id=new_id("imp"),
-        actor=actor,
-        timestamps=timestamps,
-    )
+
+    def context() -> _Context:
+        return _Context(
+            session=session,
+            campaign_id=campaign.id,
+            criteria=campaigns.scoring_criteria(campaign),
+            auto_score=auto_score,
+            on_duplicate=on_duplicate,
+            region=region,
+            batch_id=new_id("imp"),
+            actor=actor,
+            timestamps=timestamps,
+        )
+
+    for attempt in range(1, TRANSIENT_RETRIES + 1):
+        try:
+            return _import_once(context(), rows, numbers, origin, filename, progress)
+        except DBAPIError as exc:
+            # PostgreSQL ended our transaction to break a deadlock with a concurrent
+            # import (rolled back: nothing of it was kept); the next attempt sees their rows.
+            if attempt == TRANSIENT_RETRIES or not sql.is_transient(exc):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _import_once(
+    ctx: _Context,
+    rows: Sequence[Mapping[str, Any]],
+    numbers: Sequence[int],
+    origin: str,
+    filename: str | None,
+    progress: Progress | None,
+) -> ImportOutcome:
+    """One attempt, in one transaction: it commits everything or nothing."""
+    session = ctx.session
     outcome = ImportOutcome(batch_id=ctx.batch_id)
     try:
         # Writing the batch row first takes SQLite's write lock: the duplicate check below
         # then sees every committed lead and nobody can add one before we commit.
         session.add(
-            ImportBatch(id=ctx.batch_id, campaign_id=campaign.id, origin=origin, filename=filename)
+            ImportBatch(
+                id=ctx.batch_id, campaign_id=ctx.campaign_id, origin=origin, filename=filename
+            )
         )
         session.flush()
         for start in range(0, len(rows), CHUNK):

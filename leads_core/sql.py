@@ -8,15 +8,42 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, cast, func, select
+from sqlalchemy import Connection, Integer, Table, cast, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 _JDN_TO_ORDINAL = 1721425  # Julian day number of 0000-12-31 (Python's ordinal 0)
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock, serialization
 _MIGRATION_LOCK = 0x6C656164  # 'lead': the advisory lock key held while migrating
 
 
 def dialect(session: Session) -> str:
     return session.get_bind().dialect.name
+
+
+def insert_new(session: Session, table: Table, rows: list[dict[str, Any]]) -> set[str]:
+    """Bulk-insert rows (each with an ``id``) and return the ids stored.
+
+    PostgreSQL: ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``. Another transaction
+    may store the same email or LinkedIn profile between our duplicate check and our
+    insert (two app processes importing one file); the unique constraint decides, our
+    insert waits for theirs to commit, and the row it loses is left out here - the import
+    counts it as skipped. SQLite has one writer at a time and the import holds the write
+    lock from its first statement, so what it checked is what it inserts into."""
+    if not rows:
+        return set()
+    if dialect(session) == "postgresql":
+        statement = pg_insert(table).on_conflict_do_nothing().returning(table.c.id)
+        return set(session.execute(statement, rows).scalars())
+    session.execute(insert(table), rows)
+    return {row["id"] for row in rows}
+
+
+def is_transient(exc: DBAPIError) -> bool:
+    """A PostgreSQL deadlock or serialization failure: the transaction was rolled back and
+    running it again can succeed."""
+    return getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
 def lock_for_migration(connection: Connection) -> None:
