@@ -18,15 +18,22 @@ PREFIX_LENGTH = 11  # "lw_" + 8 characters: shown in lists, used to find the row
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # avoid one write per request
 
 
+MAX_NAME = 100  # so "api:<name>" fits the history's actor column (200)
+
+
 def hash_key(plain: str) -> str:
     return hashlib.sha256(plain.encode()).hexdigest()
 
 
 def create_api_key(session: Session, *, name: str) -> tuple[ApiKey, str]:
     """Returns the stored row and the plain key, which is never stored."""
-    name = name.strip()
+    name = name.replace("\x00", "").strip()
     if not name:
         raise ValidationFailed("an API key needs a name")
+    if len(name) > MAX_NAME:
+        raise ValidationFailed(
+            f"an API key's name has at most {MAX_NAME} characters", details=[{"field": "name"}]
+        )
     plain = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         id=new_id("key"), name=name, prefix=plain[:PREFIX_LENGTH], key_hash=hash_key(plain)

@@ -47,6 +47,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest number of leads accepted in one import request (JSON array or CSV rows).",
     ),
     Setting(
+        "LEADS_DB_POOL_SIZE",
+        "5",
+        "Database connections each app process keeps open (SQLAlchemy pool_size). On "
+        "PostgreSQL, processes x (pool size + overflow) must stay under max_connections.",
+    ),
+    Setting(
+        "LEADS_DB_MAX_OVERFLOW",
+        "10",
+        "Extra connections a process may open beyond the pool under load, closed when "
+        "returned (SQLAlchemy max_overflow; 0 for none).",
+    ),
+    Setting(
         "LEADS_SQLITE_BUSY_TIMEOUT_MS",
         "5000",
         "How long a SQLite writer waits for a lock before failing, in milliseconds.",
@@ -65,15 +77,18 @@ class Settings:
     max_upload_bytes: int
     max_import_rows: int
     sqlite_busy_timeout_ms: int
+    db_pool_size: int = 5
+    db_max_overflow: int = 10
 
 
-def _positive_int(env: str, raw: str) -> int:
+def _positive_int(env: str, raw: str, *, minimum: int = 1) -> int:
     try:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{env} must be a whole number, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{env} must be greater than 0, got {value}")
+    if value < minimum:
+        limit = "greater than 0" if minimum == 1 else f"{minimum} or more"
+        raise ConfigError(f"{env} must be {limit}, got {value}")
     return value
 
 
@@ -114,6 +129,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         max_import_rows=_positive_int("LEADS_MAX_IMPORT_ROWS", value["LEADS_MAX_IMPORT_ROWS"]),
         sqlite_busy_timeout_ms=_positive_int(
             "LEADS_SQLITE_BUSY_TIMEOUT_MS", value["LEADS_SQLITE_BUSY_TIMEOUT_MS"]
+        ),
+        db_pool_size=_positive_int("LEADS_DB_POOL_SIZE", value["LEADS_DB_POOL_SIZE"]),
+        db_max_overflow=_positive_int(
+            "LEADS_DB_MAX_OVERFLOW", value["LEADS_DB_MAX_OVERFLOW"], minimum=0
         ),
     )
 

@@ -17,6 +17,7 @@ from leads_core import (
     models,  # noqa: F401  (registers the tables on SQLModel.metadata)
 )
 from leads_core.config import Settings, get_settings
+from leads_core.errors import ValidationFailed
 
 
 def _sqlite_pragmas(busy_timeout_ms: int):
@@ -32,18 +33,37 @@ def _sqlite_pragmas(busy_timeout_ms: int):
     return on_connect
 
 
-def make_engine(database_url: str, *, busy_timeout_ms: int = 5000) -> Engine:
+def _refuse_nul(_conn, _cursor, _statement, parameters, _context, executemany) -> None:
+    """A NUL character in a query value (an id or a filter from a URL) gets the same 422 on
+    both engines: SQLite would look it up, PostgreSQL cannot take it as text at all.
+    Stored text never has one (the data models drop them); bulk inserts are skipped."""
+    if executemany or not parameters:
+        return
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        raise ValidationFailed("text cannot contain NUL characters (\\x00, %00 in a URL)")
+
+
+def make_engine(
+    database_url: str, *, busy_timeout_ms: int = 5000, pool_size: int = 5, max_overflow: int = 10
+) -> Engine:
     url = make_url(database_url)
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+            **(pool if url.database and url.database != ":memory:" else {}),
         )
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        # pre_ping: a connection the server closed (restart, failover, idle timeout) is
+        # replaced before use instead of failing a request.
+        engine = create_engine(url, pool_pre_ping=True, **pool)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
 
 
 def init_db(engine: Engine) -> None:
@@ -58,7 +78,12 @@ def init_db(engine: Engine) -> None:
 def get_engine(settings: Settings | None = None) -> Engine:
     """The process's engine, from ``DATABASE_URL``; creates the schema on first use."""
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    engine = make_engine(
+        settings.database_url,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     init_db(engine)
     return engine
 

@@ -35,6 +35,7 @@ from leads_core.models import (
 
 OnDuplicate = Literal["skip", "update"]
 CHUNK = 5000  # rows validated, scored and inserted per step (progress granularity)
+MAX_FILENAME = 500  # import_batch.filename
 TRANSIENT_RETRIES = 3  # attempts at an import that a PostgreSQL deadlock ended
 _ROW = TypeAdapter(LeadCreate)
 Progress = Callable[[int, int], None]
@@ -285,6 +286,8 @@ def import_leads(
         )
     numbers = list(row_numbers) if row_numbers is not None else list(range(1, len(rows) + 1))
     campaign = campaigns.get_campaign(session, campaign_id)
+    if filename and len(filename) > MAX_FILENAME:  # a client's name for the upload; kept short
+        filename = filename[: MAX_FILENAME - 1] + "…"
 
     def context() -> _Context:
         return _Context(

@@ -71,11 +71,24 @@ def _status(value: Any) -> Any:
     return value
 
 
+def _drop_nul(value: Any) -> Any:
+    """NUL characters are not text (PostgreSQL cannot store them): dropped on input, so
+    both engines store the same thing."""
+    if isinstance(value, str) and "\x00" in value:
+        return value.replace("\x00", "")
+    return value
+
+
 def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str):
-        value = value.strip()
+        value = _drop_nul(value).strip()
         return value or None
     return value
+
+
+def _text(*constraints: Any) -> Any:
+    """A required string with those constraints, NUL characters dropped first."""
+    return Annotated[str, *constraints, BeforeValidator(_drop_nul)]
 
 
 def _optional_text(max_length: int, *, lower: bool = False) -> Any:
@@ -108,11 +121,11 @@ class CampaignCriteria(ApiModel):
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
-    target_positions: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = (
-        DataField(default_factory=list, max_length=100)
+    target_positions: list[_text(StringConstraints(min_length=1, max_length=200))] = DataField(
+        default_factory=list, max_length=100
     )
-    target_sources: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = (
-        DataField(default_factory=list, max_length=100)
+    target_sources: list[_text(StringConstraints(min_length=1, max_length=100))] = DataField(
+        default_factory=list, max_length=100
     )
     required_fields: list[
         Annotated[
@@ -138,17 +151,16 @@ class CampaignCreate(ApiModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
     id: Annotated[str, StringConstraints(pattern=r"^cmp_[A-Za-z0-9_-]{1,60}$")] | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: _text(StringConstraints(strip_whitespace=True, min_length=1, max_length=200))
     criteria: CampaignCriteria = DataField(default_factory=CampaignCriteria)
 
 
 class CampaignUpdate(ApiModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
-    name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-        | None
-    ) = None
+    name: _text(StringConstraints(strip_whitespace=True, min_length=1, max_length=200)) | None = (
+        None
+    )
     criteria: CampaignCriteria | None = None
 
 

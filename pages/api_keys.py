@@ -42,7 +42,7 @@ st.caption(
 )
 
 with st.form("new_key", clear_on_submit=False):
-    st.text_input("Name", key="key_name", placeholder="e.g. CRM sync", max_chars=200)
+    st.text_input("Name", key="key_name", placeholder="e.g. CRM sync", max_chars=apikeys.MAX_NAME)
     st.form_submit_button("Create key", type="primary", on_click=create)
 if "created_key" in state:
     name, plain = state.pop("created_key")

@@ -196,3 +196,46 @@ def test_openapi_document_and_docs_are_served(client: TestClient) -> None:
     ]
     assert docs.status_code == 200
     assert "/v1/openapi.json" in docs.text
+
+
+# ------------------------------------------------------------------ NUL characters
+# PostgreSQL cannot hold a NUL in text; SQLite can. Both engines answer alike.
+
+
+@pytest.mark.usefixtures("campaign")
+def test_nul_characters_are_dropped_from_stored_text(client: TestClient) -> None:
+    imported = client.post(
+        "/v1/leads",
+        json={"campaignId": "cmp_123", "leads": [{"email": "a@b.co", "firstName": "An\x00n"}]},
+    )
+    assert imported.status_code == 200, imported.text
+    lead_id = imported.json()["leads"][0]["id"]
+    assert client.get(f"/v1/leads/{lead_id}").json()["firstName"] == "Ann"
+
+    patched = client.patch(f"/v1/leads/{lead_id}", json={"notes": "call\x00 back"})
+    assert patched.json()["notes"] == "call back"
+
+    created = client.post(
+        "/v1/campaigns", json={"name": "Q2\x00", "criteria": {"targetPositions": ["C\x00TO"]}}
+    )
+    assert created.status_code == 201, created.text
+    assert (created.json()["name"], created.json()["criteria"]["targetPositions"]) == (
+        "Q2",
+        ["CTO"],
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/v1/leads/lead%00x",
+        "/v1/leads/lead%00x/activity",
+        "/v1/campaigns/cmp_123%00",
+        "/v1/leads?campaignId=cmp_123%00",
+        "/v1/leads?source=linkedin%00",
+    ],
+)
+@pytest.mark.usefixtures("campaign")
+def test_a_nul_character_in_the_url_is_422_not_a_server_error(client: TestClient, url: str) -> None:
+    error = error_of(client.get(url), 422, "validation_error")
+    assert "NUL" in error["message"]

@@ -300,6 +300,18 @@ def test_import_batch_records_the_file(client: TestClient, engine) -> None:
     assert (batch.imported, batch.updated, batch.skipped, batch.errors) == (10, 0, 0, 0)
 
 
+def test_a_very_long_file_name_is_shortened_not_refused(client: TestClient, engine) -> None:
+    """A client names its upload as it likes; the import keeps the first 499 characters
+    and an ellipsis (a 500-character column, which PostgreSQL enforces)."""
+    data = (FIXTURES / "sample_apollo.csv").read_bytes()
+    body = upload(client, data, filename="x" * 600 + ".csv").json()
+    assert body["imported"] == 10
+
+    with Session(engine) as check:
+        batch = check.exec(select(ImportBatch)).one()
+    assert batch.filename == "x" * 499 + "…"
+
+
 # ------------------------------------------------------------------ options
 
 

@@ -410,8 +410,9 @@ def test_list_sort_ties_are_broken_by_id(listing) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="BUG: text sorts compare lower(column) (leads.parse_sort); SQLite's lower() folds "
-    "ASCII only, so a name starting with an accented letter ('ávila') sorts after 'zola'",
+    reason="BUG: text sorts compare lower(column) (leads.parse_sort) in code-point order - "
+    "SQLite's lower() folds ASCII only and the test cluster's collation is C.UTF-8 - so a "
+    "name starting with an accented letter ('ávila') sorts after 'zola' on both engines",
 )
 def test_list_sort_by_name_ignores_case(client: TestClient) -> None:
     post_leads(

@@ -52,6 +52,16 @@ def test_create_needs_a_name(session: Session, name: str) -> None:
     assert apikeys.list_api_keys(session) == []
 
 
+def test_names_are_limited_so_the_history_can_name_the_key(session: Session) -> None:
+    """The history's actor is ``api:<name>`` in a 200-character column, which PostgreSQL
+    enforces: 100 characters is the most a name may have."""
+    key, _plain = apikeys.create_api_key(session, name="k" * 100)
+    assert key.name == "k" * 100
+    with pytest.raises(ValidationFailed, match="at most 100 characters"):
+        apikeys.create_api_key(session, name="k" * 101)
+    assert [k.name for k in apikeys.list_api_keys(session)] == ["k" * 100]
+
+
 def test_authenticate_returns_the_key_and_records_use(session: Session, engine: Engine) -> None:
     key, plain = apikeys.create_api_key(session, name="n8n")
 

@@ -32,6 +32,8 @@ def test_every_setting_documents_itself() -> None:
         "LEADS_PHONE_REGION",
         "LEADS_MAX_UPLOAD_MB",
         "LEADS_MAX_IMPORT_ROWS",
+        "LEADS_DB_POOL_SIZE",
+        "LEADS_DB_MAX_OVERFLOW",
         "LEADS_SQLITE_BUSY_TIMEOUT_MS",
     ]
     assert all(len(s.help) > 20 and s.default for s in SETTINGS)
@@ -45,6 +47,8 @@ def test_values_from_the_environment() -> None:
             "LEADS_MAX_UPLOAD_MB": "25",
             "LEADS_MAX_IMPORT_ROWS": "500",
             "LEADS_SQLITE_BUSY_TIMEOUT_MS": "100",
+            "LEADS_DB_POOL_SIZE": "20",
+            "LEADS_DB_MAX_OVERFLOW": "0",
             "PATH": "/usr/bin",  # other variables are none of our business
         }
     )
@@ -55,6 +59,8 @@ def test_values_from_the_environment() -> None:
         max_upload_bytes=25 * 1024 * 1024,
         max_import_rows=500,
         sqlite_busy_timeout_ms=100,
+        db_pool_size=20,
+        db_max_overflow=0,
     )
 
 
@@ -105,6 +111,8 @@ def test_unsupported_database_url(url: str) -> None:
             "5s",
             "LEADS_SQLITE_BUSY_TIMEOUT_MS must be a whole number, got '5s'",
         ),
+        ("LEADS_DB_POOL_SIZE", "0", "LEADS_DB_POOL_SIZE must be greater than 0, got 0"),
+        ("LEADS_DB_MAX_OVERFLOW", "-1", "LEADS_DB_MAX_OVERFLOW must be 0 or more, got -1"),
     ],
 )
 def test_bad_numbers(env: str, value: str, message: str) -> None:
@@ -130,8 +138,8 @@ def test_unknown_leads_variables_are_refused() -> None:
 
     assert str(raised.value) == (
         "unknown setting(s) LEADS_MAX_UPLOAD, LEADS_REGION; known: DATABASE_URL, "
-        "LEADS_MAX_IMPORT_ROWS, LEADS_MAX_UPLOAD_MB, LEADS_PHONE_REGION, "
-        "LEADS_SQLITE_BUSY_TIMEOUT_MS"
+        "LEADS_DB_MAX_OVERFLOW, LEADS_DB_POOL_SIZE, LEADS_MAX_IMPORT_ROWS, LEADS_MAX_UPLOAD_MB, "
+        "LEADS_PHONE_REGION, LEADS_SQLITE_BUSY_TIMEOUT_MS"
     )
 
 
