@@ -32,7 +32,7 @@ from leads_core.api import create_api  # noqa: E402
 from leads_core.config import Settings, load_settings  # noqa: E402
 from leads_core.db import make_engine  # noqa: E402
 from leads_core.models import CampaignCreate, CampaignCriteria  # noqa: E402
-from leads_core.pgcluster import PgCluster, start_cluster  # noqa: E402
+from leads_core.pgcluster import PgCluster, PostgresUnavailable, start_cluster  # noqa: E402
 from tests.databases import ENGINES, TestDatabases  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -56,7 +56,10 @@ def pytest_configure(config: pytest.Config) -> None:
     is_worker = hasattr(config, "workerinput")
     wants_server = config.getoption("--engine") == "postgresql" and not is_worker
     if wants_server and not os.environ.get(PG_URL_ENV):
-        cluster = start_cluster()  # raises (an error, not a skip) when it cannot
+        try:
+            cluster = start_cluster()
+        except PostgresUnavailable as exc:  # an error that stops the run, never a skip
+            raise pytest.UsageError(f"--engine postgresql: {exc}") from exc
         config.stash[_CLUSTER] = cluster
         os.environ[PG_URL_ENV] = cluster.url()
 
