@@ -61,7 +61,15 @@ def make_engine(
     else:
         # pre_ping: a connection the server closed (restart, failover, idle timeout) is
         # replaced before use instead of failing a request.
-        engine = create_engine(url, pool_pre_ping=True, **pool)
+        # timezone=UTC: date_trunc('week', ...) and timestamptz text are UTC whatever the
+        # server's or the database's own time zone (added to the URL's own ?options=).
+        options = " ".join(filter(None, (str(url.query.get("options", "")), "-c timezone=UTC")))
+        engine = create_engine(
+            url.difference_update_query(["options"]),
+            pool_pre_ping=True,
+            connect_args={"options": options},
+            **pool,
+        )
     event.listen(engine, "before_cursor_execute", _refuse_nul)
     return engine
 

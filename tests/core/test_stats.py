@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import NullPool, create_engine, make_url, text
 from sqlmodel import Session
 
-from leads_core import importing, leads, sql, stats
+from leads_core import campaigns, importing, leads, sql, stats
+from leads_core.db import make_engine
 from leads_core.leads import LeadFilters
+from leads_core.models import CampaignCreate
 
 pytestmark = pytest.mark.usefixtures("campaign")
 
@@ -101,6 +104,32 @@ def test_leads_per_week_start_on_monday(session: Session, seeded: list[str]) -> 
         (date(2025, 1, 6), 1),
         (date(2025, 2, 3), 1),
     ]
+
+
+@pytest.mark.postgresql_only
+def test_weeks_are_utc_whatever_the_servers_time_zone(db_url: str, settings) -> None:
+    """Sunday 12 January 23:30 UTC is Monday 13 January in Tokyo: still the week of the 6th."""
+    admin = create_engine(db_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        name = make_url(db_url).database
+        connection.execute(text(f"ALTER DATABASE \"{name}\" SET timezone TO 'Asia/Tokyo'"))
+    admin.dispose()
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        assert session.exec(text("SHOW timezone")).one()[0] == "UTC"  # ours, not Tokyo
+        campaigns.create_campaign(session, data=CampaignCreate(id="cmp_tz", name="TZ"))
+        importing.import_leads(
+            session,
+            campaign_id="cmp_tz",
+            rows=[{"email": "late@techcorp.com"}],
+            region="FR",
+            max_rows=1,
+            timestamps=[datetime(2025, 1, 12, 23, 30, tzinfo=UTC)],
+        )
+        assert stats.leads_per_week(session, LeadFilters(campaign_id="cmp_tz")) == [
+            (date(2025, 1, 6), 1)
+        ]
+    engine.dispose()
 
 
 def test_week_start_from_julian_week_numbers() -> None:
