@@ -94,9 +94,10 @@ def parse_sort(sort: str | None) -> list[Any]:
             details=[{"field": "sort", "location": "query", "message": "unknown sort field"}],
         )
     key = func.lower(column) if name in TEXT_SORTS else col(column)  # "de la Tour" before "Zola"
-    if descending:
-        return [key.desc().nulls_last(), col(Lead.id).desc()]
-    return [key.asc().nulls_last(), col(Lead.id).asc()]
+    key = key.desc() if descending else key.asc()
+    if column.nullable:  # empty values last either way; NOT NULL columns need no clause,
+        key = key.nulls_last()  # which lets PostgreSQL read "DESC" from an ascending index
+    return [key, col(Lead.id).desc() if descending else col(Lead.id).asc()]
 
 
 def validate_filters(session: Session, filters: LeadFilters) -> None:
