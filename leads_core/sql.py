@@ -8,8 +8,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Table, cast, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+import psycopg
+from psycopg import sql as psql
+from psycopg.types.json import Jsonb
+from sqlalchemy import JSON, Connection, Integer, Table, cast, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -34,10 +36,43 @@ def insert_new(session: Session, table: Table, rows: list[dict[str, Any]]) -> se
     if not rows:
         return set()
     if dialect(session) == "postgresql":
-        statement = pg_insert(table).on_conflict_do_nothing().returning(table.c.id)
-        return set(session.execute(statement, rows).scalars())
+        return _pg_insert_new(session, table, rows)
     session.execute(insert(table), rows)
     return {row["id"] for row in rows}
+
+
+def _pg_insert_new(session: Session, table: Table, rows: list[dict[str, Any]]) -> set[str]:
+    """One short ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` run for every row in
+    psycopg's pipeline (``executemany``), in the session's transaction.
+
+    SQLAlchemy would send a 1,000-row ``VALUES`` list per statement, which psycopg parses
+    again for every batch (23,000 placeholders): 9 of the 20 s of a 30,000-row import."""
+    names = list(rows[0])
+    statement = psql.SQL(
+        "INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING RETURNING id"
+    ).format(
+        table=psql.Identifier(table.name),
+        columns=psql.SQL(", ").join(map(psql.Identifier, names)),
+        values=psql.SQL(", ").join(psql.Placeholder() * len(names)),
+    )
+    is_json = [isinstance(table.c[name].type, JSON) for name in names]
+    params = [
+        tuple(
+            Jsonb(row[name]) if json and row[name] is not None else row[name]
+            for name, json in zip(names, is_json, strict=True)
+        )
+        for row in rows
+    ]
+    driver = session.connection().connection.driver_connection
+    written: set[str] = set()
+    try:
+        with driver.cursor() as cursor:
+            cursor.executemany(statement, params, returning=True)
+            for result in cursor.results():
+                written.update(lead_id for (lead_id,) in result.fetchall())
+    except psycopg.Error as exc:  # raised as SQLAlchemy would (e.g. a deadlock to retry)
+        raise DBAPIError.instance(statement.as_string(driver), None, exc, psycopg.Error) from exc
+    return written
 
 
 def is_transient(exc: DBAPIError) -> bool:
