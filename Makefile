@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test test-sqlite test-postgresql test-quick lint format bench bench-dashboard venv dev browser postgres clean
+.PHONY: run test test-sqlite test-postgresql test-quick lint format bench bench-list bench-dashboard venv dev browser postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,9 +65,16 @@ format: dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## make bench: the import benchmark (100,000 rows through the API vs the bare floor)
-bench: dev
-	$(BIN)/python bench/import_bench.py
+## make bench: the import benchmark (100,000 rows through the API vs the bare floor);
+## ENGINE=postgresql runs both sides on a throwaway PostgreSQL server
+ENGINE ?= sqlite
+LEADS ?= 1000000
+bench: dev postgres
+	$(BIN)/python bench/import_bench.py --engine $(ENGINE)
+
+## make bench-list: GET /v1/leads over real HTTP on LEADS demo leads (ENGINE as above)
+bench-list: dev postgres
+	$(BIN)/python bench/list_bench.py --engine $(ENGINE) --leads $(LEADS)
 
 ## make bench-dashboard: every page at 1,000,000 leads, and the app's memory
 bench-dashboard: dev browser

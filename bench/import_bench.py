@@ -1,20 +1,27 @@
 """Import benchmark: N realistic leads through the product's CSV import vs the bare floor.
 
-    .venv/bin/python bench/import_bench.py [--rows 100000] [--keep]
+    .venv/bin/python bench/import_bench.py [--rows 100000] [--engine sqlite|postgresql] [--keep]
+
+``--engine`` picks the database of both sides (default ``sqlite``): ``postgresql`` starts a
+throwaway PostgreSQL cluster (``leads_core.pgcluster``, Debian's server; durability off)
+with one database for the API and another for the floor, stopped at the end.
 
 1. Writes N demo leads (``leads_core.demo.demo_lead``, fixed seed, ~1% repeated with the
    email upper-cased, as real exports repeat people) into CSV files of at most 9.5 MB
    each, so every request stays under the 10 MB upload limit.
 2. Starts the product as a user does, ``streamlit run app.py`` on a free port with a fresh
-   ``DATABASE_URL``, makes an API key and a campaign with the CLI, then times the
-   ``POST /v1/leads/import/csv`` requests end to end (upload, parse, validate, dedupe,
-   enrich, score, insert, commit, response).
+   ``DATABASE_URL`` (a new SQLite file or PostgreSQL database), makes an API key and a
+   campaign with the CLI, then times the ``POST /v1/leads/import/csv`` requests end to end
+   (upload, parse, validate, dedupe, enrich, score, insert, commit, response).
 3. Times the bare floor on the same files: ``pandas.read_csv`` (every column as text) and
-   ``sqlite3.executemany`` into a fresh WAL-mode file, one table with a unique index on
-   (campaign_id, email), one transaction. The floor neither validates, normalizes, scores
-   nor dedupes beyond that index (so it keeps the upper-cased repeats).
+   an ``executemany`` of the rows into one fresh table with a unique index on
+   (campaign_id, email), one transaction: ``sqlite3`` into a fresh WAL-mode file
+   (``INSERT OR IGNORE``), or psycopg 3 into the floor's PostgreSQL database (``ON
+   CONFLICT DO NOTHING``; a plain ``postgresql://`` conninfo). The floor neither validates,
+   normalizes, scores nor dedupes beyond that index (so it keeps the upper-cased repeats).
 4. Checks the number of stored leads (``total`` of ``GET /v1/leads``) equals N minus the
-   duplicates, prints a table and the ratio (goal: the API within 3x of the floor).
+   duplicates, prints a table labelled with the engine and the ratio (goal: the API within
+   3x of the floor).
 
 Exit status 1 when the stored count is wrong or a request fails; the ratio is reported.
 """
@@ -22,6 +29,7 @@ Exit status 1 when the stored count is wrong or a request fails; the ratio is re
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import os
@@ -32,18 +40,25 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
 import pandas as pd  # noqa: E402
+import psycopg  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 from leads_core.csv_headers import LEAD_FIELDS  # noqa: E402
 from leads_core.demo import demo_lead  # noqa: E402
 from leads_core.devserver import free_port, start_app, stop_app, wait_healthy  # noqa: E402
+from leads_core.pgcluster import PgCluster, start_cluster  # noqa: E402
+
+ENGINES = ("sqlite", "postgresql")
 
 COLUMNS = tuple(f for f in LEAD_FIELDS if f != "notes")  # what demo leads carry
 MAX_FILE_BYTES = 9_500_000  # under 10 MB however MB is counted, with room for the form
@@ -127,6 +142,66 @@ def _csv_line(cells: list[str]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+# --------------------------------------------------------------------------- databases
+
+
+@dataclass
+class Databases:
+    """Where each side writes: the API's ``DATABASE_URL`` and the floor's target."""
+
+    engine: str
+    api_url: str
+    floor: Path | str  # an SQLite file, or a PostgreSQL conninfo
+    version: str  # the database server's version, for the report
+
+
+@contextlib.contextmanager
+def databases(engine: str, workdir: Path) -> Iterator[Databases]:
+    """Fresh, empty databases on ``engine``; a PostgreSQL cluster is stopped on exit."""
+    if engine == "sqlite":
+        yield Databases(
+            engine,
+            f"sqlite:///{workdir / 'api.db'}",
+            workdir / "floor.db",
+            f"SQLite {sqlite3.sqlite_version}",
+        )
+        return
+    with postgres_cluster() as cluster:
+        create_database(cluster, "api")
+        create_database(cluster, "floor")
+        conninfo = psycopg_conninfo(cluster.url("floor"))
+        yield Databases(engine, cluster.url("api"), conninfo, postgres_version(conninfo))
+
+
+@contextlib.contextmanager
+def postgres_cluster() -> Iterator[PgCluster]:
+    print("starting a throwaway PostgreSQL cluster ...", flush=True)
+    cluster = start_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def create_database(cluster: PgCluster, name: str) -> None:
+    engine = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+
+
+def psycopg_conninfo(sqlalchemy_url: str) -> str:
+    """``postgresql+psycopg://...`` (SQLAlchemy) -> ``postgresql://...`` (libpq)."""
+    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def postgres_version(conninfo: str) -> str:
+    with psycopg.connect(conninfo) as conn:
+        return "PostgreSQL " + conn.execute("SHOW server_version").fetchone()[0]
+
+
 # --------------------------------------------------------------------------- server
 
 
@@ -196,33 +271,82 @@ def time_api(base_url: str, key: str, files: list[Path], rows: int) -> ApiRun:
     )
 
 
-def time_floor(files: list[Path], db_path: Path, rows: int) -> tuple[Timing, int]:
-    """pandas.read_csv + sqlite3.executemany of the same rows, all text, one transaction."""
+def run_api(target: Databases, files: list[Path], rows: int, workdir: Path) -> tuple[ApiRun, str]:
+    """Start the app on the API's database, time the import, stop it; the run and its log."""
+    env = {**os.environ, "DATABASE_URL": target.api_url, "PYTHONUNBUFFERED": "1"}
+    port = free_port()
+    print(f"starting streamlit run app.py on port {port} ({target.engine}) ...", flush=True)
+    proc = start_server(env, port, workdir / "server.log")
+    try:
+        key = cli(env, "create-api-key", "bench")
+        cli(env, "create-campaign", "Benchmark", "--id", CAMPAIGN, "--criteria", CRITERIA)
+        print("timing the API import ...", flush=True)
+        api = time_api(f"http://127.0.0.1:{port}", key, files, rows)
+    finally:
+        stop_app(proc)
+    return api, (workdir / "server.log").read_text(errors="replace")
+
+
+@dataclass(frozen=True)
+class FloorSql:
+    """How the floor's INSERT is spelled on an engine."""
+
+    label: str
+    mark: str  # the DB-API parameter marker
+    insert: str  # the statement's start, up to INTO
+    on_conflict: str  # the statement's end
+
+
+FLOOR_SQL = {
+    "sqlite": FloorSql("floor pandas.read_csv + sqlite3", "?", "INSERT OR IGNORE", ""),
+    "postgresql": FloorSql(
+        "floor pandas.read_csv + psycopg", "%s", "INSERT", " ON CONFLICT DO NOTHING"
+    ),
+}
+
+
+def time_floor(files: list[Path], target: Databases, rows: int) -> tuple[Timing, int]:
+    """pandas.read_csv + DB-API executemany of the same rows, all text, one transaction.
+
+    The time covers connecting, making the table and its index, reading and inserting."""
+    sql = FLOOR_SQL[target.engine]
     # Empty cells become NULL, so leads without an email do not collide in the unique index.
-    placeholders = ", ".join(["?"] + ["NULLIF(?, '')"] * len(COLUMNS))
+    values = ", ".join([sql.mark] + [f"NULLIF({sql.mark}, '')"] * len(COLUMNS))
     insert = (
-        f"INSERT OR IGNORE INTO lead (campaign_id, {', '.join(COLUMNS)}) VALUES ({placeholders})"
+        f"{sql.insert} INTO lead (campaign_id, {', '.join(COLUMNS)}) VALUES ({values})"
+        f"{sql.on_conflict}"
     )
     started = time.perf_counter()
-    db = sqlite3.connect(db_path, isolation_level=None)
+    db = connect_floor(target)
     try:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")  # as leads_core.db sets it
         db.execute(
             f"CREATE TABLE lead (campaign_id TEXT, {', '.join(f'{c} TEXT' for c in COLUMNS)})"
         )
         db.execute("CREATE UNIQUE INDEX uq_lead ON lead (campaign_id, email)")
-        db.execute("BEGIN")
+        cursor = db.cursor()
         for path in files:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
             frame.insert(0, "campaign_id", CAMPAIGN)
-            db.executemany(insert, frame.itertuples(index=False, name=None))
-        db.execute("COMMIT")
+            cursor.executemany(insert, frame.itertuples(index=False, name=None))
+        db.commit()
         seconds = time.perf_counter() - started
         (stored,) = db.execute("SELECT count(*) FROM lead").fetchone()
     finally:
         db.close()
-    return Timing("floor pandas.read_csv + sqlite3", rows, seconds), stored
+    return Timing(sql.label, rows, seconds), stored
+
+
+def connect_floor(target: Databases) -> Any:
+    """A DB-API connection whose first statement opens the floor's one transaction.
+
+    sqlite3 (default isolation) runs the DDL in autocommit and opens the transaction at the
+    first INSERT; psycopg opens it at the first statement. Both end at ``commit()``."""
+    if target.engine == "postgresql":
+        return psycopg.connect(str(target.floor))
+    db = sqlite3.connect(target.floor)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")  # as leads_core.db sets it
+    return db
 
 
 # --------------------------------------------------------------------------- main
@@ -231,13 +355,18 @@ def time_floor(files: list[Path], db_path: Path, rows: int) -> tuple[Timing, int
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000, help="rows to import (default 100000)")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="sqlite",
+        help="database of both sides (default sqlite)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the CSV files, databases, log")
     args = parser.parse_args(argv)
     if args.rows < 1:
         parser.error("--rows must be at least 1")
 
     workdir = Path(tempfile.mkdtemp(prefix="leads-bench-"))
-    proc: subprocess.Popen[bytes] | None = None
     try:
         print(f"generating {args.rows} rows (seed {SEED}) ...", flush=True)
         rows, duplicates = generate_rows(args.rows, SEED)
@@ -248,38 +377,21 @@ def main(argv: list[str] | None = None) -> int:
             f"{max(sizes) / 1e6:.2f} MB; {duplicates} duplicate row(s)",
             flush=True,
         )
-
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{workdir / 'api.db'}",
-            "PYTHONUNBUFFERED": "1",
-        }
-        port = free_port()
-        print(f"starting streamlit run app.py on port {port} ...", flush=True)
-        proc = start_server(env, port, workdir / "server.log")
-        key = cli(env, "create-api-key", "bench")
-        cli(env, "create-campaign", "Benchmark", "--id", CAMPAIGN, "--criteria", CRITERIA)
-
-        print("timing the API import ...", flush=True)
-        api = time_api(f"http://127.0.0.1:{port}", key, files, args.rows)
-        stop_app(proc)
-        log = (workdir / "server.log").read_text(errors="replace")
-        proc = None
-
-        print("timing the floor ...", flush=True)
-        floor, floor_stored = time_floor(files, workdir / "floor.db", args.rows)
+        with databases(args.engine, workdir) as target:
+            api, log = run_api(target, files, args.rows, workdir)
+            print("timing the floor ...", flush=True)
+            floor, floor_stored = time_floor(files, target, args.rows)
     finally:
-        if proc is not None:
-            stop_app(proc)
         if args.keep:
-            print(f"kept {workdir}")
+            print(f"kept {workdir} (a PostgreSQL cluster is not kept)")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
 
     expected = args.rows - duplicates
     ratio = api.timing.seconds / floor.seconds
     print()
-    print(f"{'':34} {'rows':>8} {'seconds':>9} {'rows/s':>9}")
+    print(f"engine: {args.engine} ({target.version})")
+    print(f"{args.engine:34} {'rows':>8} {'seconds':>9} {'rows/s':>9}")
     for timing in (api.timing, floor):
         print(f"{timing.label:34} {timing.rows:>8} {timing.seconds:>9.2f} {timing.rate:>9.0f}")
     print(f"ratio API / floor: {ratio:.1f}x (goal <= 3x: {'met' if ratio <= 3 else 'NOT met'})")
