@@ -21,13 +21,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from leads_core import sql
+from leads_core.config import ConfigError
 
 HERE = Path(__file__).resolve().parent
 BASELINE = "0001"  # the schema create_all made before migrations
 
 
-class SchemaMismatch(RuntimeError):
-    """The database has tables that no migration made, in a shape the models disagree with."""
+class SchemaMismatch(ConfigError):
+    """The database has tables that no migration made, in a shape the models disagree with
+    (``DATABASE_URL`` names a database this version cannot adopt)."""
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

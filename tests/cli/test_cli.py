@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import NullPool, create_engine, inspect, make_url, text
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from leads_core import apikeys, migrations
 from leads_core.cli import build_parser
@@ -231,6 +231,23 @@ def test_init_db_migrates_an_empty_database_to_the_newest_revision(cli: Cli) -> 
     cli.run("create-campaign", "Kept", "--id", "cmp_kept")
     assert cli.run("init-db").stdout == result.stdout
     assert cli.query("SELECT id FROM campaign") == [("cmp_kept",)]
+
+
+@pytest.mark.slow
+def test_init_db_refuses_a_pre_migration_database_it_cannot_adopt(cli: Cli) -> None:
+    engine = create_engine(cli.url, poolclass=NullPool)
+    SQLModel.metadata.create_all(engine)  # as builds before migrations made it
+    with engine.begin() as connection:
+        connection.execute(text("DROP INDEX ix_lead_source"))  # ... but not quite
+    engine.dispose()
+
+    result = cli.run("init-db", expect=1)
+    assert result.stdout == ""
+    assert result.stderr.startswith(
+        "error: this database was created before migrations, by a build whose tables differ "
+        "from the first migration (lead)"
+    )
+    assert "alembic_version" not in cli.tables()
 
 
 @pytest.mark.slow
