@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test test-sqlite test-postgresql test-quick lint format bench bench-list bench-dashboard venv dev browser postgres clean
+.PHONY: run test test-sqlite test-postgresql test-quick lint format bench bench-list bench-keepalive bench-dashboard venv dev browser postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,10 @@ bench: dev postgres
 ## make bench-list: GET /v1/leads over real HTTP on LEADS demo leads (ENGINE as above)
 bench-list: dev postgres
 	$(BIN)/python bench/list_bench.py --engine $(ENGINE) --leads $(LEADS)
+
+## make bench-keepalive: a trivial API request on fresh vs reused connections
+bench-keepalive: dev
+	$(BIN)/python bench/keepalive_bench.py
 
 ## make bench-dashboard: every page at 1,000,000 leads, and the app's memory
 bench-dashboard: dev browser

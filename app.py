@@ -12,12 +12,16 @@ if get_script_run_ctx(suppress_warning=True) is None:
     from streamlit.runtime.pages_manager import PagesManager
 
     from leads_core.api import create_api
+    from leads_core.serving import enable_tcp_nodelay
 
     # Navigation is st.navigation's, below. Without this, Streamlit 1.67 treats our pages/
     # folder as an old-style multipage app until some session first runs app.py: a fresh
     # server opened at /leads would run pages/leads.py alone, with the wrong menu, for
     # every session. Regression test: tests/e2e/test_browser.py.
     PagesManager.uses_pages_directory = False
+    # Reused keep-alive connections answered ~40 ms late (Nagle + delayed ACK): see
+    # leads_core/serving.py. uvicorn imports this file before it accepts a connection.
+    enable_tcp_nodelay()
 
     app = st.App("app.py", routes=[Mount("/v1", app=create_api())])
 else:
