@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
-from leads_core import campaigns, scoring
+from leads_core import campaigns, scoring, sql
 from leads_core.assess import NEEDS_IDENTITY, IdentityKeys, assess, fold, identity_keys
 from leads_core.errors import Conflict, NotFound, ValidationFailed
 from leads_core.models import (
@@ -63,10 +63,6 @@ class LeadPageResult:
         return math.ceil(self.total / self.limit) if self.total else 0
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def filter_clauses(filters: LeadFilters) -> list[Any]:
     clauses: list[Any] = []
     if filters.campaign_id:
@@ -77,8 +73,7 @@ def filter_clauses(filters: LeadFilters) -> list[Any]:
         clauses.append(Lead.source == filters.source.strip().lower())
     if filters.status:
         clauses.append(Lead.status == filters.status)
-    for word in fold(filters.q or "").split():
-        clauses.append(col(Lead.search_text).like(f"%{_escape_like(word)}%", escape="\\"))
+    clauses.extend(sql.SearchWord(word) for word in fold(filters.q or "").split())
     return clauses
 
 

@@ -11,13 +11,63 @@ from typing import Any
 import psycopg
 from psycopg import sql as psql
 from psycopg.types.json import Jsonb
-from sqlalchemy import JSON, Connection, Integer, Table, cast, func, insert, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Integer,
+    Table,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import Session
 
 _JDN_TO_ORDINAL = 1721425  # Julian day number of 0000-12-31 (Python's ordinal 0)
 _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock, serialization
 _MIGRATION_LOCK = 0x6C656164  # 'lead': the advisory lock key held while migrating
+
+
+class SearchWord(ColumnElement[bool]):
+    """``lead.search_text`` contains a (folded) word: ``search_text LIKE '%word%'``, read
+    from the search index made by migration 0002 - FTS5 with trigrams on SQLite (which
+    only uses it for a LIKE without ESCAPE), a GIN trigram index on PostgreSQL."""
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a condition as it is, not "(condition) = 1"
+    _traverse_internals = [  # the statement cache keys on these; the value is a parameter
+        ("pattern", InternalTraversal.dp_clauseelement),
+        ("needs_escape", InternalTraversal.dp_boolean),
+    ]
+
+    def __init__(self, word: str) -> None:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        self.needs_escape = escaped != word
+        self.pattern = bindparam("search_word", f"%{escaped}%", unique=True)
+
+    def _escape(self) -> str:
+        return " ESCAPE '\\'" if self.needs_escape else ""
+
+
+@compiles(SearchWord)
+def _search_word(element: SearchWord, compiler: Any, **kw: Any) -> str:
+    return f"lead.search_text LIKE {compiler.process(element.pattern, **kw)}{element._escape()}"
+
+
+@compiles(SearchWord, "sqlite")
+def _search_word_sqlite(element: SearchWord, compiler: Any, **kw: Any) -> str:
+    pattern = compiler.process(element.pattern, **kw)
+    return (
+        "lead.rowid IN (SELECT rowid FROM lead_search "
+        f"WHERE lead_search.search_text LIKE {pattern}{element._escape()})"
+    )
 
 
 def dialect(session: Session) -> str:

@@ -8,6 +8,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from leads_core import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from leads_core.migrations import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -18,6 +19,7 @@ def _configure_and_run(connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
+        include_name=include_name,
         # SQLite cannot ALTER most things: later migrations copy-and-move the table.
         render_as_batch=connection.dialect.name == "sqlite",
     )

@@ -217,7 +217,7 @@ def test_init_db_migrates_an_empty_database_to_the_newest_revision(cli: Cli) -> 
     assert cli.tables() == set()
     result = cli.run("init-db")
     assert result.stdout == f"database ready: {make_url(cli.url)}\n"
-    assert cli.tables() == {
+    assert {t for t in cli.tables() if not t.startswith("lead_search")} == {
         "alembic_version",
         "api_key",
         "campaign",
