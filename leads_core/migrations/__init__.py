@@ -67,9 +67,13 @@ def differences(connection: Connection) -> list[object]:
 
 
 def upgrade(engine: Engine) -> None:
+    with engine.connect() as connection:  # the usual case: nothing to do, and no lock
+        # taken, so a process starting during a long SQLite import does not wait for it
+        if current(connection) == head():
+            return
     with engine.begin() as connection:
         sql.lock_for_migration(connection)
-        revision = current(connection)
+        revision = current(connection)  # again: another process may have just done it
         if revision == head():
             return
         if revision is None and inspect(connection).has_table("lead"):

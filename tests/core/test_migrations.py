@@ -130,3 +130,17 @@ def test_processes_starting_together_migrate_the_database_once(empty_db_url: str
             (migrations.head(),)
         ]
     check.dispose()
+
+
+@pytest.mark.sqlite_only
+def test_starting_while_another_process_writes_does_not_wait_for_it(db_url: str) -> None:
+    """An up-to-date database needs no lock: a CLI command or a second app process started
+    during a long import (which holds SQLite's write lock) goes ahead."""
+    writer = make_engine(db_url)
+    late = make_engine(db_url, busy_timeout_ms=100)
+    with writer.connect() as busy:
+        busy.exec_driver_sql("BEGIN IMMEDIATE")  # as an import in progress holds it
+        init_db(late)  # would raise "database is locked" if it took the lock
+        busy.rollback()
+    late.dispose()
+    writer.dispose()
