@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test test-sqlite test-postgresql test-quick lint format bench bench-list bench-keepalive bench-dashboard venv dev browser postgres clean
+.PHONY: run test test-sqlite test-postgresql test-quick lint format bench bench-list bench-peer bench-growth bench-keepalive bench-dashboard venv dev browser postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,20 @@ bench: dev postgres
 ## make bench-list: GET /v1/leads over real HTTP on LEADS demo leads (ENGINE as above)
 bench-list: dev postgres
 	$(BIN)/python bench/list_bench.py --engine $(ENGINE) --leads $(LEADS)
+
+## make bench-peer: bench-list beside Datasette on the same SQLite file (Datasette lives in
+## its own bench-only virtualenv, never in the app's)
+bench/.venv-peer/bin/datasette: bench/requirements-peer.txt
+	$(PYTHON) -m venv bench/.venv-peer
+	bench/.venv-peer/bin/pip install --quiet -r bench/requirements-peer.txt
+	touch $@
+
+bench-peer: dev bench/.venv-peer/bin/datasette
+	$(BIN)/python bench/list_bench.py --engine sqlite --leads $(LEADS) --peer datasette
+
+## make bench-growth: import and list figures at 10k, 100k and 1M leads
+bench-growth: dev
+	$(BIN)/python bench/growth_bench.py
 
 ## make bench-keepalive: a trivial API request on fresh vs reused connections
 bench-keepalive: dev
