@@ -11,7 +11,7 @@ from sqlmodel import Session, col, or_, select
 
 from leads_core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from leads_core.ids import new_id
-from leads_core.models import ApiKey, utcnow
+from leads_core.models import ApiKey, drop_nul, utcnow
 
 KEY_PREFIX = "lw_"
 PREFIX_LENGTH = 11  # "lw_" + 8 characters: shown in lists, used to find the row
@@ -27,7 +27,7 @@ def hash_key(plain: str) -> str:
 
 def create_api_key(session: Session, *, name: str) -> tuple[ApiKey, str]:
     """Returns the stored row and the plain key, which is never stored."""
-    name = name.replace("\x00", "").strip()
+    name = drop_nul(name).strip()
     if not name:
         raise ValidationFailed("an API key needs a name")
     if len(name) > MAX_NAME:

@@ -24,6 +24,7 @@ from leads_core.models import (
     LeadDetail,
     LeadPublic,
     LeadUpdate,
+    drop_nul,
     utcnow,
 )
 
@@ -276,7 +277,7 @@ MAX_NOTES = 20000
 
 def add_note(session: Session, lead_id: str, text: str, *, actor: str | None = None) -> Lead:
     """Append a dated line to the lead's notes; the history records the note itself."""
-    text = text.replace("\x00", "").strip()
+    text = drop_nul(text).strip()
     if not text:
         raise ValidationFailed("note: write something", details=[{"field": "note"}])
     lead = get_lead(session, lead_id)

@@ -71,7 +71,7 @@ def _status(value: Any) -> Any:
     return value
 
 
-def _drop_nul(value: Any) -> Any:
+def drop_nul(value: Any) -> Any:
     """NUL characters are not text (PostgreSQL cannot store them): dropped on input, so
     both engines store the same thing."""
     if isinstance(value, str) and "\x00" in value:
@@ -81,14 +81,14 @@ def _drop_nul(value: Any) -> Any:
 
 def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str):
-        value = _drop_nul(value).strip()
+        value = drop_nul(value).strip()
         return value or None
     return value
 
 
 def _text(*constraints: Any) -> Any:
     """A required string with those constraints, NUL characters dropped first."""
-    return Annotated[str, *constraints, BeforeValidator(_drop_nul)]
+    return Annotated[str, *constraints, BeforeValidator(drop_nul)]
 
 
 def _optional_text(max_length: int, *, lower: bool = False) -> Any:
