@@ -4,7 +4,7 @@ history and re-scoring. The only place that queries leads outside the import."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,17 +64,36 @@ class LeadPageResult:
         return math.ceil(self.total / self.limit) if self.total else 0
 
 
-def filter_clauses(filters: LeadFilters) -> list[Any]:
+FILTERS = ("campaign_id", "min_score", "source", "status", "q")
+# The filters with an index of their own in a sort's order (models.Lead): a page sorted
+# that way reads that index, in order, and checks the other filters there.
+OWN_SORT_INDEX = {
+    "qualityScore": ("campaign_id", "status", "source", "min_score"),
+    "createdAt": ("campaign_id",),
+}
+# Walking a covering index costs about 1/20 of sorting a matching row (SQLite at 1M leads:
+# 44,000 entries in 2 ms against 450,000 rows sorted in 1.3 s).
+WALK_COST = 1 / 20
+
+
+def filter_clauses(filters: LeadFilters, *, indexed: Container[str] | None = None) -> list[Any]:
+    """The WHERE terms for ``filters``; those not named in ``indexed`` (when given) are
+    kept off their indexes on SQLite (see :func:`_indexed_filters`)."""
+
+    def term(name: str, column: Any) -> Any:
+        return column if indexed is None or name in indexed else sql.Unindexed(column)
+
     clauses: list[Any] = []
     if filters.campaign_id:
-        clauses.append(Lead.campaign_id == filters.campaign_id)
+        clauses.append(term("campaign_id", Lead.campaign_id) == filters.campaign_id)
     if filters.min_score is not None:
-        clauses.append(col(Lead.quality_score) >= filters.min_score)
+        clauses.append(term("min_score", Lead.quality_score) >= filters.min_score)
     if filters.source:
-        clauses.append(Lead.source == filters.source.strip().lower())
+        clauses.append(term("source", Lead.source) == filters.source.strip().lower())
     if filters.status:
-        clauses.append(Lead.status == filters.status)
-    clauses.extend(sql.SearchWord(word) for word in fold(filters.q or "").split())
+        clauses.append(term("status", Lead.status) == filters.status)
+    searched = indexed is None or "q" in indexed
+    clauses.extend(sql.SearchWord(w, indexed=searched) for w in fold(filters.q or "").split())
     return clauses
 
 
@@ -94,6 +113,37 @@ def parse_sort(sort: str | None) -> list[Any]:
     if column.nullable:  # empty values last either way; NOT NULL columns need no clause,
         key = key.nulls_last()  # which lets PostgreSQL read "DESC" from an ascending index
     return [key, col(Lead.id).desc() if descending else col(Lead.id).asc()]
+
+
+def _indexed_filters(
+    session: Session, filters: LeadFilters, sort: str, matching: int, reach: int
+) -> Container[str] | None:
+    """Which filters SQLite may look up by index for a page of a filtered list that ends
+    ``reach`` rows into the ``matching`` ones (None: all, and SQLite chooses).
+
+    SQLite without statistics picks a filter's index and then sorts every match: 1.3 s for
+    ``status=new`` (450,000 leads) by date at a million leads. Walking the sort's index in
+    order (migration 0003 made one per sort, holding every filtered column) and checking
+    the filters there reads about ``reach x all / matching`` entries and stops at the page:
+    2 ms. Sorting wins when few leads match; a filter with its own index in the sort's
+    order wins always. PostgreSQL plans from its statistics."""
+    present = [name for name in FILTERS if _present(filters, name)]
+    if not present or sql.dialect(session) != "sqlite":
+        return None
+    name = sort.lstrip("-+")
+    ranged = {"min_score"} if name == "qualityScore" else set()  # a range of the same index
+    own = [f for f in OWN_SORT_INDEX.get(name, ()) if f in present]
+    if own:
+        return {own[0], *ranged}
+    everyone = session.exec(select(func.count()).select_from(Lead)).one()
+    if reach * everyone / matching * WALK_COST < matching:
+        return ranged
+    return None
+
+
+def _present(filters: LeadFilters, name: str) -> bool:
+    value = getattr(filters, name)
+    return bool(fold(value or "").split()) if name == "q" else value not in (None, "")
 
 
 def validate_filters(session: Session, filters: LeadFilters) -> None:
@@ -127,12 +177,19 @@ def list_leads(
         )
     validate_filters(session, filters)
     order = parse_sort(sort)
-    clauses = filter_clauses(filters)
-    total = session.exec(select(func.count()).select_from(Lead).where(*clauses)).one()
+    total = count_leads(session, filters=filters)
+    offset = (page - 1) * limit
+    if offset >= total:
+        return LeadPageResult(leads=[], total=total, page=page, limit=limit)
+    indexed = _indexed_filters(session, filters, sort or DEFAULT_SORT, total, offset + limit)
     # The page's ids first (read from the sort index, which ends with id), then those rows:
     # an OFFSET over whole rows would carry every skipped row through the sort.
     ids = session.exec(
-        select(Lead.id).where(*clauses).order_by(*order).offset((page - 1) * limit).limit(limit)
+        select(Lead.id)
+        .where(*filter_clauses(filters, indexed=indexed))
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
     ).all()
     return LeadPageResult(leads=leads_by_ids(session, ids), total=total, page=page, limit=limit)
 

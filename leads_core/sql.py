@@ -45,11 +45,13 @@ class SearchWord(ColumnElement[bool]):
     _traverse_internals = [  # the statement cache keys on these; the value is a parameter
         ("pattern", InternalTraversal.dp_clauseelement),
         ("needs_escape", InternalTraversal.dp_boolean),
+        ("indexed", InternalTraversal.dp_boolean),
     ]
 
-    def __init__(self, word: str) -> None:
+    def __init__(self, word: str, *, indexed: bool = True) -> None:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         self.needs_escape = escaped != word
+        self.indexed = indexed  # False: SQLite checks each row against the matches
         self.pattern = bindparam("search_word", f"%{escaped}%", unique=True)
 
     def _escape(self) -> str:
@@ -64,10 +66,34 @@ def _search_word(element: SearchWord, compiler: Any, **kw: Any) -> str:
 @compiles(SearchWord, "sqlite")
 def _search_word_sqlite(element: SearchWord, compiler: Any, **kw: Any) -> str:
     pattern = compiler.process(element.pattern, **kw)
+    rowid = "lead.rowid" if element.indexed else "+lead.rowid"
     return (
-        "lead.rowid IN (SELECT rowid FROM lead_search "
+        f"{rowid} IN (SELECT rowid FROM lead_search "
         f"WHERE lead_search.search_text LIKE {pattern}{element._escape()})"
     )
+
+
+class Unindexed(ColumnElement[Any]):
+    """A column SQLite must not look up by index (``+column``): the list walks the index
+    of its sort instead and checks the condition in that index (``leads.list_leads``).
+    PostgreSQL plans from its statistics and gets the plain column."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(Unindexed)
+def _unindexed(element: Unindexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.column, **kw))
+
+
+@compiles(Unindexed, "sqlite")
+def _unindexed_sqlite(element: Unindexed, compiler: Any, **kw: Any) -> str:
+    return f"+{compiler.process(element.column, **kw)}"
 
 
 def dialect(session: Session) -> str:

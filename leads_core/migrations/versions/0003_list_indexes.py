@@ -1,0 +1,122 @@
+"""Indexes that answer every list page from one index walk at a million leads.
+
+1. Each sort has an index that starts with the sort key, goes on with ``id`` (the
+   tie-break) and then holds every filtered column (campaign, status, source, score).
+   ``leads.list_leads`` walks it in order and filters in the index, never reading a
+   (2 KB) row and never sorting: ``status=new`` by ``-createdAt`` at page 100 went from
+   1.34 s (450,000 rows sorted) to 2 ms. The name sorts get expression indexes on
+   ``lower(...)``, which the list sorts by; they are not in the models (SQLite cannot
+   reflect them, so autogenerate could not compare them) and their names are ignored by
+   autogenerate (``leads_core.migrations.IGNORED_PREFIXES``).
+2. The filter indexes gain ``id`` after their sort column, so a filtered page sorted by
+   score needs no sort of ties either.
+3. SQLite's search table keeps its own copy of ``search_text`` (it was external content,
+   read back from ``lead``): LIKE re-checks each candidate against the text, and reading
+   it from the small FTS rows instead of 2 KB lead rows halves a search at 1M leads.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-27
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+FILTERED = ("campaign_id", "status", "source", "quality_score")
+COVER = ("id", *FILTERED)  # after the sort key: the tie-break, then what filters read
+
+# name: (old columns, new columns)
+REPLACED = {
+    "ix_lead_score": (("quality_score", "id"), ("quality_score", "id", *FILTERED[:3])),
+    "ix_lead_created": (("created_at", "id", "quality_score"), ("created_at", *COVER)),
+    "ix_lead_updated": (("updated_at", "id"), ("updated_at", *COVER)),
+    "ix_lead_campaign_score": (
+        ("campaign_id", "quality_score"),
+        ("campaign_id", "quality_score", "id", "status", "source"),
+    ),
+    "ix_lead_campaign_created": (
+        ("campaign_id", "created_at"),
+        ("campaign_id", "created_at", "id", "status", "source", "quality_score"),
+    ),
+    "ix_lead_status": (
+        ("status", "quality_score", "source", "campaign_id", "created_at"),
+        ("status", "quality_score", "id", "source", "campaign_id", "created_at"),
+    ),
+    "ix_lead_source": (
+        ("source", "quality_score", "status", "campaign_id", "created_at"),
+        ("source", "quality_score", "id", "status", "campaign_id", "created_at"),
+    ),
+}
+TEXT_SORTS = ("first_name", "last_name", "company", "email")
+
+
+def text_sort_index(column: str) -> str:
+    return f"ix_lead_lower_{column}"
+
+
+SQLITE_SEARCH_UP = (
+    "DROP TRIGGER lead_search_update",
+    "DROP TRIGGER lead_search_delete",
+    "DROP TRIGGER lead_search_insert",
+    "DROP TABLE lead_search",
+    "CREATE VIRTUAL TABLE lead_search USING fts5("
+    "search_text, tokenize='trigram', detail='none', columnsize=0)",
+    "CREATE TRIGGER lead_search_insert AFTER INSERT ON lead BEGIN "
+    "INSERT INTO lead_search(rowid, search_text) VALUES (new.rowid, new.search_text); END",
+    "CREATE TRIGGER lead_search_delete AFTER DELETE ON lead BEGIN "
+    "DELETE FROM lead_search WHERE rowid = old.rowid; END",
+    "CREATE TRIGGER lead_search_update AFTER UPDATE OF search_text ON lead BEGIN "
+    "UPDATE lead_search SET search_text = new.search_text WHERE rowid = new.rowid; END",
+    "INSERT INTO lead_search(rowid, search_text) SELECT rowid, search_text FROM lead",
+)
+SQLITE_SEARCH_DOWN = (
+    "DROP TRIGGER lead_search_update",
+    "DROP TRIGGER lead_search_delete",
+    "DROP TRIGGER lead_search_insert",
+    "DROP TABLE lead_search",
+    "CREATE VIRTUAL TABLE lead_search USING fts5("
+    "search_text, content='lead', content_rowid='rowid', tokenize='trigram', "
+    "detail='none', columnsize=0)",
+    "CREATE TRIGGER lead_search_insert AFTER INSERT ON lead BEGIN "
+    "INSERT INTO lead_search(rowid, search_text) VALUES (new.rowid, new.search_text); END",
+    "CREATE TRIGGER lead_search_delete AFTER DELETE ON lead BEGIN "
+    "INSERT INTO lead_search(lead_search, rowid, search_text) "
+    "VALUES ('delete', old.rowid, old.search_text); END",
+    "CREATE TRIGGER lead_search_update AFTER UPDATE OF search_text ON lead BEGIN "
+    "INSERT INTO lead_search(lead_search, rowid, search_text) "
+    "VALUES ('delete', old.rowid, old.search_text); "
+    "INSERT INTO lead_search(rowid, search_text) VALUES (new.rowid, new.search_text); END",
+    "INSERT INTO lead_search(lead_search) VALUES ('rebuild')",
+)
+
+
+def _replace(name: str, columns: Sequence[str]) -> None:
+    op.drop_index(name, table_name="lead")
+    op.create_index(name, "lead", list(columns))
+
+
+def upgrade() -> None:
+    for name, (_old, new) in REPLACED.items():
+        _replace(name, new)
+    for column in TEXT_SORTS:
+        op.create_index(text_sort_index(column), "lead", [sa.text(f"lower({column})"), *COVER])
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in SQLITE_SEARCH_UP:
+            op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in SQLITE_SEARCH_DOWN:
+            op.execute(statement)
+    for column in TEXT_SORTS:
+        op.drop_index(text_sort_index(column), table_name="lead")
+    for name, (old, _new) in REPLACED.items():
+        _replace(name, old)
