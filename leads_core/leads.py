@@ -11,6 +11,7 @@ from typing import Any
 from pydantic.alias_generators import to_camel
 from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, delete, select
 
 from leads_core import campaigns, scoring, sql
@@ -40,6 +41,9 @@ SORTABLE: dict[str, Any] = {
 }
 TEXT_SORTS = frozenset({"firstName", "lastName", "company", "email"})
 DEFAULT_SORT = "-createdAt"
+# What a list page reads of each lead: the API's fields and the dashboard table's. Not the
+# score details and enrichment (three JSON documents to decode per lead).
+LIST_COLUMNS = tuple(getattr(Lead, name) for name in (*LeadPublic.model_fields, "updated_at"))
 MAX_LIMIT = 200
 
 
@@ -108,7 +112,7 @@ def parse_sort(sort: str | None) -> list[Any]:
             f"sort: unknown field {name!r}; use one of {', '.join(SORTABLE)} (prefix - for descending)",
             details=[{"field": "sort", "location": "query", "message": "unknown sort field"}],
         )
-    key = func.lower(column) if name in TEXT_SORTS else col(column)  # "de la Tour" before "Zola"
+    key = sql.Folded(column) if name in TEXT_SORTS else col(column)  # "de la Tour" before "Zola"
     key = key.desc() if descending else key.asc()
     if column.nullable:  # empty values last either way; NOT NULL columns need no clause,
         key = key.nulls_last()  # which lets PostgreSQL read "DESC" from an ascending index
@@ -191,11 +195,18 @@ def list_leads(
         .offset(offset)
         .limit(limit)
     ).all()
-    return LeadPageResult(leads=leads_by_ids(session, ids), total=total, page=page, limit=limit)
+    found = leads_by_ids(session, ids, columns=LIST_COLUMNS)
+    return LeadPageResult(leads=found, total=total, page=page, limit=limit)
 
 
 def count_leads(session: Session, *, filters: LeadFilters | None = None) -> int:
-    clauses = filter_clauses(filters or LeadFilters())
+    filters = filters or LeadFilters()
+    words = fold(filters.q or "").split()
+    if words and filters == LeadFilters(q=filters.q):
+        counted = sql.count_search(session, words)
+        if counted is not None:
+            return counted
+    clauses = filter_clauses(filters)
     return session.exec(select(func.count()).select_from(Lead).where(*clauses)).one()
 
 
@@ -411,9 +422,15 @@ def iter_leads(
     yield from session.exec(statement)
 
 
-def leads_by_ids(session: Session, lead_ids: Sequence[str]) -> list[Lead]:
-    """The given leads in the order of ``lead_ids`` (missing ones left out)."""
-    found = {lead.id: lead for lead in session.exec(select(Lead).where(col(Lead.id).in_(lead_ids)))}
+def leads_by_ids(
+    session: Session, lead_ids: Sequence[str], *, columns: Sequence[Any] | None = None
+) -> list[Lead]:
+    """The given leads in the order of ``lead_ids`` (missing ones left out); with
+    ``columns``, only those are read (the others load when first used)."""
+    statement = select(Lead).where(col(Lead.id).in_(lead_ids))
+    if columns is not None:
+        statement = statement.options(load_only(*columns))
+    found = {lead.id: lead for lead in session.exec(statement)}
     return [found[i] for i in lead_ids if i in found]
 
 

@@ -28,10 +28,11 @@ from leads_core.config import ConfigError
 HERE = Path(__file__).resolve().parent
 BASELINE = "0001"  # the schema create_all made before migrations
 # Made by migrations but not declared in the models - the engine-specific search index
-# (versions/0002) and the name sorts' expression indexes, which SQLite cannot reflect
-# (versions/0003): autogenerate must neither drop them nor report them.
-IGNORED_PREFIXES = ("lead_search", "ix_lead_search", "ix_lead_lower_")
-EXPRESSION_INDEX_WARNING = "Skipped unsupported reflection of expression-based index ix_lead_lower_"
+# (versions/0002) and the name sorts' indexes, which differ by engine (versions/0003):
+# autogenerate must neither drop them nor report them.
+IGNORED_PREFIXES = ("lead_search", "ix_lead_search", "ix_lead_folded_")
+# SQLAlchemy cannot reflect an SQLite index with COLLATE (the name sorts'), and says so.
+UNREFLECTED_WARNING = "Skipped unsupported reflection of expression-based index ix_lead_folded_"
 
 
 def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
@@ -69,8 +70,8 @@ def differences(connection: Connection) -> list[object]:
     context = MigrationContext.configure(
         connection, opts={"compare_type": True, "include_name": include_name}
     )
-    with warnings.catch_warnings():  # SQLite cannot reflect the ix_lead_lower_ indexes,
-        warnings.filterwarnings("ignore", EXPRESSION_INDEX_WARNING)  # which are ignored
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", UNREFLECTED_WARNING)
         return compare_metadata(context, SQLModel.metadata)
 
 

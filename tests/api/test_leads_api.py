@@ -410,9 +410,9 @@ def test_list_sort_ties_are_broken_by_id(listing) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="BUG: text sorts compare lower(column) (leads.parse_sort) in code-point order - "
-    "SQLite's lower() folds ASCII only and the test cluster's collation is C.UTF-8 - so a "
-    "name starting with an accented letter ('ávila') sorts after 'zola' on both engines",
+    reason="BUG: text sorts fold ASCII letters only, then compare code points (sql.Folded: "
+    "COLLATE NOCASE on SQLite, lower() under the test cluster's C.UTF-8 collation on "
+    "PostgreSQL) - so a name starting with an accented letter ('ávila') sorts after 'zola'",
 )
 def test_list_sort_by_name_ignores_case(client: TestClient) -> None:
     post_leads(

@@ -167,7 +167,7 @@ def page_plans(session: Session) -> Iterator[Callable[[], list[str]]]:
         (
             LeadFilters(source="linkedin"),
             "lastName",
-            "SCAN lead USING INDEX ix_lead_lower_last_name",
+            "SCAN lead USING COVERING INDEX ix_lead_folded_last_name",
         ),
         (
             LeadFilters(status="new"),

@@ -4,10 +4,10 @@
    tie-break) and then holds every filtered column (campaign, status, source, score).
    ``leads.list_leads`` walks it in order and filters in the index, never reading a
    (2 KB) row and never sorting: ``status=new`` by ``-createdAt`` at page 100 went from
-   1.34 s (450,000 rows sorted) to 2 ms. The name sorts get expression indexes on
-   ``lower(...)``, which the list sorts by; they are not in the models (SQLite cannot
-   reflect them, so autogenerate could not compare them) and their names are ignored by
-   autogenerate (``leads_core.migrations.IGNORED_PREFIXES``).
+   1.34 s (450,000 rows sorted) to 2 ms. The name sorts ignore case, each engine its own
+   way (``leads_core.sql.Folded``: ``COLLATE NOCASE`` on SQLite, ``lower(...)`` on
+   PostgreSQL), and so do their indexes; these are not in the models, and autogenerate
+   ignores their names (``leads_core.migrations.IGNORED_PREFIXES``).
 2. The filter indexes gain ``id`` after their sort column, so a filtered page sorted by
    score needs no sort of ties either.
 3. SQLite's search table keeps its own copy of ``search_text`` (it was external content,
@@ -58,7 +58,12 @@ TEXT_SORTS = ("first_name", "last_name", "company", "email")
 
 
 def text_sort_index(column: str) -> str:
-    return f"ix_lead_lower_{column}"
+    return f"ix_lead_folded_{column}"
+
+
+def folded(column: str, dialect: str) -> sa.TextClause:
+    """The name sort's key, as ``leads_core.sql.Folded`` writes it for each engine."""
+    return sa.text(f"{column} COLLATE NOCASE" if dialect == "sqlite" else f"lower({column})")
 
 
 SQLITE_SEARCH_UP = (
@@ -105,9 +110,10 @@ def _replace(name: str, columns: Sequence[str]) -> None:
 def upgrade() -> None:
     for name, (_old, new) in REPLACED.items():
         _replace(name, new)
+    dialect = op.get_bind().dialect.name
     for column in TEXT_SORTS:
-        op.create_index(text_sort_index(column), "lead", [sa.text(f"lower({column})"), *COVER])
-    if op.get_bind().dialect.name == "sqlite":
+        op.create_index(text_sort_index(column), "lead", [folded(column, dialect), *COVER])
+    if dialect == "sqlite":
         for statement in SQLITE_SEARCH_UP:
             op.execute(statement)
 
