@@ -16,7 +16,7 @@ from leads_core.models import Campaign, CampaignCreate
 
 TABLES = {"alembic_version", "api_key", "campaign", "import_batch", "lead", "lead_activity"}
 # SQLite's search index: an FTS5 table and the shadow tables FTS5 keeps for it.
-SQLITE_SEARCH = {f"lead_search{s}" for s in ("", "_config", "_content", "_data", "_idx")}
+SQLITE_SEARCH = {f"lead_search{s}" for s in ("", "_config", "_data", "_idx")}
 
 
 def tables(engine: Engine) -> set[str]:

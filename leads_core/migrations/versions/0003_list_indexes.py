@@ -10,9 +10,10 @@
    ignores their names (``leads_core.migrations.IGNORED_PREFIXES``).
 2. The filter indexes gain ``id`` after their sort column, so a filtered page sorted by
    score needs no sort of ties either.
-3. SQLite's search table keeps its own copy of ``search_text`` (it was external content,
-   read back from ``lead``): LIKE re-checks each candidate against the text, and reading
-   it from the small FTS rows instead of 2 KB lead rows halves a search at 1M leads.
+3. SQLite's search table keeps the position of each trigram (``detail='full'``), so a
+   word is matched as a phrase of consecutive trigrams - exactly the substring - by the
+   index alone. ``LIKE`` had to re-check every candidate against its lead's text:
+   ``martin`` (49,961 leads) took 170 ms at a million leads, the phrase takes 10 ms.
 
 Revision ID: 0003
 Revises: 0002
@@ -66,40 +67,16 @@ def folded(column: str, dialect: str) -> sa.TextClause:
     return sa.text(f"{column} COLLATE NOCASE" if dialect == "sqlite" else f"lower({column})")
 
 
-SQLITE_SEARCH_UP = (
-    "DROP TRIGGER lead_search_update",
-    "DROP TRIGGER lead_search_delete",
-    "DROP TRIGGER lead_search_insert",
-    "DROP TABLE lead_search",
-    "CREATE VIRTUAL TABLE lead_search USING fts5("
-    "search_text, tokenize='trigram', detail='none', columnsize=0)",
-    "CREATE TRIGGER lead_search_insert AFTER INSERT ON lead BEGIN "
-    "INSERT INTO lead_search(rowid, search_text) VALUES (new.rowid, new.search_text); END",
-    "CREATE TRIGGER lead_search_delete AFTER DELETE ON lead BEGIN "
-    "DELETE FROM lead_search WHERE rowid = old.rowid; END",
-    "CREATE TRIGGER lead_search_update AFTER UPDATE OF search_text ON lead BEGIN "
-    "UPDATE lead_search SET search_text = new.search_text WHERE rowid = new.rowid; END",
-    "INSERT INTO lead_search(rowid, search_text) SELECT rowid, search_text FROM lead",
-)
-SQLITE_SEARCH_DOWN = (
-    "DROP TRIGGER lead_search_update",
-    "DROP TRIGGER lead_search_delete",
-    "DROP TRIGGER lead_search_insert",
-    "DROP TABLE lead_search",
-    "CREATE VIRTUAL TABLE lead_search USING fts5("
-    "search_text, content='lead', content_rowid='rowid', tokenize='trigram', "
-    "detail='none', columnsize=0)",
-    "CREATE TRIGGER lead_search_insert AFTER INSERT ON lead BEGIN "
-    "INSERT INTO lead_search(rowid, search_text) VALUES (new.rowid, new.search_text); END",
-    "CREATE TRIGGER lead_search_delete AFTER DELETE ON lead BEGIN "
-    "INSERT INTO lead_search(lead_search, rowid, search_text) "
-    "VALUES ('delete', old.rowid, old.search_text); END",
-    "CREATE TRIGGER lead_search_update AFTER UPDATE OF search_text ON lead BEGIN "
-    "INSERT INTO lead_search(lead_search, rowid, search_text) "
-    "VALUES ('delete', old.rowid, old.search_text); "
-    "INSERT INTO lead_search(rowid, search_text) VALUES (new.rowid, new.search_text); END",
-    "INSERT INTO lead_search(lead_search) VALUES ('rebuild')",
-)
+def sqlite_search(detail: str) -> tuple[str, ...]:
+    """Make SQLite's search table again with FTS5's ``detail`` option (0002's triggers,
+    which name the table, stay as they are)."""
+    return (
+        "DROP TABLE lead_search",
+        "CREATE VIRTUAL TABLE lead_search USING fts5("
+        "search_text, content='lead', content_rowid='rowid', tokenize='trigram', "
+        f"detail='{detail}', columnsize=0)",
+        "INSERT INTO lead_search(lead_search) VALUES ('rebuild')",
+    )
 
 
 def _replace(name: str, columns: Sequence[str]) -> None:
@@ -114,13 +91,13 @@ def upgrade() -> None:
     for column in TEXT_SORTS:
         op.create_index(text_sort_index(column), "lead", [folded(column, dialect), *COVER])
     if dialect == "sqlite":
-        for statement in SQLITE_SEARCH_UP:
+        for statement in sqlite_search("full"):
             op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for statement in SQLITE_SEARCH_DOWN:
+        for statement in sqlite_search("none"):
             op.execute(statement)
     for column in TEXT_SORTS:
         op.drop_index(text_sort_index(column), table_name="lead")
