@@ -340,6 +340,7 @@ def _import_once(
             if progress:
                 progress(min(start + CHUNK, len(rows)), len(rows))
         _record_created(ctx)
+        sql.index_imported(session, ctx.batch_id)
         batch = session.get(ImportBatch, ctx.batch_id)
         assert batch is not None
         batch.imported, batch.updated = outcome.imported, outcome.updated

@@ -20,7 +20,6 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
-    insert,
     select,
     text,
 )
@@ -168,8 +167,27 @@ def insert_new(session: Session, table: Table, rows: list[dict[str, Any]]) -> se
         return set()
     if dialect(session) == "postgresql":
         return _pg_insert_new(session, table, rows)
-    session.execute(insert(table), rows)
+    _sqlite_insert(session, table, rows)
     return {row["id"] for row in rows}
+
+
+def _sqlite_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """One ``executemany`` of tuples, each value through its column type's own converter
+    (JSON, datetime) as SQLAlchemy would apply it - without building a parameter dict
+    per row, which cost 1.5 s of a 100,000-row import."""
+    connection = session.connection()
+    names = list(rows[0])
+    converters = [table.c[name].type.bind_processor(connection.dialect) for name in names]
+    quote = connection.dialect.identifier_preparer.quote
+    statement = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(table.name), ", ".join(map(quote, names)), ", ".join("?" * len(names))
+    )
+    pairs = list(zip(names, converters, strict=True))
+    params = [
+        tuple(row[name] if convert is None else convert(row[name]) for name, convert in pairs)
+        for row in rows
+    ]
+    connection.exec_driver_sql(statement, params)
 
 
 def _pg_insert_new(session: Session, table: Table, rows: list[dict[str, Any]]) -> set[str]:
@@ -204,6 +222,20 @@ def _pg_insert_new(session: Session, table: Table, rows: list[dict[str, Any]]) -
     except psycopg.Error as exc:  # raised as SQLAlchemy would (e.g. a deadlock to retry)
         raise DBAPIError.instance(statement.as_string(driver), None, exc, psycopg.Error) from exc
     return written
+
+
+def index_imported(session: Session, batch_id: str) -> None:
+    """SQLite: add the leads an import inserted to the search table, in one statement
+    (its insert trigger leaves imported leads to this - migration 0003). PostgreSQL
+    keeps its trigram index itself."""
+    if dialect(session) == "sqlite":
+        session.execute(
+            text(
+                "INSERT INTO lead_search(rowid, search_text) "
+                "SELECT rowid, search_text FROM lead WHERE import_id = :batch"
+            ),
+            {"batch": batch_id},
+        )
 
 
 def is_transient(exc: DBAPIError) -> bool:

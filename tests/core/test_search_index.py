@@ -95,3 +95,30 @@ def test_a_word_matches_as_a_substring_not_as_scattered_trigrams(
     assert found(session, "rtin mart") == ["jean@startup.io", "scattered@x.io", "zoe@corp.io"]
     assert found(session, '"mart') == []  # FTS5's own syntax is taken literally
     assert leads.count_leads(session, filters=LeadFilters(q="martin")) == 2
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_search_table_matches_every_lead_after_imports_and_edits(
+    session: Session, two: dict[str, str]
+) -> None:
+    """FTS5's integrity-check compares the index with ``lead`` itself: a lead missing from
+    it, or there twice, fails. Imports index their leads in one statement at the end,
+    other inserts through the trigger."""
+    rows = [{"email": f"p{i}@bulk.io", "company": f"Bulk {i}"} for i in range(12_000)]
+    importing.import_leads(session, campaign_id="cmp_123", rows=rows, region="FR", max_rows=20_000)
+    importing.import_leads(  # a duplicate merged into a stored lead, and one new lead
+        session,
+        campaign_id="cmp_123",
+        rows=[{"email": "p1@bulk.io", "lastName": "Merged"}, {"email": "new@bulk.io"}],
+        region="FR",
+        max_rows=10,
+        on_duplicate="update",
+    )
+    session.add(Lead(id="lead_direct", campaign_id="cmp_123", search_text="direct insert"))
+    session.commit()
+    leads.delete_lead(session, two["zoe@corp.io"])
+    session.exec(text("INSERT INTO lead_search(lead_search) VALUES ('integrity-check')"))
+    assert found(session, "merged") == ["p1@bulk.io"]
+    assert leads.count_leads(session, filters=LeadFilters(q="bulk")) == 12_001  # + new@bulk.io
+    assert leads.count_leads(session, filters=LeadFilters(q="bulk 11999")) == 1
+    assert leads.count_leads(session, filters=LeadFilters(q="direct")) == 1
