@@ -41,9 +41,13 @@ SORTABLE: dict[str, Any] = {
 }
 TEXT_SORTS = frozenset({"firstName", "lastName", "company", "email"})
 DEFAULT_SORT = "-createdAt"
-# What a list page reads of each lead: the API's fields and the dashboard table's. Not the
-# score details and enrichment (three JSON documents to decode per lead).
-LIST_COLUMNS = tuple(getattr(Lead, name) for name in (*LeadPublic.model_fields, "updated_at"))
+SCORE_JSON = frozenset({"score_breakdown", "score_reasons", "enrichment"})
+# What a list page reads of each lead: every column but the score details and enrichment,
+# three JSON documents to decode per lead that neither the API's list nor the dashboard's
+# table shows (read later, they would need the session the page was read in).
+LIST_COLUMNS = tuple(
+    getattr(Lead, column.key) for column in Lead.__table__.columns if column.key not in SCORE_JSON
+)
 MAX_LIMIT = 200
 
 
