@@ -3,8 +3,8 @@ rows however many leads there are, and takes the same ``LeadFilters`` as the lea
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
@@ -82,6 +82,7 @@ class ImportRow:
 
 
 NO_SOURCE = "(none)"
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)  # before any lead: a range over all of them
 
 
 def _high() -> object:
@@ -171,14 +172,17 @@ def funnel_reached(statuses: dict[str, int]) -> list[tuple[str, int]]:
 
 
 def leads_per_week(session: Session, filters: LeadFilters) -> list[tuple[date, int]]:
-    """New leads per week (weeks start on Monday, UTC), oldest first; empty weeks omitted."""
+    """New leads per week (weeks start on Monday, UTC), oldest first; empty weeks omitted.
+
+    Read in date order from the created index, which holds every filtered column: the
+    GROUP BY then meets each week in one run. SQLite would otherwise pick another covering
+    index, in random date order (1.2 s instead of 0.3 s at a million leads, and 0.45 s
+    instead of 0.2 s for ``status=new``). The range on ``created_at`` (every lead is in it)
+    is what makes SQLite read that index; the campaign and the search keep their own
+    indexes, which hold a fraction of the leads."""
     week = sql.week_of(session, Lead.created_at)
-    clauses = filter_clauses(replace(filters, min_score=None))
-    if filters.min_score is not None:
-        # "+ 0" keeps SQLite off ix_lead_score (a range, then one table read per lead) and
-        # on ix_lead_created, which holds created_at and quality_score: 0.24 s instead of
-        # 1.45 s for minScore=85 at a million leads.
-        clauses.append(col(Lead.quality_score) + 0 >= filters.min_score)
+    clauses = filter_clauses(filters, indexed={"campaign_id", "q"})
+    clauses.append(col(Lead.created_at) >= EARLIEST)
     rows = session.exec(
         select(week, func.count()).where(*clauses).group_by(week).order_by(week)
     ).all()
