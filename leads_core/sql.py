@@ -103,51 +103,47 @@ def count_search(session: Session, words: list[str]) -> int | None:
     return int(session.execute(statement, {"query": query}).scalar_one())
 
 
-class Folded(ColumnElement[Any]):
+class _ColumnAs(ColumnElement[Any]):
+    """A column written one way on PostgreSQL (``template``) and another on SQLite."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+    template = "{}"
+    sqlite_template = "{}"
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(_ColumnAs)
+def _column_as(element: _ColumnAs, compiler: Any, **kw: Any) -> str:
+    return element.template.format(compiler.process(element.column, **kw))
+
+
+@compiles(_ColumnAs, "sqlite")
+def _column_as_sqlite(element: _ColumnAs, compiler: Any, **kw: Any) -> str:
+    return element.sqlite_template.format(compiler.process(element.column, **kw))
+
+
+class Folded(_ColumnAs):
     """A text column as the list sorts it, ignoring case: ``lower(column)`` on PostgreSQL,
     ``column COLLATE NOCASE`` on SQLite - the same order there (both fold ASCII letters
     only), and an index on it holds the column itself, so a walk of the name sort's index
     needs no lead row (migration 0003)."""
 
     inherit_cache = True
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
-
-    def __init__(self, column: Any) -> None:
-        self.column = column
-        self.type = column.type
+    template = "lower({})"
+    sqlite_template = "{} COLLATE NOCASE"
 
 
-@compiles(Folded)
-def _folded(element: Folded, compiler: Any, **kw: Any) -> str:
-    return f"lower({compiler.process(element.column, **kw)})"
-
-
-@compiles(Folded, "sqlite")
-def _folded_sqlite(element: Folded, compiler: Any, **kw: Any) -> str:
-    return f"{compiler.process(element.column, **kw)} COLLATE NOCASE"
-
-
-class Unindexed(ColumnElement[Any]):
+class Unindexed(_ColumnAs):
     """A column SQLite must not look up by index (``+column``): the list walks the index
     of its sort instead and checks the condition in that index (``leads.list_leads``).
     PostgreSQL plans from its statistics and gets the plain column."""
 
     inherit_cache = True
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
-
-    def __init__(self, column: Any) -> None:
-        self.column = column
-        self.type = column.type
-
-
-@compiles(Unindexed)
-def _unindexed(element: Unindexed, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(element.column, **kw))
-
-
-@compiles(Unindexed, "sqlite")
-def _unindexed_sqlite(element: Unindexed, compiler: Any, **kw: Any) -> str:
-    return f"+{compiler.process(element.column, **kw)}"
+    sqlite_template = "+{}"
 
 
 def dialect(session: Session) -> str:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,7 @@ import pytest
 os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='leads-test-')}/never.db"
 
 from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
@@ -142,6 +144,30 @@ def engine(settings: Settings) -> Iterator[Engine]:
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture
+def query_plans(engine: Engine) -> Iterator[Callable[[str], list[str]]]:
+    """``query_plans(prefix)``: SQLite's EXPLAIN QUERY PLAN (steps joined by " / ") of each
+    statement beginning with ``prefix`` that the engine ran since this fixture started."""
+    ran: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, params: Any, *_args: Any) -> None:
+        ran.append((statement, params))
+
+    def plans(prefix: str) -> list[str]:
+        with engine.connect() as connection:
+            return [
+                " / ".join(
+                    row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {s}", p)
+                )
+                for s, p in ran
+                if s.startswith(prefix)
+            ]
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield plans
+    event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ be what runs when most leads match."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import Session, select
 
 from leads_core import campaigns, importing, leads
@@ -24,6 +23,7 @@ LIMIT = 20
 SORTS = (None, "-qualityScore", "qualityScore", "createdAt", "-updatedAt", "lastName")
 SORTS += ("-lastName", "company", "-email", "firstName")
 SOURCES = ("linkedin", "website", "referral", None)
+PAGE_QUERY = "SELECT lead.id"  # the page's ids, in the sort order (leads.list_leads)
 
 
 def build_rows(rng: random.Random) -> list[dict[str, Any]]:
@@ -129,31 +129,6 @@ def test_every_page_of_every_sort_matches_the_reference_order(
         assert got == want, sort
 
 
-@pytest.fixture
-def page_plans(session: Session) -> Iterator[Callable[[], list[str]]]:
-    """EXPLAIN QUERY PLAN of each page query (``SELECT lead.id ...``) run meanwhile."""
-    queries: list[tuple[str, Any]] = []
-    engine = session.get_bind()
-
-    def record(_conn: Any, _cursor: Any, statement: str, params: Any, *_args: Any) -> None:
-        if statement.startswith("SELECT lead.id"):
-            queries.append((statement, params))
-
-    event.listen(engine, "before_cursor_execute", record)
-
-    def plans() -> list[str]:
-        with engine.connect() as connection:
-            return [
-                " / ".join(
-                    row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {s}", p)
-                )
-                for s, p in queries
-            ]
-
-    yield plans
-    event.remove(engine, "before_cursor_execute", record)
-
-
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("filters", "sort", "plan"),
@@ -184,24 +159,24 @@ def page_plans(session: Session) -> Iterator[Callable[[], list[str]]]:
 def test_sqlite_walks_an_index_in_the_sort_order_when_many_leads_match(
     session: Session,
     stored: list[Lead],
-    page_plans: Callable[[], list[str]],
+    query_plans: Callable[[str], list[str]],
     filters: LeadFilters,
     sort: str | None,
     plan: str,
 ) -> None:
     leads.list_leads(session, filters=filters, sort=sort, page=2, limit=LIMIT)
-    (found,) = page_plans()
+    (found,) = query_plans(PAGE_QUERY)
     assert found.startswith(plan)
     assert "TEMP B-TREE" not in found
 
 
 @pytest.mark.sqlite_only
 def test_sqlite_sorts_the_matches_when_few_leads_match(
-    session: Session, stored: list[Lead], page_plans: Callable[[], list[str]]
+    session: Session, stored: list[Lead], query_plans: Callable[[str], list[str]]
 ) -> None:
     filters = LeadFilters(status="qualified", source="referral")
     leads.list_leads(session, filters=filters, sort="company", page=1, limit=LIMIT)
-    (found,) = page_plans()
+    (found,) = query_plans(PAGE_QUERY)
     assert found.startswith("SEARCH lead USING") and "TEMP B-TREE FOR ORDER BY" in found
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import NullPool, create_engine, event, make_url, text
+from sqlalchemy import NullPool, create_engine, make_url, text
 from sqlmodel import Session
 
 from leads_core import campaigns, importing, leads, sql, stats
@@ -227,21 +228,14 @@ def test_campaign_comparison_can_include_campaigns_without_leads(
     ],
 )
 def test_weekly_counts_read_leads_in_date_order_on_sqlite(
-    session: Session, seeded: list[str], filters: LeadFilters, index: str
+    session: Session,
+    seeded: list[str],
+    query_plans: Callable[[str], list[str]],
+    filters: LeadFilters,
+    index: str,
 ) -> None:
     """The weeks come out of an index ordered by date, not out of whichever other covering
     index SQLite would pick (four times slower at a million leads)."""
-    statements: list[tuple[str, object]] = []
-    engine = session.get_bind()
-
-    def record(_conn, _cursor, statement, params, *_args) -> None:
-        statements.append((statement, params))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        stats.leads_per_week(session, filters)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    (statement, params), *_ = [s for s in statements if "julianday" in s[0]]
-    plan = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params).all()
-    assert plan[0][3].startswith(f"SEARCH lead USING COVERING INDEX {index} ("), plan
+    stats.leads_per_week(session, filters)
+    (plan,) = query_plans("SELECT CAST(julianday(lead.created_at)")
+    assert plan.startswith(f"SEARCH lead USING COVERING INDEX {index} ("), plan
