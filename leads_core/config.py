@@ -8,7 +8,7 @@ An invalid value stops the process with a message naming the variable.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -59,6 +59,24 @@ SETTINGS: tuple[Setting, ...] = (
         "returned (SQLAlchemy max_overflow; 0 for none).",
     ),
     Setting(
+        "LEADS_MAX_BODY_MB",
+        "32",
+        "Largest request body the API reads, in megabytes (413 beyond, before any work); a "
+        "CSV upload may be LEADS_MAX_UPLOAD_MB plus 1 MB of form overhead.",
+    ),
+    Setting(
+        "LEADS_RATE_LIMIT_PER_MINUTE",
+        "1000",
+        "Requests each API key may make per minute, in bursts of up to that many (429 with "
+        "Retry-After beyond); 0 turns the limit off.",
+    ),
+    Setting(
+        "LEADS_DASHBOARD_PASSWORD",
+        "",
+        "Password the dashboard asks for (also read from dashboard_password in "
+        ".streamlit/secrets.toml). Without one the server only listens on 127.0.0.1.",
+    ),
+    Setting(
         "LEADS_SQLITE_BUSY_TIMEOUT_MS",
         "5000",
         "How long a SQLite writer waits for a lock before failing, in milliseconds.",
@@ -79,6 +97,9 @@ class Settings:
     sqlite_busy_timeout_ms: int
     db_pool_size: int = 5
     db_max_overflow: int = 10
+    max_body_bytes: int = 32 * 1024 * 1024
+    rate_limit_per_minute: int = 1000
+    dashboard_password: str | None = field(default=None, repr=False)  # a secret: never logged
 
 
 def _positive_int(env: str, raw: str, *, minimum: int = 1) -> int:
@@ -134,6 +155,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         db_max_overflow=_positive_int(
             "LEADS_DB_MAX_OVERFLOW", value["LEADS_DB_MAX_OVERFLOW"], minimum=0
         ),
+        max_body_bytes=_positive_int("LEADS_MAX_BODY_MB", value["LEADS_MAX_BODY_MB"]) * 1024 * 1024,
+        rate_limit_per_minute=_positive_int(
+            "LEADS_RATE_LIMIT_PER_MINUTE", value["LEADS_RATE_LIMIT_PER_MINUTE"], minimum=0
+        ),
+        dashboard_password=value["LEADS_DASHBOARD_PASSWORD"] or None,
     )
 
 

@@ -34,9 +34,13 @@ def test_every_setting_documents_itself() -> None:
         "LEADS_MAX_IMPORT_ROWS",
         "LEADS_DB_POOL_SIZE",
         "LEADS_DB_MAX_OVERFLOW",
+        "LEADS_MAX_BODY_MB",
+        "LEADS_RATE_LIMIT_PER_MINUTE",
+        "LEADS_DASHBOARD_PASSWORD",
         "LEADS_SQLITE_BUSY_TIMEOUT_MS",
     ]
-    assert all(len(s.help) > 20 and s.default for s in SETTINGS)
+    assert all(len(s.help) > 20 for s in SETTINGS)
+    assert [s.env for s in SETTINGS if not s.default] == ["LEADS_DASHBOARD_PASSWORD"]
 
 
 def test_values_from_the_environment() -> None:
@@ -49,6 +53,9 @@ def test_values_from_the_environment() -> None:
             "LEADS_SQLITE_BUSY_TIMEOUT_MS": "100",
             "LEADS_DB_POOL_SIZE": "20",
             "LEADS_DB_MAX_OVERFLOW": "0",
+            "LEADS_MAX_BODY_MB": "2",
+            "LEADS_RATE_LIMIT_PER_MINUTE": "0",
+            "LEADS_DASHBOARD_PASSWORD": "correct horse",
             "PATH": "/usr/bin",  # other variables are none of our business
         }
     )
@@ -61,7 +68,11 @@ def test_values_from_the_environment() -> None:
         sqlite_busy_timeout_ms=100,
         db_pool_size=20,
         db_max_overflow=0,
+        max_body_bytes=2 * 1024 * 1024,
+        rate_limit_per_minute=0,
+        dashboard_password="correct horse",
     )
+    assert "correct horse" not in repr(settings)  # a secret never reaches a log
 
 
 def test_relative_sqlite_path_is_resolved_against_the_project_root(
@@ -138,8 +149,9 @@ def test_unknown_leads_variables_are_refused() -> None:
 
     assert str(raised.value) == (
         "unknown setting(s) LEADS_MAX_UPLOAD, LEADS_REGION; known: DATABASE_URL, "
-        "LEADS_DB_MAX_OVERFLOW, LEADS_DB_POOL_SIZE, LEADS_MAX_IMPORT_ROWS, LEADS_MAX_UPLOAD_MB, "
-        "LEADS_PHONE_REGION, LEADS_SQLITE_BUSY_TIMEOUT_MS"
+        "LEADS_DASHBOARD_PASSWORD, LEADS_DB_MAX_OVERFLOW, LEADS_DB_POOL_SIZE, "
+        "LEADS_MAX_BODY_MB, LEADS_MAX_IMPORT_ROWS, LEADS_MAX_UPLOAD_MB, LEADS_PHONE_REGION, "
+        "LEADS_RATE_LIMIT_PER_MINUTE, LEADS_SQLITE_BUSY_TIMEOUT_MS"
     )
 
 
