@@ -38,6 +38,13 @@ class Conflict(LeadsError):
     code = "conflict"
 
 
+class PreconditionFailed(LeadsError):
+    """An ``If-Match`` naming a version the lead has moved past: someone else changed it."""
+
+    status = 412
+    code = "precondition_failed"
+
+
 class PayloadTooLarge(LeadsError):
     status = 413
     code = "payload_too_large"
@@ -53,6 +60,15 @@ class BadFile(LeadsError):
 class Unauthorized(LeadsError):
     status = 401
     code = "unauthorized"
+
+
+class RateLimited(LeadsError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message, details=[{"retryAfter": retry_after}])
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 def validated(model: type[M], data: Mapping[str, Any]) -> M:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import literal, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col
 
 from leads_core import campaigns, leads, scoring, sql
@@ -36,9 +37,10 @@ from leads_core.models import (
 OnDuplicate = Literal["skip", "update"]
 CHUNK = 5000  # rows validated, scored and inserted per step (progress granularity)
 MAX_FILENAME = 500  # import_batch.filename
-TRANSIENT_RETRIES = 3  # attempts at an import that a PostgreSQL deadlock ended
+TRANSIENT_RETRIES = 3  # attempts at an import a deadlock or a concurrent edit ended
 _ROW = TypeAdapter(LeadCreate)
 Progress = Callable[[int, int], None]
+BeforeCommit = Callable[[Session, "ImportOutcome"], None]
 
 
 @dataclass
@@ -73,6 +75,7 @@ class _Context:
     batch_id: str
     actor: str | None
     timestamps: Sequence[datetime] | None
+    before_commit: BeforeCommit | None = None
     seen_emails: set[str] = field(default_factory=set)
     seen_linkedins: set[str] = field(default_factory=set)
 
@@ -271,10 +274,14 @@ def import_leads(
     actor: str | None = None,
     timestamps: Sequence[datetime] | None = None,
     progress: Progress | None = None,
+    csv: CsvInfo | None = None,
+    before_commit: BeforeCommit | None = None,
 ) -> ImportOutcome:
     """Import ``rows`` (camelCase or snake_case lead dicts) into a campaign.
 
-    ``row_numbers`` are what errors report (default: 1-based position in ``rows``)."""
+    ``row_numbers`` are what errors report (default: 1-based position in ``rows``).
+    ``before_commit(session, outcome)`` writes more in the import's transaction (the
+    response of an idempotent request)."""
     if len(rows) > max_rows:
         raise PayloadTooLarge(
             f"{len(rows)} leads in one request; the limit is {max_rows}. Split the import.",
@@ -300,15 +307,19 @@ def import_leads(
             batch_id=new_id("imp"),
             actor=actor,
             timestamps=timestamps,
+            before_commit=before_commit,
         )
 
     for attempt in range(1, TRANSIENT_RETRIES + 1):
         try:
-            return _import_once(context(), rows, numbers, origin, filename, progress)
-        except DBAPIError as exc:
+            outcome = ImportOutcome(csv=csv)
+            return _import_once(context(), rows, numbers, origin, filename, progress, outcome)
+        except (DBAPIError, StaleDataError) as exc:
             # PostgreSQL ended our transaction to break a deadlock with a concurrent
-            # import (rolled back: nothing of it was kept); the next attempt sees their rows.
-            if attempt == TRANSIENT_RETRIES or not sql.is_transient(exc):
+            # import, or an edit changed a lead onDuplicate=update was merging into (rolled
+            # back: nothing of it was kept); the next attempt sees their rows.
+            transient = isinstance(exc, StaleDataError) or sql.is_transient(exc)
+            if attempt == TRANSIENT_RETRIES or not transient:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -320,10 +331,11 @@ def _import_once(
     origin: str,
     filename: str | None,
     progress: Progress | None,
+    outcome: ImportOutcome,
 ) -> ImportOutcome:
     """One attempt, in one transaction: it commits everything or nothing."""
     session = ctx.session
-    outcome = ImportOutcome(batch_id=ctx.batch_id)
+    outcome.batch_id = ctx.batch_id
     try:
         # Writing the batch row first takes SQLite's write lock: the duplicate check below
         # then sees every committed lead and nobody can add one before we commit.
@@ -345,6 +357,8 @@ def _import_once(
         assert batch is not None
         batch.imported, batch.updated = outcome.imported, outcome.updated
         batch.skipped, batch.errors = outcome.skipped, len(outcome.errors)
+        if ctx.before_commit:
+            ctx.before_commit(session, outcome)
         session.commit()
     except BaseException:
         session.rollback()
@@ -369,6 +383,7 @@ def import_csv(
     filename: str | None = None,
     actor: str | None = None,
     progress: Progress | None = None,
+    before_commit: BeforeCommit | None = None,
 ) -> ImportOutcome:
     """Read CSV bytes (encoding, delimiter and headers detected) and import the rows."""
     if len(data) > max_bytes:
@@ -378,7 +393,7 @@ def import_csv(
         )
     campaigns.get_campaign(session, campaign_id)  # 404 before parsing a large file
     table: CsvTable = read_csv_bytes(data, mapping)
-    outcome = import_leads(
+    return import_leads(
         session,
         campaign_id=campaign_id,
         rows=table.rows,
@@ -391,11 +406,11 @@ def import_csv(
         filename=filename,
         actor=actor,
         progress=progress,
+        csv=CsvInfo(
+            encoding=table.encoding,
+            delimiter=table.delimiter,
+            mapping=table.mapping,
+            ignored_columns=table.ignored_columns,
+        ),
+        before_commit=before_commit,
     )
-    outcome.csv = CsvInfo(
-        encoding=table.encoding,
-        delimiter=table.delimiter,
-        mapping=table.mapping,
-        ignored_columns=table.ignored_columns,
-    )
-    return outcome

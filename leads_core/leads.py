@@ -6,17 +6,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic.alias_generators import to_camel
 from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, delete, select
 
 from leads_core import campaigns, scoring, sql
 from leads_core.assess import NEEDS_IDENTITY, IdentityKeys, assess, fold, identity_keys
-from leads_core.errors import Conflict, NotFound, ValidationFailed
+from leads_core.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from leads_core.models import (
     LEAD_STATUSES,
     SCORED_FIELDS,
@@ -214,11 +215,39 @@ def count_leads(session: Session, *, filters: LeadFilters | None = None) -> int:
     return session.exec(select(func.count()).select_from(Lead).where(*clauses)).one()
 
 
-def get_lead(session: Session, lead_id: str) -> Lead:
+def get_lead(session: Session, lead_id: str, *, expected_version: int | None = None) -> Lead:
+    """The lead; with ``expected_version`` (a client's ``If-Match``), 412 unless the lead is
+    still at that version."""
     lead = session.get(Lead, lead_id)
     if lead is None:
         raise NotFound(f"lead {lead_id!r} not found")
+    if expected_version is not None and lead.version != expected_version:
+        raise PreconditionFailed(
+            f"lead {lead_id} was changed by someone else since you read it (you sent version "
+            f"{expected_version}, it is now at {lead.version}); read it again and redo your "
+            "change",
+            details=[{"field": "If-Match", "message": f"current version is {lead.version}"}],
+        )
     return lead
+
+
+T = TypeVar("T")
+EDIT_ATTEMPTS = 3
+
+
+def _write_again_if_raced(session: Session, write: Callable[[], T]) -> T:
+    """Run ``write`` (read a lead, change it, commit) again when another writer changed the
+    lead between our read and our commit: the version counter made our UPDATE or DELETE
+    match nothing. The next attempt reads their change; one with an expected version then
+    answers 412, as it would have had it come a moment later."""
+    for attempt in range(1, EDIT_ATTEMPTS + 1):
+        try:
+            return write()
+        except StaleDataError:
+            session.rollback()
+            if attempt == EDIT_ATTEMPTS:
+                raise Conflict("the lead is being changed by others right now; try again") from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _activity_for_changes(
@@ -252,9 +281,25 @@ def update_lead(
     *,
     region: str,
     actor: str | None = None,
+    expected_version: int | None = None,
 ) -> Lead:
-    """Apply the fields present in ``changes``; re-score when a scored field changed."""
-    lead = get_lead(session, lead_id)
+    """Apply the fields present in ``changes``; re-score when a scored field changed.
+
+    With ``expected_version``, refuse (412) when the lead has been changed since."""
+    return _write_again_if_raced(
+        session, lambda: _update_once(session, lead_id, changes, region, actor, expected_version)
+    )
+
+
+def _update_once(
+    session: Session,
+    lead_id: str,
+    changes: LeadUpdate,
+    region: str,
+    actor: str | None,
+    expected_version: int | None,
+) -> Lead:
+    lead = get_lead(session, lead_id, expected_version=expected_version)
     values = changes.model_dump(exclude_unset=True)
     if "status" in values and values["status"] is None:
         raise ValidationFailed("status: cannot be null", details=[{"field": "status"}])
@@ -352,6 +397,10 @@ def add_note(session: Session, lead_id: str, text: str, *, actor: str | None = N
     text = drop_nul(text).strip()
     if not text:
         raise ValidationFailed("note: write something", details=[{"field": "note"}])
+    return _write_again_if_raced(session, lambda: _add_note_once(session, lead_id, text, actor))
+
+
+def _add_note_once(session: Session, lead_id: str, text: str, actor: str | None) -> Lead:
     lead = get_lead(session, lead_id)
     now = utcnow()
     line = f"[{now:%Y-%m-%d %H:%M} UTC] {text}"
@@ -373,10 +422,14 @@ def add_note(session: Session, lead_id: str, text: str, *, actor: str | None = N
     return lead
 
 
-def delete_lead(session: Session, lead_id: str) -> None:
-    lead = get_lead(session, lead_id)
-    session.delete(lead)
-    session.commit()
+def delete_lead(session: Session, lead_id: str, *, expected_version: int | None = None) -> None:
+    """Delete the lead and its history; with ``expected_version``, only if still at it."""
+
+    def delete_once() -> None:
+        session.delete(get_lead(session, lead_id, expected_version=expected_version))
+        session.commit()
+
+    _write_again_if_raced(session, delete_once)
 
 
 def delete_leads(session: Session, lead_ids: Sequence[str]) -> int:
@@ -399,16 +452,20 @@ def set_status(
             f"status: unknown status {status!r}; use one of {', '.join(LEAD_STATUSES)}",
             details=[{"field": "status", "message": "unknown status"}],
         )
-    rows = session.exec(
-        select(Lead).where(col(Lead.id).in_(list(lead_ids)), Lead.status != status)
-    ).all()
-    for lead in rows:
-        history = _activity_for_changes(lead.id, {"status": lead.status}, {"status": status}, actor)
-        lead.status, lead.updated_at = status, utcnow()
-        session.add(lead)
-        session.add_all(history)
-    session.commit()
-    return len(rows)
+
+    def set_once() -> int:
+        rows = session.exec(
+            select(Lead).where(col(Lead.id).in_(list(lead_ids)), Lead.status != status)
+        ).all()
+        for lead in rows:
+            before, after = {"status": lead.status}, {"status": status}
+            session.add_all(_activity_for_changes(lead.id, before, after, actor))
+            lead.status, lead.updated_at = status, utcnow()
+            session.add(lead)
+        session.commit()
+        return len(rows)
+
+    return _write_again_if_raced(session, set_once)
 
 
 def iter_leads(
@@ -471,6 +528,7 @@ def rescore_leads(
             score_breakdown=bindparam("score_breakdown"),
             score_reasons=bindparam("score_reasons"),
             updated_at=bindparam("updated_at"),
+            version=Lead.version + 1,
         )
     )
     while True:

@@ -14,7 +14,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints
 from pydantic import Field as DataField
 from pydantic.alias_generators import to_camel
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint, text
+from sqlalchemy import Text as SqlText
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -230,7 +231,14 @@ class LeadBase(SQLModel):
     notes: str | None = Field(default=None, max_length=20000)
 
 
+# Each write to a lead adds one to it (SQLAlchemy's version counter: an ORM UPDATE or
+# DELETE matches the version it read, so two edits racing cannot both land). The API
+# sends it as the ETag; ``PATCH``/``DELETE`` with ``If-Match`` answer 412 when it moved on.
+LEAD_VERSION = Column("version", Integer, nullable=False, server_default=text("1"))
+
+
 class Lead(LeadBase, table=True):
+    __mapper_args__ = {"version_id_col": LEAD_VERSION}
     __table_args__ = (
         # The duplicate rule, backed by the database: one lead per email and one per
         # LinkedIn profile in a campaign (NULLs do not collide on either engine).
@@ -276,6 +284,7 @@ class Lead(LeadBase, table=True):
     enrichment: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column=LEAD_VERSION)
 
 
 class LeadCreate(ApiModel):
@@ -343,6 +352,10 @@ class LeadDetail(LeadPublic):
     score_breakdown: dict[str, int] | None
     score_reasons: dict[str, str] | None
     enrichment: dict[str, Any] | None
+    version: int = DataField(
+        description="Goes up by one with every change; also the `ETag` header. Send it back "
+        'as `If-Match: "<version>"` on PATCH or DELETE to refuse (412) a stale write.'
+    )
 
 
 class LeadPage(ApiModel):
@@ -432,3 +445,22 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+
+
+# ---------------------------------------------------------------- idempotent requests
+
+
+class IdempotentRequest(SQLModel, table=True):
+    """The response to an import sent with an ``Idempotency-Key`` header, written in the
+    import's own transaction: a retry with the same key gets this response back and
+    imports nothing (``leads_core.idempotency``)."""
+
+    __tablename__ = "idempotent_request"
+
+    api_key_id: str = Field(
+        foreign_key="api_key.id", primary_key=True, max_length=64, ondelete="CASCADE"
+    )
+    key: str = Field(primary_key=True, max_length=255)
+    fingerprint: str = Field(max_length=64)  # SHA-256 of the endpoint and the request
+    response: str = Field(sa_column=Column(SqlText, nullable=False))  # the JSON body sent
+    created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -16,9 +16,20 @@ from pathlib import Path
 from sqlalchemy import NullPool, create_engine, make_url, text
 from sqlalchemy.engine import Engine
 
+from leads_core import migrations
 from leads_core.db import init_db, make_engine
 
 ENGINES = ("sqlite", "postgresql")
+
+
+def make_pre_migration_database(engine: Engine) -> None:
+    """What ``create_all`` of the last build before migrations made: the first revision's
+    tables, without ``alembic_version``."""
+    from alembic import command
+
+    with engine.begin() as connection:
+        command.upgrade(migrations.alembic_config(connection), migrations.BASELINE)
+        connection.execute(text("DROP TABLE alembic_version"))
 
 
 @dataclass

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from leads_core.api import campaigns, leads
 from leads_core.api.deps import require_api_key
 from leads_core.api.errors import install_error_handlers
+from leads_core.api.limits import BodyLimit, RateLimiter, body_limit
 from leads_core.config import Settings, get_settings
 from leads_core.db import get_engine
 
@@ -69,6 +70,8 @@ def create_api(engine: Engine | None = None, settings: Settings | None = None) -
     _add_docs(api)
     api.state.settings = settings or get_settings()
     api.state.engine = engine or get_engine(api.state.settings)
+    api.state.rate_limiter = RateLimiter(api.state.settings.rate_limit_per_minute)
+    api.add_middleware(BodyLimit, limit_for=lambda path: body_limit(api.state.settings, path))
     install_error_handlers(api)
     api.include_router(leads.router)
     api.include_router(campaigns.router)

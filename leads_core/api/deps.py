@@ -36,6 +36,7 @@ def require_api_key(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> ApiKey:
     key = apikeys.authenticate(session, credentials.credentials if credentials else None)
+    request.app.state.rate_limiter.check(key.id)
     request.state.api_key = key
     return key
 

@@ -22,6 +22,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    412: "precondition_failed",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
@@ -42,7 +43,7 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 
 
 async def _leads_error(_request: Request, exc: LeadsError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else getattr(exc, "headers", None)
     return error_response(exc.status, exc.code, exc.message, exc.details, headers)
 
 

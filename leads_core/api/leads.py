@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
-from leads_core import importing
+from leads_core import idempotency, importing
 from leads_core import leads as service
 from leads_core.api.deps import ApiKeyDep, SessionDep, SettingsDep, actor
 from leads_core.csvfile import parse_mapping_json
+from leads_core.errors import ValidationFailed
 from leads_core.models import (
     ActivityPublic,
     ImportResponse,
+    Lead,
     LeadDetail,
     LeadImportRequest,
     LeadPage,
@@ -21,6 +27,76 @@ from leads_core.models import (
 )
 
 router = APIRouter(prefix="/leads", tags=["leads"])
+JSON = "application/json"
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=idempotency.HEADER,
+        description="Any unique string (a UUID) naming this import: a retry with the same "
+        "key within 24 hours returns the first response (with `Idempotent-Replayed: true`) "
+        "and imports nothing twice; the same key with another request -> 422.",
+    ),
+]
+IfMatchHeader = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='The lead\'s ETag from GET (its version, e.g. `"3"`): the write is '
+        "refused with 412 when the lead has changed since. `*` matches any version.",
+    ),
+]
+_ETAG = re.compile(r'"?(\d{1,18})"?')  # ours are strong ("3"); weak ones never match
+
+
+def etag(lead: Lead) -> str:
+    return f'"{lead.version}"'
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version an ``If-Match`` header asks for; None for no header or ``*``."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    found = _ETAG.fullmatch(if_match.strip())
+    if found is None:
+        raise ValidationFailed(
+            'If-Match: send the one ETag GET /v1/leads/{id} returned, such as "3" (or *)',
+            details=[{"field": "If-Match", "message": "not an ETag of this API"}],
+        )
+    return int(found.group(1))
+
+
+def import_body(outcome: importing.ImportOutcome) -> str:
+    return outcome.response().model_dump_json(by_alias=True)
+
+
+def _answer_import(
+    session: Session,
+    pending: idempotency.Request | None,
+    run: Callable[[importing.BeforeCommit | None], importing.ImportOutcome],
+) -> Response:
+    """Run an import; under an ``Idempotency-Key``, at most once per key."""
+    if pending is None:
+        return Response(import_body(run(None)), media_type=JSON)
+    replayed = {"Idempotent-Replayed": "true"}
+    stored = pending.replay(session)
+    if stored is not None:
+        return Response(stored, media_type=JSON, headers=replayed)
+    try:
+        outcome = run(pending.recorder(import_body))
+    except IntegrityError:  # a request with this key committed first: ours rolled back
+        stored = pending.replay(session)
+        if stored is None:
+            raise
+        return Response(stored, media_type=JSON, headers=replayed)
+    return Response(import_body(outcome), media_type=JSON)
+
+
+def _pending(
+    key: ApiKeyDep, header: str | None, endpoint: str, parts: Iterable[bytes | str]
+) -> idempotency.Request | None:
+    return idempotency.request(key.id, header, endpoint, parts)
+
 
 OnDuplicateQuery = Annotated[
     Literal["skip", "update"],
@@ -79,19 +155,24 @@ def import_leads(
     settings: SettingsDep,
     key: ApiKeyDep,
     on_duplicate: OnDuplicateQuery = "skip",
-) -> ImportResponse:
-    outcome = importing.import_leads(
-        session,
-        campaign_id=body.campaign_id,
-        rows=body.leads,
-        region=settings.phone_region,
-        max_rows=settings.max_import_rows,
-        auto_score=body.auto_score,
-        on_duplicate=on_duplicate,
-        origin="api-json",
-        actor=actor(key),
-    )
-    return outcome.response()
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    def run(before_commit: importing.BeforeCommit | None) -> importing.ImportOutcome:
+        return importing.import_leads(
+            session,
+            campaign_id=body.campaign_id,
+            rows=body.leads,
+            region=settings.phone_region,
+            max_rows=settings.max_import_rows,
+            auto_score=body.auto_score,
+            on_duplicate=on_duplicate,
+            origin="api-json",
+            actor=actor(key),
+            before_commit=before_commit,
+        )
+
+    parts = (body.model_dump_json(by_alias=True), on_duplicate)
+    return _answer_import(session, _pending(key, idempotency_key, "POST /leads", parts), run)
 
 
 @router.post("/import/csv", response_model=ImportResponse, summary="Bulk import (CSV)")
@@ -106,43 +187,65 @@ def import_csv(
     ] = None,
     auto_score: Annotated[bool, Form(alias="autoScore")] = True,
     on_duplicate: OnDuplicateQuery = "skip",
-) -> ImportResponse:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
     data = file.file.read(settings.max_upload_bytes + 1)
-    outcome = importing.import_csv(
-        session,
-        campaign_id=campaign_id,
-        data=data,
-        mapping=parse_mapping_json(mapping),
-        region=settings.phone_region,
-        max_rows=settings.max_import_rows,
-        max_bytes=settings.max_upload_bytes,
-        auto_score=auto_score,
-        on_duplicate=on_duplicate,
-        origin="api-csv",
-        filename=file.filename,
-        actor=actor(key),
+
+    def run(before_commit: importing.BeforeCommit | None) -> importing.ImportOutcome:
+        return importing.import_csv(
+            session,
+            campaign_id=campaign_id,
+            data=data,
+            mapping=parse_mapping_json(mapping),
+            region=settings.phone_region,
+            max_rows=settings.max_import_rows,
+            max_bytes=settings.max_upload_bytes,
+            auto_score=auto_score,
+            on_duplicate=on_duplicate,
+            origin="api-csv",
+            filename=file.filename,
+            actor=actor(key),
+            before_commit=before_commit,
+        )
+
+    parts = (campaign_id, data, mapping or "", str(auto_score), on_duplicate)
+    return _answer_import(
+        session, _pending(key, idempotency_key, "POST /leads/import/csv", parts), run
     )
-    return outcome.response()
 
 
 @router.get("/{lead_id}", response_model=LeadDetail, summary="Get lead details")
-def get_lead(lead_id: str, session: SessionDep) -> LeadDetail:
-    return service.to_detail(service.get_lead(session, lead_id))
+def get_lead(lead_id: str, session: SessionDep, response: Response) -> LeadDetail:
+    lead = service.get_lead(session, lead_id)
+    response.headers["ETag"] = etag(lead)
+    return service.to_detail(lead)
 
 
 @router.patch("/{lead_id}", response_model=LeadDetail, summary="Update lead")
 def update_lead(
-    lead_id: str, changes: LeadUpdate, session: SessionDep, settings: SettingsDep, key: ApiKeyDep
+    lead_id: str,
+    changes: LeadUpdate,
+    session: SessionDep,
+    settings: SettingsDep,
+    key: ApiKeyDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
 ) -> LeadDetail:
     lead = service.update_lead(
-        session, lead_id, changes, region=settings.phone_region, actor=actor(key)
+        session,
+        lead_id,
+        changes,
+        region=settings.phone_region,
+        actor=actor(key),
+        expected_version=expected_version(if_match),
     )
+    response.headers["ETag"] = etag(lead)
     return service.to_detail(lead)
 
 
 @router.delete("/{lead_id}", status_code=204, summary="Delete lead")
-def delete_lead(lead_id: str, session: SessionDep) -> Response:
-    service.delete_lead(session, lead_id)
+def delete_lead(lead_id: str, session: SessionDep, if_match: IfMatchHeader = None) -> Response:
+    service.delete_lead(session, lead_id, expected_version=expected_version(if_match))
     return Response(status_code=204)
 
 

@@ -39,6 +39,7 @@ DETAIL_KEYS = [
     "scoreBreakdown",
     "scoreReasons",
     "enrichment",
+    "version",
 ]
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 LEAD_ID = re.compile(r"^lead_[0-9a-z]{14}$")

@@ -22,13 +22,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import NullPool, create_engine, inspect, make_url, text
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from leads_core import apikeys, migrations
 from leads_core.cli import build_parser
 from leads_core.db import make_engine
 from leads_core.errors import Unauthorized
 from leads_core.models import Lead
+from tests.databases import make_pre_migration_database
 from tests.expected import SAMPLE_LEADS_MAPPING
 
 REPO = Path(__file__).resolve().parents[2]
@@ -224,6 +225,7 @@ def test_init_db_migrates_an_empty_database_to_the_newest_revision(cli: Cli) -> 
         "import_batch",
         "lead",
         "lead_activity",
+        "idempotent_request",
     }
     assert cli.scalar("SELECT version_num FROM alembic_version") == migrations.head()
     assert cli.scalar("SELECT count(*) FROM lead") == 0
@@ -236,7 +238,7 @@ def test_init_db_migrates_an_empty_database_to_the_newest_revision(cli: Cli) -> 
 @pytest.mark.slow
 def test_init_db_refuses_a_pre_migration_database_it_cannot_adopt(cli: Cli) -> None:
     engine = create_engine(cli.url, poolclass=NullPool)
-    SQLModel.metadata.create_all(engine)  # as builds before migrations made it
+    make_pre_migration_database(engine)  # as builds before migrations made it
     with engine.begin() as connection:
         connection.execute(text("DROP INDEX ix_lead_source"))  # ... but not quite
     engine.dispose()

@@ -358,7 +358,9 @@ def test_public_and_detail_models(session: Session) -> None:
         "scoreBreakdown",
         "scoreReasons",
         "enrichment",
+        "version",
     }
+    assert detail["version"] == 1
     assert sum(detail["scoreBreakdown"].values()) == detail["qualityScore"]
 
 

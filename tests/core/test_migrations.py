@@ -8,13 +8,17 @@ import pytest
 from alembic import command
 from sqlalchemy import NullPool, create_engine, inspect, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from leads_core import campaigns, migrations
 from leads_core.db import init_db, make_engine
 from leads_core.models import Campaign, CampaignCreate
+from tests.databases import make_pre_migration_database
 
-TABLES = {"alembic_version", "api_key", "campaign", "import_batch", "lead", "lead_activity"}
+TABLES = {
+    *("alembic_version", "api_key", "campaign", "import_batch", "lead", "lead_activity"),
+    "idempotent_request",
+}
 # SQLite's search index: an FTS5 table and the shadow tables FTS5 keeps for it.
 SQLITE_SEARCH = {f"lead_search{s}" for s in ("", "_config", "_data", "_idx")}
 
@@ -76,9 +80,14 @@ def test_every_migration_downgrades_and_upgrades_again(empty_engine: Engine) -> 
 def test_a_database_made_by_create_all_before_migrations_is_adopted(empty_engine: Engine) -> None:
     """Databases from builds before Alembic have the tables but no ``alembic_version``:
     they are stamped with the first revision, keeping their data."""
-    SQLModel.metadata.create_all(empty_engine)
-    with Session(empty_engine) as session:
-        campaigns.create_campaign(session, data=CampaignCreate(id="cmp_old", name="Old"))
+    make_pre_migration_database(empty_engine)
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO campaign (id, name, criteria, created_at, updated_at) "
+                "VALUES ('cmp_old', 'Old', '{}', '2024-01-01', '2024-01-01')"
+            )
+        )
 
     init_db(empty_engine)
 
@@ -90,7 +99,7 @@ def test_a_database_made_by_create_all_before_migrations_is_adopted(empty_engine
 def test_a_pre_migration_database_of_another_shape_is_refused_with_the_reason(
     empty_engine: Engine,
 ) -> None:
-    SQLModel.metadata.create_all(empty_engine)
+    make_pre_migration_database(empty_engine)
     with empty_engine.begin() as connection:
         connection.execute(text("DROP INDEX ix_lead_status"))
 
