@@ -3,8 +3,9 @@ of actions done in widget callbacks kept until the page is drawn again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import streamlit as st
 
@@ -33,6 +34,17 @@ def flash(kind: str, message: str) -> None:
 
 def flash_error(action: str, exc: LeadsError) -> None:
     flash("error", f"{action}: {describe(exc)}")
+
+
+def flash_stale(what: str, changes: Mapping[str, Any]) -> None:
+    """An edit refused because someone else changed the lead first (HTTP's 412): say so,
+    and repeat what was not saved so the user can make the change again."""
+    tried = ", ".join(f"{name.replace('_', ' ')} → {value!r}" for name, value in changes.items())
+    flash(
+        "error",
+        f"Someone else changed {what} after you opened it, so your change was not saved "
+        f"({tried}). It now shows their version: make your change again if it still applies.",
+    )
 
 
 def show_flashed() -> None:

@@ -4,6 +4,7 @@ cell edits read back as changes per lead."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -124,6 +125,18 @@ def _clean(value: Any) -> Any:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     return value
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The rows a grid showed, in order, and the version of each lead then."""
+
+    lead_ids: list[str]
+    versions: dict[str, int]
+
+    @classmethod
+    def of(cls, leads: Sequence[Lead]) -> Shown:
+        return cls([lead.id for lead in leads], {lead.id: lead.version for lead in leads})
 
 
 def changes_by_lead(

@@ -7,7 +7,7 @@ from dashboard import charts, data, feedback, lead_view
 from leads_core import campaigns, leads
 from leads_core.config import get_settings
 from leads_core.db import session_scope
-from leads_core.errors import LeadsError, NotFound, validated
+from leads_core.errors import LeadsError, NotFound, PreconditionFailed, validated
 from leads_core.models import LEAD_STATUSES, LeadUpdate
 from leads_core.scoring import COMPONENTS
 from leads_core.stats import HIGH_QUALITY
@@ -16,8 +16,9 @@ ACTOR = "dashboard"
 lead_id = st.query_params.get("id", "")
 
 
-def save(lead_id: str, keys: dict[str, str], before: dict[str, object]) -> None:
-    """Form callback: send only the fields that changed."""
+def save(lead_id: str, keys: dict[str, str], before: dict[str, object], version: int) -> None:
+    """Form callback: send only the fields that changed, if nobody else changed the lead
+    since the form was drawn (at ``version``)."""
     changed = {
         name: st.session_state[key]
         for name, key in keys.items()
@@ -34,7 +35,12 @@ def save(lead_id: str, keys: dict[str, str], before: dict[str, object]) -> None:
                 validated(LeadUpdate, changed),
                 region=get_settings().phone_region,
                 actor=ACTOR,
+                expected_version=version,
             )
+    except PreconditionFailed:
+        feedback.flash_stale("this lead", changed)
+        data.clear()
+        return
     except LeadsError as exc:
         feedback.flash_error("Could not save the lead", exc)
         return
@@ -57,10 +63,19 @@ def add_note(lead_id: str) -> None:
     feedback.flash("success", "Note added.")
 
 
-def delete(lead_id: str) -> None:
-    with session_scope() as session:
-        leads.delete_lead(session, lead_id)
+def delete(lead_id: str, version: int) -> None:
+    try:
+        with session_scope() as session:
+            leads.delete_lead(session, lead_id, expected_version=version)
+    except PreconditionFailed:
+        feedback.flash(
+            "error",
+            "Someone else changed this lead after you opened it, so it was not deleted. "
+            "Look at it again, and delete it if you still want to.",
+        )
+        return
     data.clear()
+    st.session_state["lead_deleted"] = True
     feedback.flash("success", f"Deleted the lead {lead_id}.")
 
 
@@ -111,7 +126,10 @@ with form_col:
             else:
                 st.text_input(label, value=getattr(lead, name) or "", key=keys[name])
         st.form_submit_button(
-            "Save changes", type="primary", on_click=save, args=(lead.id, keys, before)
+            "Save changes",
+            type="primary",
+            on_click=save,
+            args=(lead.id, keys, before, lead.version),
         )
 
 with score_col:
@@ -149,5 +167,6 @@ with note_col:
     st.button("Add note", on_click=add_note, args=(lead.id,), key="add_note")
 with delete_col, st.popover("Delete this lead…"):
     st.warning("Delete this lead and its history? This cannot be undone.")
-    if st.button("Yes, delete it", type="primary", on_click=delete, args=(lead.id,)):
-        st.switch_page("pages/leads.py")
+    st.button("Yes, delete it", type="primary", on_click=delete, args=(lead.id, lead.version))
+if st.session_state.pop("lead_deleted", False):
+    st.switch_page("pages/leads.py")

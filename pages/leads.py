@@ -9,7 +9,7 @@ from dashboard import actions, data, feedback, filters, grid, lead_view
 from leads_core import export, leads
 from leads_core.config import get_settings
 from leads_core.db import session_scope
-from leads_core.errors import LeadsError, validated
+from leads_core.errors import LeadsError, PreconditionFailed, validated
 from leads_core.models import LEAD_STATUSES, LeadUpdate
 
 ACTOR = "dashboard"
@@ -17,10 +17,11 @@ state = st.session_state
 selected: set[str] = state.setdefault("selected_leads", set())
 
 
-def save_edits(editor_key: str, lead_ids: list[str]) -> None:
-    """Save each edited lead through leads_core (only the changed cells); remember
-    the ticked rows; then redraw the grid from the database."""
-    changes, selection = grid.changes_by_lead(state[editor_key]["edited_rows"], lead_ids)
+def save_edits(editor_key: str, shown: grid.Shown) -> None:
+    """Save each edited lead through leads_core (only the changed cells), unless someone
+    else changed it since the grid showed it; remember the ticked rows; then redraw the
+    grid from the database."""
+    changes, selection = grid.changes_by_lead(state[editor_key]["edited_rows"], shown.lead_ids)
     for lead_id, on in selection.items():
         (selected.add if on else selected.discard)(lead_id)
     saved = []
@@ -29,8 +30,17 @@ def save_edits(editor_key: str, lead_ids: list[str]) -> None:
         for lead_id, values in changes.items():
             try:
                 lead = leads.update_lead(
-                    session, lead_id, validated(LeadUpdate, values), region=region, actor=ACTOR
+                    session,
+                    lead_id,
+                    validated(LeadUpdate, values),
+                    region=region,
+                    actor=ACTOR,
+                    expected_version=shown.versions[lead_id],
                 )
+            except PreconditionFailed:
+                feedback.flash_stale(f"the lead {lead_id}", values)
+                data.clear()
+                continue
             except LeadsError as exc:
                 feedback.flash_error(f"Could not save the lead {lead_id}", exc)
                 continue
@@ -114,9 +124,13 @@ st.caption(
     f"**{result.total:,}** {'lead matches' if result.total == 1 else 'leads match'} · showing {first:,}-{first + len(result.leads) - 1:,} · "
     f"page {result.page:,} of {result.total_pages:,}"
 )
-lead_ids = [lead.id for lead in result.leads]
 view = (astuple(lead_filters), result.page, result.limit, state.f_sort, state.get("grid_rev", 0))
 editor_key = f"grid_{abs(hash(view))}"
+shown = grid.Shown.of(result.leads)
+# An edit is to the grid as the previous run drew it (its rows, their versions), which is
+# not this run's when someone else changed a lead in between.
+drawn = state.get("grid_drawn")
+edited = drawn[1] if drawn and drawn[0] == editor_key else shown
 st.data_editor(
     grid.styled(grid.frame(result.leads, names, selected)),
     key=editor_key,
@@ -125,11 +139,12 @@ st.data_editor(
     disabled=grid.READ_ONLY,
     hide_index=True,
     num_rows="fixed",
-    height=min(38 + 35 * len(lead_ids), 740),
+    height=min(38 + 35 * len(shown.lead_ids), 740),
 )
 if state[editor_key]["edited_rows"]:  # a cell was edited: save it, redraw from the database
-    save_edits(editor_key, lead_ids)
+    save_edits(editor_key, edited)
     st.rerun()
+state["grid_drawn"] = (editor_key, shown)
 st.pagination(
     max(result.total_pages, 1), key="f_page", persist_state="session", max_visible_pages=9
 )

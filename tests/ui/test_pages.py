@@ -10,7 +10,7 @@ from sqlmodel import Session, func, select
 from streamlit.testing.v1 import AppTest
 
 from leads_core import apikeys, campaigns, importing, leads
-from leads_core.models import Campaign, Lead, LeadActivity
+from leads_core.models import Campaign, Lead, LeadActivity, LeadUpdate
 from tests.conftest import FIXTURES
 
 Open = Callable[..., AppTest]
@@ -229,6 +229,59 @@ def test_lead_page_delete(open_page: Open, sample: Campaign, ui_session: Session
     at = open_page("lead", id=lead.id)
     next(b for b in at.button if b.label == "Yes, delete it").click().run()
     assert _count(ui_session, Lead.id == lead.id) == 0
+
+
+def _changed_by_someone_else(session: Session, email: str, **changes: str) -> Lead:
+    lead = _lead(session, email)
+    return leads.update_lead(session, lead.id, LeadUpdate(**changes), region="FR", actor="other")
+
+
+def test_lead_page_refuses_to_overwrite_someone_elses_change(
+    open_page: Open, sample: Campaign, ui_session: Session
+) -> None:
+    """Opened, then changed by a colleague before this user saves: the save is refused
+    with what was not saved, and the form shows the colleague's version."""
+    lead = _lead(ui_session, "camille.martin@nexora.io")
+    at = open_page("lead", id=lead.id)
+    _changed_by_someone_else(ui_session, "camille.martin@nexora.io", company="Nexora SAS")
+
+    next(s for s in at.selectbox if s.label == "Status").set_value("replied")
+    at.button[0].click()  # the form's "Save changes", drawn at the first version
+    at.run()
+
+    assert "Someone else changed this lead after you opened it" in at.error[0].value
+    assert "status → 'replied'" in at.error[0].value
+    ui_session.expire_all()
+    kept = _lead(ui_session, "camille.martin@nexora.io")
+    assert (kept.status, kept.company, kept.version) == ("new", "Nexora SAS", 2)
+    assert next(t for t in at.text_input if t.label == "Company").value == "Nexora SAS"
+
+
+def test_lead_page_refuses_to_delete_a_lead_changed_since_it_was_opened(
+    open_page: Open, sample: Campaign, ui_session: Session
+) -> None:
+    lead = _lead(ui_session, "camille.martin@nexora.io")
+    at = open_page("lead", id=lead.id)
+    _changed_by_someone_else(ui_session, "camille.martin@nexora.io", status="qualified")
+
+    next(b for b in at.button if b.label == "Yes, delete it").click().run()
+
+    assert "so it was not deleted" in at.error[0].value
+    assert _count(ui_session, Lead.id == lead.id) == 1
+
+
+def test_leads_inline_edit_refuses_to_overwrite_someone_elses_change(
+    open_page: Open, sample: Campaign, ui_session: Session
+) -> None:
+    at = open_page("leads", q="camille.martin@nexora.io")
+    _changed_by_someone_else(ui_session, "camille.martin@nexora.io", position="CEO")
+
+    _edit(at, 0, {"position": "Intern"})
+
+    assert "Someone else changed the lead" in at.error[0].value
+    ui_session.expire_all()
+    assert _lead(ui_session, "camille.martin@nexora.io").position == "CEO"
+    assert at.data_editor[0].value.iloc[0]["position"] == "CEO"  # redrawn: their version
 
 
 # ------------------------------------------------------------------ import
