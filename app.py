@@ -12,8 +12,12 @@ if get_script_run_ctx(suppress_warning=True) is None:
     from streamlit.runtime.pages_manager import PagesManager
 
     from leads_core.api import create_api
+    from leads_core.exposure import refuse_unprotected_exposure
     from leads_core.serving import enable_tcp_nodelay
 
+    # No dashboard password: stop unless server.address is loopback (README "Exposing the
+    # server"). The socket is bound already, but no request is served before this import ends.
+    refuse_unprotected_exposure()
     # Navigation is st.navigation's, below. Without this, Streamlit 1.67 treats our pages/
     # folder as an old-style multipage app until some session first runs app.py: a fresh
     # server opened at /leads would run pages/leads.py alone, with the wrong menu, for
@@ -25,6 +29,8 @@ if get_script_run_ctx(suppress_warning=True) is None:
 
     app = st.App("app.py", routes=[Mount("/v1", app=create_api())])
 else:
+    from dashboard import auth
+
     st.set_page_config(page_title="Leads workspace", page_icon="📇", layout="wide")
     PAGES = [
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -53,4 +59,10 @@ else:
             visibility="hidden",
         ),
     ]
-    st.navigation(PAGES).run()
+    # Before any page runs: the sign-in form alone, and no menu, until the session has given
+    # the password (when one is configured). st.navigation still resolves the URL, so a deep
+    # link opens its page after signing in.
+    signed_in = auth.gate()
+    page = st.navigation(PAGES, position="sidebar" if signed_in else "hidden")
+    if signed_in:
+        page.run()

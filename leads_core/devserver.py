@@ -42,11 +42,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_app(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    """Launch the app in its own process group, output to ``log_path``; returns at once."""
+def start_app(
+    env: dict[str, str], port: int, log_path: Path, *, address: str | None = None
+) -> subprocess.Popen[bytes]:
+    """Launch the app in its own process group, output to ``log_path``; returns at once.
+    ``address`` is passed as ``--server.address`` (default: .streamlit/config.toml's)."""
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    if address is not None:
+        command += ["--server.address", address]
     with log_path.open("wb") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
+            command,
             cwd=PROJECT_ROOT,
             env=env,
             stdin=subprocess.DEVNULL,

@@ -1,0 +1,344 @@
+"""Who may reach the server (leads_core/exposure.py, dashboard/auth.py), on real
+``streamlit run app.py`` processes: without a dashboard password it refuses to listen
+beyond this machine; with one it serves every interface, and a browser must sign in.
+
+Each server reads secrets from a file of the test's own (STREAMLIT_SECRETS_FILES), never
+a .streamlit/secrets.toml that happens to be on the machine. Servers are stopped by
+process group."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import streamlit as st
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from streamlit.runtime.secrets import Secrets
+from streamlit.testing.v1.util import patch_config_options
+
+from leads_core import exposure
+from leads_core.config import ConfigError, get_settings
+from leads_core.devserver import free_port, start_app, stop_app, wait_healthy
+from tests.e2e import browser as ui
+from tests.e2e.conftest import Server
+
+PASSWORD = "correct horse battery staple"
+NAV = ["Home", "Leads", "Import", "Analytics", "Campaigns", "API keys"]
+REFUSAL = [
+    "Not starting: server.address is {address}, which other machines can reach, and the "
+    "dashboard has no password.",
+    "Either set LEADS_DASHBOARD_PASSWORD (or dashboard_password in .streamlit/secrets.toml)",
+    "or keep the default address 127.0.0.1",
+    'See README.md, "Exposing the server".',
+]
+
+
+# ------------------------------------------------------------------ the rule (no server)
+
+
+@pytest.mark.parametrize(
+    ("address", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("::ffff:127.0.0.1", True),
+        ("localhost", True),
+        ("LOCALHOST", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("", False),  # Streamlit binds every interface
+        (None, False),
+        ("192.168.1.10", False),
+        ("leads.example.com", False),
+    ],
+)
+def test_which_addresses_only_this_machine_reaches(address: str | None, loopback: bool) -> None:
+    assert exposure.is_loopback(address) is loopback
+
+
+def test_a_password_allows_any_address() -> None:
+    assert exposure.exposure_problem("0.0.0.0", "s3cret") is None
+    assert exposure.exposure_problem("127.0.0.1", None) is None
+    problem = exposure.exposure_problem("0.0.0.0", None)
+    assert problem is not None
+    assert [line in problem for line in REFUSAL[1:]] == [True] * 3
+    assert "(empty: every interface)" in (exposure.exposure_problem("", None) or "")
+
+
+@pytest.fixture
+def secrets_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """st.secrets read from this (not yet written) file alone; no LEADS_DASHBOARD_PASSWORD."""
+    monkeypatch.delenv("LEADS_DASHBOARD_PASSWORD", raising=False)
+    get_settings.cache_clear()
+    path = tmp_path / "secrets.toml"
+    secrets = Secrets()
+    monkeypatch.setattr(st, "secrets", secrets)
+    with patch_config_options({"secrets.files": [str(path)]}):
+        yield path
+    secrets._reset()  # Streamlit put root-level secrets in os.environ; take them out
+    get_settings.cache_clear()
+
+
+def test_no_secrets_file_is_no_password_and_no_warning(
+    secrets_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert exposure.dashboard_password() is None
+    assert [r.getMessage() for r in caplog.records if r.levelname != "DEBUG"] == []
+
+
+def test_the_password_from_secrets(secrets_file: Path) -> None:
+    secrets_file.write_text('dashboard_password = "from secrets"\n', encoding="utf-8")
+    assert exposure.dashboard_password() == "from secrets"
+
+
+def test_the_environment_wins_over_secrets(
+    secrets_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets_file.write_text('dashboard_password = "from secrets"\n', encoding="utf-8")
+    monkeypatch.setenv("LEADS_DASHBOARD_PASSWORD", "from env")
+    get_settings.cache_clear()
+    assert exposure.dashboard_password() == "from env"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('dashboard_password = "unterminated\n', "cannot read Streamlit's secrets"),
+        ("dashboard_password = 1234\n", "dashboard_password in Streamlit's secrets must be"),
+    ],
+)
+def test_unreadable_secrets_stop_rather_than_leave_the_dashboard_open(
+    secrets_file: Path, content: str, message: str
+) -> None:
+    secrets_file.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)) as raised:
+        exposure.dashboard_password()
+    assert "1234" not in str(raised.value)  # the value itself is never in a message
+
+
+# ------------------------------------------------------------------ real servers
+
+
+def listening(port: int) -> list[str]:
+    """The local addresses a socket LISTENs on for TCP ``port`` (Linux /proc/net)."""
+    found = []
+    for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
+        path = Path("/proc/net") / table
+        for line in path.read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.rsplit(":", 1)
+            if state != "0A" or int(port_hex, 16) != port:  # 0A: LISTEN
+                continue
+            raw = bytes.fromhex(address)  # 32-bit words in host (little-endian) order
+            words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+            found.append(socket.inet_ntop(family, words))
+    return found
+
+
+def server_env(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "LEADS_DASHBOARD_PASSWORD"}
+    return {
+        **env,
+        "DATABASE_URL": database_url,
+        "STREAMLIT_SECRETS_FILES": str(tmp_path / "secrets.toml"),
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONIOENCODING": "utf-8",
+        **extra,
+    }
+
+
+@pytest.fixture
+def serve(tmp_path: Path, empty_db_url: str) -> Iterator[Callable[..., Server]]:
+    """``serve(address=..., LEADS_DASHBOARD_PASSWORD=...)``: a healthy server of this test
+    on a free port (more environment variables as keywords)."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def _serve(address: str | None = None, **extra: str) -> Server:
+        port = free_port()
+        env = server_env(tmp_path, empty_db_url, **extra)
+        log_path = tmp_path / f"server-{port}.log"
+        proc = start_app(env, port, log_path, address=address)
+        started.append(proc)
+        server = Server(f"http://127.0.0.1:{port}", empty_db_url, env, log_path, proc, None)
+        try:
+            wait_healthy(proc, port)
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}:\n{server.log()}")
+        return server
+
+    try:
+        yield _serve
+    finally:
+        for proc in started:
+            stop_app(proc)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    expect.set_options(timeout=ui.TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = ui.launch(playwright)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    tab = ui.new_page(browser)
+    try:
+        yield tab
+    finally:
+        tab.context.close()
+
+
+def port_of(server: Server) -> int:
+    return int(server.base_url.rsplit(":", 1)[1])
+
+
+def expect_sign_in_form_only(page: Page) -> None:
+    expect(page.get_by_role("heading", level=1)).to_have_text("Leads workspace")
+    expect(page.get_by_label("Password", exact=True)).to_have_attribute("type", "password")
+    expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(0)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+
+
+def sign_in(page: Page, password: str) -> None:
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("address", ["0.0.0.0", "::"])
+def test_without_a_password_it_refuses_to_listen_beyond_this_machine(
+    tmp_path: Path, empty_db_url: str, address: str
+) -> None:
+    port = free_port()
+    log_path = tmp_path / "refused.log"
+    proc = start_app(server_env(tmp_path, empty_db_url), port, log_path, address=address)
+    try:
+        returncode = proc.wait(timeout=60)
+    finally:
+        stop_app(proc)  # only if it did not exit
+    log = log_path.read_text(encoding="utf-8")
+    assert returncode == 1, log
+    assert [line.format(address=address) in log for line in REFUSAL] == [True] * 4, log
+    assert "Traceback" not in log
+    assert listening(port) == []
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    with pytest.raises(ProcessLookupError):  # nothing of the app's process group is left
+        os.killpg(proc.pid, 0)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("e2e-browser")
+def test_with_a_password_it_listens_everywhere_and_the_browser_must_sign_in(
+    serve: Callable[..., Server], page: Page, tmp_path: Path
+) -> None:
+    server = serve("0.0.0.0", LEADS_DASHBOARD_PASSWORD=PASSWORD)
+    assert listening(port_of(server)) == ["0.0.0.0"]
+    assert PASSWORD not in server.log()
+
+    # The API is protected by its keys, not by the dashboard's password.
+    key = server.cli("create-api-key", "exposure").stdout.splitlines()[-1]
+    with httpx.Client(base_url=server.base_url, timeout=30) as anonymous:
+        assert anonymous.get("/v1/leads").status_code == 401
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=server.base_url, headers=headers, timeout=30) as api:
+        campaign_id = f"cmp_{uuid.uuid4().hex[:10]}"
+        created = api.post(
+            "/v1/campaigns", json={"id": campaign_id, "name": "Exposure", "criteria": {}}
+        )
+        assert created.status_code == 201, created.text
+        leads = [
+            {"firstName": "Ada", "lastName": "Anders", "email": "ada@example.com"},
+            {"firstName": "Zoe", "lastName": "Zimmer", "email": "zoe@example.com"},
+        ]
+        imported = api.post("/v1/leads", json={"campaignId": campaign_id, "leads": leads})
+        assert imported.status_code == 200, imported.text
+        assert api.get("/v1/leads").json()["total"] == 2
+
+    # A deep link opens on the sign-in form alone.
+    ui.open_path(page, server.base_url, f"/leads?campaignId={campaign_id}")
+    expect_sign_in_form_only(page)
+    expect(page.get_by_text("Ada")).to_have_count(0)
+
+    sign_in(page, "not the password")
+    expect(page.get_by_text("Wrong password. Try again.")).to_be_visible()
+    expect(page.get_by_label("Password", exact=True)).to_have_value("")  # cleared on submit
+    expect_sign_in_form_only(page)
+    ui.screenshot(page, tmp_path / "screenshots" / "wrong-password.png")
+
+    sign_in(page, PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Leads")
+    caption = page.get_by_text(re.compile(r"leads? match"))
+    expect(caption).to_have_text("2 leads match · showing 1-2 · page 1 of 1")
+    expect(page).to_have_url(re.compile(rf"/leads\?campaignId={campaign_id}$"))
+    grid = page.get_by_test_id("stDataFrame")
+    expect(ui.grid_cells(grid).filter(has_text=ui.exactly("Zoe"))).to_have_count(1)
+    links = page.get_by_test_id("stSidebarNav").get_by_test_id("stSidebarNavLink")
+    expect(links).to_have_count(len(NAV))
+    assert links.get_by_test_id("stMarkdownContainer").all_inner_texts() == NAV
+    expect(page.get_by_text("Wrong password")).to_have_count(0)
+    ui.wait_for_app(page)
+    ui.screenshot(page, tmp_path / "screenshots" / "signed-in-leads.png")
+
+    # Moving between pages keeps the session signed in; signing out locks it again.
+    page.get_by_role("navigation").get_by_role("link", name="Campaigns", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Campaigns")
+    page.get_by_role("button", name="Sign out").click()
+    expect_sign_in_form_only(page)
+
+    # Another browser session is not signed in by this one.
+    other = ui.new_page(page.context.browser)
+    try:
+        ui.open_path(other, server.base_url, "/api-keys")
+        expect_sign_in_form_only(other)
+    finally:
+        other.context.close()
+    assert "Traceback" not in server.log()
+    assert PASSWORD not in server.log()
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("e2e-browser")
+def test_a_password_in_the_secrets_file_is_enough(
+    serve: Callable[..., Server], page: Page, tmp_path: Path
+) -> None:
+    (tmp_path / "secrets.toml").write_text(
+        'dashboard_password = "from the secrets file"\n', encoding="utf-8"
+    )
+    server = serve("0.0.0.0")
+    assert listening(port_of(server)) == ["0.0.0.0"]
+    ui.open_path(page, server.base_url, "/")
+    expect_sign_in_form_only(page)
+    sign_in(page, "from the secrets file")
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_test_id("stMetric")).not_to_have_count(0)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("e2e-browser")
+def test_by_default_it_listens_on_127_0_0_1_with_no_sign_in(
+    serve: Callable[..., Server], page: Page
+) -> None:
+    server = serve()  # .streamlit/config.toml, as `make run`
+    assert listening(port_of(server)) == ["127.0.0.1"]
+    ui.open_path(page, server.base_url, "/leads")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Leads")
+    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(len(NAV))
+    expect(page.get_by_label("Password", exact=True)).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
