@@ -233,7 +233,8 @@ def _mapping_error(problems: list[str]) -> ValidationFailed:
 
 
 def parse_mapping_json(raw: str | None) -> dict[str, str | None] | None:
-    """A ``mapping`` given as JSON text (API form field, CLI flag); blank means none.
+    """A ``mapping`` given as JSON text (API form field, CLI flag); blank or JSON ``null``
+    means none, as the API's schema allows (a form field cannot send a missing value).
 
     Only the JSON is read here; what it says is checked against the file's headers by
     :func:`read_csv_bytes`."""
@@ -243,6 +244,8 @@ def parse_mapping_json(raw: str | None) -> dict[str, str | None] | None:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise _mapping_error([f"not valid JSON ({exc.msg})"]) from None
+    if value is None:
+        return None
     if not isinstance(value, dict):
         raise _mapping_error(
             [

@@ -15,6 +15,7 @@ from leads_core.api import campaigns, leads
 from leads_core.api.deps import require_api_key
 from leads_core.api.errors import install_error_handlers
 from leads_core.api.limits import BodyLimit, RateLimiter, body_limit
+from leads_core.api.openapi import document_errors
 from leads_core.config import Settings, get_settings
 from leads_core.db import get_engine
 
@@ -73,6 +74,7 @@ def create_api(engine: Engine | None = None, settings: Settings | None = None) -
     api.state.rate_limiter = RateLimiter(api.state.settings.rate_limit_per_minute)
     api.add_middleware(BodyLimit, limit_for=lambda path: body_limit(api.state.settings, path))
     install_error_handlers(api)
+    document_errors(api)
     api.include_router(leads.router)
     api.include_router(campaigns.router)
     return api

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from leads_core.errors import LeadsError
 
@@ -63,10 +64,28 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
     return error_response(422, "validation_error", message, details)
 
 
-async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+_METHODS = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """The methods the OpenAPI document lists for the request's path. Starlette's 405 names
+    only those of the first route whose path matched, and each method is a route of its own
+    (``OPTIONS /campaigns`` said ``Allow: GET``, not ``GET, POST``)."""
+    path = request.scope["path"].removeprefix(request.scope.get("root_path", ""))
+    for template, item in request.app.openapi()["paths"].items():
+        if compile_path(template)[0].match(path):
+            return ", ".join(sorted(m.upper() for m in item if m.upper() in _METHODS))
+    return None
+
+
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     code = _HTTP_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-    return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+    headers = getattr(exc, "headers", None)
+    allowed = _allowed_methods(request) if exc.status_code == 405 else None
+    if allowed:
+        headers = {**(headers or {}), "Allow": allowed}
+    return error_response(exc.status_code, code, message, headers=headers)
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

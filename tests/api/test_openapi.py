@@ -1,0 +1,179 @@
+"""The OpenAPI document's errors (``leads_core.api.openapi``), checked against the API's
+real error responses; and what the fuzzer (tests/e2e/test_fuzz.py) found in them: the
+``Allow`` header of a 405, and ``mapping=null`` on a CSV upload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+
+from leads_core.api import create_api
+from leads_core.api.openapi import DOMAIN_ERRORS, Error, add_error_responses
+from leads_core.config import load_settings
+
+ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+#: Every operation's documented statuses, errors included.
+RESPONSES = {
+    "GET /leads": ["200", "401", "404", "422", "429"],
+    "POST /leads": ["200", "400", "401", "404", "413", "422", "429"],
+    "POST /leads/import/csv": ["200", "400", "401", "404", "413", "422", "429"],
+    "GET /leads/{lead_id}": ["200", "401", "404", "422", "429"],
+    "PATCH /leads/{lead_id}": ["200", "400", "401", "404", "409", "412", "413", "422", "429"],
+    "DELETE /leads/{lead_id}": ["204", "401", "404", "409", "412", "422", "429"],
+    "GET /leads/{lead_id}/activity": ["200", "401", "404", "422", "429"],
+    "GET /campaigns": ["200", "401", "429"],
+    "POST /campaigns": ["201", "400", "401", "409", "413", "422", "429"],
+    "GET /campaigns/{campaign_id}": ["200", "401", "404", "422", "429"],
+    "PATCH /campaigns/{campaign_id}": ["200", "400", "401", "404", "413", "422", "429"],
+    "DELETE /campaigns/{campaign_id}": ["204", "401", "404", "409", "422", "429"],
+    "POST /campaigns/{campaign_id}/rescore": ["200", "401", "404", "422", "429"],
+}
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return create_api(create_engine("sqlite://"), load_settings({})).openapi()
+
+
+def operations(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        f"{method.upper()} {path}": operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+def test_every_operation_documents_the_errors_it_can_return(document: dict[str, Any]) -> None:
+    documented = {name: list(op["responses"]) for name, op in operations(document).items()}
+    assert documented == RESPONSES
+
+
+def test_every_error_response_is_the_one_error_shape(document: dict[str, Any]) -> None:
+    for name, operation in operations(document).items():
+        for status, response in operation["responses"].items():
+            if status >= "400":
+                assert response["content"] == ERROR, (name, status)
+                assert response["description"], (name, status)
+    schemas = document["components"]["schemas"]
+    assert schemas["Error"]["required"] == ["error"]
+    assert schemas["ErrorInfo"]["required"] == ["code", "message", "details"]
+    assert schemas["Error"]["additionalProperties"] is False
+    assert {"HTTPValidationError", "ValidationError"}.isdisjoint(schemas)  # FastAPI's shape
+
+
+def test_401_and_429_document_their_headers(document: dict[str, Any]) -> None:
+    get_campaigns = operations(document)["GET /campaigns"]["responses"]
+    assert list(get_campaigns["401"]["headers"]) == ["WWW-Authenticate"]
+    assert get_campaigns["401"]["headers"]["WWW-Authenticate"]["required"] is True
+    assert list(get_campaigns["429"]["headers"]) == ["Retry-After"]
+
+
+def test_the_rules_follow_the_operations_headers() -> None:
+    def header(name: str) -> dict[str, Any]:
+        return {"name": name, "in": "header", "schema": {"type": "string"}}
+
+    document = {
+        "paths": {
+            "/things/{id}": {
+                "put": {
+                    "parameters": [{"name": "id", "in": "path"}, header("If-Match")],
+                    "responses": {"200": {"description": "ok"}},
+                },
+                "post": {"parameters": [header("Idempotency-Key")], "responses": {}},
+                "get": {"security": [], "responses": {}},
+            }
+        }
+    }
+    add_error_responses(document)
+    things = document["paths"]["/things/{id}"]
+    assert list(things["put"]["responses"]) == ["200", "404", "412", "422", "429"]
+    assert list(things["post"]["responses"]) == ["422", "429"]
+    assert "Idempotency-Key" in things["post"]["responses"]["422"]["description"]
+    assert list(things["get"]["responses"]) == ["429"]  # no key asked: no 401
+
+
+def test_domain_errors_name_operations_that_exist(document: dict[str, Any]) -> None:
+    names = set(operations(document))
+    assert {f"{method} {path}" for method, path in DOMAIN_ERRORS} <= names
+
+
+def assert_documented_error(client: TestClient, response: Any, operation: str) -> dict:
+    """The response is an error the document lists for ``operation``, in its shape."""
+    documented = operations(client.get("/v1/openapi.json").json())[operation]["responses"]
+    assert str(response.status_code) in documented, response.text
+    assert response.headers["content-type"] == "application/json"
+    return Error.model_validate(response.json()).model_dump(exclude_none=True)["error"]
+
+
+@pytest.mark.usefixtures("campaign")
+def test_the_errors_the_api_sends_are_documented(client: TestClient) -> None:
+    anonymous = client.get("/v1/campaigns", headers={"Authorization": ""})
+    assert assert_documented_error(client, anonymous, "GET /campaigns")["code"] == "unauthorized"
+    assert anonymous.headers["WWW-Authenticate"] == "Bearer"
+
+    bad_json = client.post(
+        "/v1/campaigns", content=b"{", headers={"Content-Type": "application/json"}
+    )
+    assert assert_documented_error(client, bad_json, "POST /campaigns") == {
+        "code": "bad_request",
+        "message": "the request body is not valid JSON",
+        "details": [],
+    }
+
+    invalid = client.post("/v1/campaigns", json={"name": "x", "id": "nope"})
+    error = assert_documented_error(client, invalid, "POST /campaigns")
+    assert (error["code"], [d["field"] for d in error["details"]]) == ("validation_error", ["id"])
+
+    taken = client.post("/v1/campaigns", json={"name": "again", "id": "cmp_123"})
+    assert assert_documented_error(client, taken, "POST /campaigns")["code"] == "conflict"
+
+    missing = client.get("/v1/leads/lead_nope")
+    assert assert_documented_error(client, missing, "GET /leads/{lead_id}") == {
+        "code": "not_found",
+        "message": "lead 'lead_nope' not found",
+        "details": [],
+    }
+
+    unknown_campaign = client.get("/v1/leads", params={"campaignId": "cmp_nope"})
+    assert assert_documented_error(client, unknown_campaign, "GET /leads")["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("OPTIONS", "/v1/campaigns", "GET, POST"),
+        ("PUT", "/v1/campaigns/cmp_123", "DELETE, GET, PATCH"),
+        ("PUT", "/v1/leads/lead_x", "DELETE, GET, PATCH"),
+        ("GET", "/v1/leads/import/csv", "POST"),
+        ("DELETE", "/v1/leads/lead_x/activity", "GET"),
+    ],
+)
+def test_a_405_allows_every_method_of_the_path(
+    client: TestClient, method: str, path: str, allow: str
+) -> None:
+    # Starlette named only the methods of the first route matching the path: `Allow: GET`
+    # for /campaigns, which takes POST too.
+    response = client.request(method, path)
+    assert (response.status_code, response.headers["Allow"]) == (405, allow)
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.usefixtures("campaign")
+def test_a_csv_upload_with_mapping_null_maps_its_headers_itself(client: TestClient) -> None:
+    # The schema allows `mapping` to be null; a form field can only say so as JSON `null`,
+    # which was refused (422 "got NoneType").
+    response = client.post(
+        "/v1/leads/import/csv",
+        data={"campaignId": "cmp_123", "mapping": "null"},
+        files={"file": ("leads.csv", b"Email,Company\nana@acme.io,Acme\n", "text/csv")},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["imported"], body["csv"]["mapping"]) == (
+        1,
+        {"Email": "email", "Company": "company"},
+    )
