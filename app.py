@@ -8,12 +8,11 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 if get_script_run_ctx(suppress_warning=True) is None:
-    from starlette.routing import Mount
     from streamlit.runtime.pages_manager import PagesManager
 
     from leads_core.api import create_api
     from leads_core.exposure import refuse_unprotected_exposure
-    from leads_core.serving import enable_tcp_nodelay
+    from leads_core.serving import enable_tcp_nodelay, mount_api
 
     # No dashboard password: stop unless server.address is loopback (README "Exposing the
     # server"). The socket is bound already, but no request is served before this import ends.
@@ -27,7 +26,7 @@ if get_script_run_ctx(suppress_warning=True) is None:
     # leads_core/serving.py. uvicorn imports this file before it accepts a connection.
     enable_tcp_nodelay()
 
-    app = st.App("app.py", routes=[Mount("/v1", app=create_api())])
+    app = st.App("app.py", routes=[mount_api("/v1", create_api())])
 else:
     from dashboard import auth
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, or_, select
 
+from leads_core import sql
 from leads_core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from leads_core.ids import new_id
 from leads_core.models import ApiKey, drop_nul, utcnow
@@ -82,7 +84,18 @@ def authenticate(session: Session, plain: str | None) -> ApiKey:
         raise Unauthorized("missing or invalid API key")
     now = utcnow()
     if match.last_used_at is None or now - match.last_used_at > LAST_USED_RESOLUTION:
-        match.last_used_at = now
-        session.add(match)
-        session.commit()
+        _record_use(session, match, now)
     return match
+
+
+def _record_use(session: Session, key: ApiKey, now: datetime) -> None:
+    """Best effort: while a long SQLite import holds the write lock, a request does not
+    wait for it only to note when its key was used (the next request will)."""
+    key.last_used_at = now
+    session.add(key)
+    try:
+        with sql.without_waiting(session):
+            session.flush()
+        session.commit()
+    except OperationalError:
+        session.rollback()

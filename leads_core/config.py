@@ -78,8 +78,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "LEADS_SQLITE_BUSY_TIMEOUT_MS",
-        "5000",
-        "How long a SQLite writer waits for a lock before failing, in milliseconds.",
+        "60000",
+        "How long a SQLite writer waits for the write lock, in milliseconds. An import holds it "
+        "for its whole transaction (100,000 rows: 15-25 s here), so this must be longer.",
     ),
 )
 

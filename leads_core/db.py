@@ -45,7 +45,7 @@ def _refuse_nul(_conn, _cursor, _statement, parameters, _context, executemany) -
 
 
 def make_engine(
-    database_url: str, *, busy_timeout_ms: int = 5000, pool_size: int = 5, max_overflow: int = 10
+    database_url: str, *, busy_timeout_ms: int = 60000, pool_size: int = 5, max_overflow: int = 10
 ) -> Engine:
     url = make_url(database_url)
     pool = {"pool_size": pool_size, "max_overflow": max_overflow}

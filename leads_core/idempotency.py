@@ -26,7 +26,8 @@ from leads_core.models import IdempotentRequest, utcnow
 T = TypeVar("T")
 HEADER = "Idempotency-Key"
 RETENTION = timedelta(hours=24)
-_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as the header can carry it
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # visible ASCII, as the header can carry it
+_KEY = re.compile(KEY_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def request(
     that is not 1-255 visible ASCII characters."""
     if key is None:
         return None
-    if not _KEY.fullmatch(key):
+    if not _KEY.match(key):
         raise ValidationFailed(
             f"{HEADER}: use 1 to 255 visible ASCII characters, such as a UUID",
             details=[{"field": HEADER, "message": "invalid key"}],

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic.alias_generators import to_camel
 from sqlalchemy import bindparam, func, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.orm import load_only
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, delete, select
@@ -108,7 +108,7 @@ def filter_clauses(filters: LeadFilters, *, indexed: Container[str] | None = Non
 
 def parse_sort(sort: str | None) -> list[Any]:
     """``-qualityScore`` -> ORDER BY quality_score DESC NULLS LAST, id DESC."""
-    sort = (sort or DEFAULT_SORT).strip()
+    sort = (sort or "").strip() or DEFAULT_SORT
     descending = sort.startswith("-")
     name = sort.lstrip("-+")
     column = SORTABLE.get(name)
@@ -335,8 +335,7 @@ def _update_once(
             "another lead in this campaign already has this email or LinkedIn URL",
             details=[{"field": "email", "message": "duplicate in campaign"}],
         ) from None
-    session.refresh(lead)
-    return lead
+    return _reread(session, lead)
 
 
 def _check_identity_free(session: Session, lead: Lead, keys: IdentityKeys) -> None:
@@ -418,7 +417,16 @@ def _add_note_once(session: Session, lead_id: str, text: str, actor: str | None)
         )
     )
     session.commit()
-    session.refresh(lead)
+    return _reread(session, lead)
+
+
+def _reread(session: Session, lead: Lead) -> Lead:
+    """The lead as committed; 404 when another request deleted it right after our commit."""
+    lead_id = session.identity_key(instance=lead)[1][0]  # lead.id would reload it too
+    try:
+        session.refresh(lead)
+    except InvalidRequestError:
+        raise NotFound(f"lead {lead_id!r} was deleted by someone else just now") from None
     return lead
 
 

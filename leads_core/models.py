@@ -11,9 +11,17 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    StrictBool,
+    StringConstraints,
+)
 from pydantic import Field as DataField
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint, text
 from sqlalchemy import Text as SqlText
 from sqlalchemy.dialects.postgresql import JSONB
@@ -117,15 +125,18 @@ class ApiModel(BaseModel):
 # ---------------------------------------------------------------- campaigns
 
 
+VISIBLE = r"[^\s\x00]"  # at least one character that is neither a space nor NUL
+
+
 class CampaignCriteria(ApiModel):
     """What a campaign targets; drives the "campaign criteria match" score component."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
-    target_positions: list[_text(StringConstraints(min_length=1, max_length=200))] = DataField(
+    target_positions: list[_text(StringConstraints(max_length=200, pattern=VISIBLE))] = DataField(
         default_factory=list, max_length=100
     )
-    target_sources: list[_text(StringConstraints(min_length=1, max_length=100))] = DataField(
+    target_sources: list[_text(StringConstraints(max_length=100, pattern=VISIBLE))] = DataField(
         default_factory=list, max_length=100
     )
     required_fields: list[
@@ -152,16 +163,16 @@ class CampaignCreate(ApiModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
     id: Annotated[str, StringConstraints(pattern=r"^cmp_[A-Za-z0-9_-]{1,60}$")] | None = None
-    name: _text(StringConstraints(strip_whitespace=True, min_length=1, max_length=200))
+    name: _text(StringConstraints(strip_whitespace=True, max_length=200, pattern=VISIBLE))
     criteria: CampaignCriteria = DataField(default_factory=CampaignCriteria)
 
 
 class CampaignUpdate(ApiModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
-    name: _text(StringConstraints(strip_whitespace=True, min_length=1, max_length=200)) | None = (
-        None
-    )
+    name: (
+        _text(StringConstraints(strip_whitespace=True, max_length=200, pattern=VISIBLE)) | None
+    ) = None
     criteria: CampaignCriteria | None = None
 
 
@@ -321,7 +332,8 @@ class LeadUpdate(ApiModel):
     linkedin_url: Text = None
     phone: Phone = None
     website: Text = None
-    status: Annotated[LeadStatus | None, BeforeValidator(_status)] = None
+    # Not nullable: a lead always has a status (null is refused with 422).
+    status: Annotated[LeadStatus | SkipJsonSchema[None], BeforeValidator(_status)] = None
     notes: LongText = None
 
 
@@ -401,7 +413,7 @@ class LeadImportRequest(ApiModel):
         description="Lead objects (fields of LeadCreate). Each is validated on its own: "
         "a bad lead is reported in `errors` and the others import.",
     )
-    auto_score: bool = True
+    auto_score: StrictBool = True
 
 
 # ---------------------------------------------------------------- activity

@@ -11,13 +11,25 @@ sets the option on each connection as uvicorn's HTTP protocol accepts it.
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 from typing import Any
 
+from starlette.routing import Mount
+from starlette.types import ASGIApp
 from uvicorn.config import HTTP_PROTOCOLS
 from uvicorn.importer import ImportFromStringError, import_from_string
 
 _PATCHED = "_leads_tcp_nodelay"
+
+
+def mount_api(prefix: str, api: ASGIApp) -> Mount:
+    """``Mount(prefix, api)`` that takes every path under ``prefix``: Starlette's pattern
+    (``.*``) stops at a newline, so ``/v1/campaigns/a%0Ab`` fell through to Streamlit's
+    text/plain 404 instead of the API's JSON one."""
+    mount = Mount(prefix, app=api)
+    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+    return mount
 
 
 def set_tcp_nodelay(transport: Any) -> bool:

@@ -5,6 +5,8 @@ SQL they ask this module, passing the session."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -238,6 +240,23 @@ def is_transient(exc: DBAPIError) -> bool:
     """A PostgreSQL deadlock or serialization failure: the transaction was rolled back and
     running it again can succeed."""
     return getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+@contextmanager
+def without_waiting(session: Session) -> Iterator[None]:
+    """Writes in the block fail at once (``OperationalError``) instead of waiting for
+    SQLite's write lock, held by a long import: for writes that may be skipped."""
+    if dialect(session) != "sqlite":
+        yield
+        return
+    raw = session.connection().connection.dbapi_connection
+    assert raw is not None
+    waits = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        yield
+    finally:  # the session still holds this connection: its transaction is open
+        raw.execute(f"PRAGMA busy_timeout={int(waits)}")
 
 
 def lock_for_migration(connection: Connection) -> None:

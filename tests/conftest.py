@@ -27,7 +27,6 @@ from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
-from starlette.routing import Mount  # noqa: E402
 
 from leads_core import apikeys, campaigns  # noqa: E402
 from leads_core.api import create_api  # noqa: E402
@@ -35,6 +34,7 @@ from leads_core.config import Settings, load_settings  # noqa: E402
 from leads_core.db import make_engine  # noqa: E402
 from leads_core.models import CampaignCreate, CampaignCriteria  # noqa: E402
 from leads_core.pgcluster import PgCluster, PostgresUnavailable, start_cluster  # noqa: E402
+from leads_core.serving import mount_api  # noqa: E402
 from tests.databases import ENGINES, TestDatabases  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -194,7 +194,7 @@ def api_key(session: Session) -> str:
 @pytest.fixture
 def client(engine: Engine, settings: Settings, api_key: str) -> Iterator[TestClient]:
     # Mounted exactly as app.py mounts it, so tests use the documented /v1/... paths.
-    app = Starlette(routes=[Mount("/v1", app=create_api(engine, settings))])
+    app = Starlette(routes=[mount_api("/v1", create_api(engine, settings))])
     with TestClient(app) as client:
         client.headers["Authorization"] = f"Bearer {api_key}"
         yield client

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
@@ -88,6 +89,20 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     return error_response(exc.status_code, code, message, headers=headers)
 
 
+async def _database_busy(request: Request, exc: OperationalError) -> JSONResponse:
+    """SQLite's write lock still held after the busy timeout (a longer import than
+    LEADS_SQLITE_BUSY_TIMEOUT_MS allows for): the request changed nothing; try again."""
+    if "database is locked" not in str(exc.orig):
+        return await _unexpected(request, exc)
+    log.warning("database busy: the write lock was held longer than the busy timeout")
+    return error_response(
+        503,
+        "database_busy",
+        "the database is busy with a long write (an import); nothing was changed - retry",
+        headers={"Retry-After": "10"},
+    )
+
+
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error", exc_info=exc)
     return error_response(500, "internal_error", "unexpected server error; it has been logged")
@@ -97,4 +112,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LeadsError, _leads_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_busy)
     app.add_exception_handler(Exception, _unexpected)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -29,24 +30,40 @@ from leads_core.models import (
 router = APIRouter(prefix="/leads", tags=["leads"])
 JSON = "application/json"
 
+# Optional headers; not nullable, as a header cannot be null.
 IdempotencyKeyHeader = Annotated[
-    str | None,
+    str | SkipJsonSchema[None],
     Header(
         alias=idempotency.HEADER,
         description="Any unique string (a UUID) naming this import: a retry with the same "
         "key within 24 hours returns the first response (with `Idempotent-Replayed: true`) "
         "and imports nothing twice; the same key with another request -> 422.",
+        json_schema_extra={"pattern": idempotency.KEY_PATTERN},  # checked by idempotency
     ),
 ]
 IfMatchHeader = Annotated[
-    str | None,
+    str | SkipJsonSchema[None],
     Header(
         alias="If-Match",
         description='The lead\'s ETag from GET (its version, e.g. `"3"`): the write is '
         "refused with 412 when the lead has changed since. `*` matches any version.",
+        json_schema_extra={"pattern": r'^\s*(\*|"?\d{1,18}"?)\s*$'},  # expected_version()
     ),
 ]
 _ETAG = re.compile(r'"?(\d{1,18})"?')  # ours are strong ("3"); weak ones never match
+ETAG_HEADER = {
+    "ETag": {
+        "description": 'The lead\'s version, quoted (`"3"`): send it as `If-Match`.',
+        "schema": {"type": "string"},
+    }
+}
+REPLAYED_HEADER = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored response to an earlier request "
+        "with the same `Idempotency-Key` (nothing was imported this time).",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
 
 
 def etag(lead: Lead) -> str:
@@ -122,6 +139,8 @@ def list_leads(
         str | None,
         Query(
             max_length=40,
+            # Documented, not enforced here: leads.parse_sort's 422 names the sortable fields.
+            json_schema_extra={"pattern": rf"^\s*([-+]?({'|'.join(service.SORTABLE)}))?\s*$"},
             description="Field to sort by, `-` for descending: qualityScore, createdAt, "
             "updatedAt, firstName, lastName, company, email, status. Default `-createdAt`.",
         ),
@@ -148,7 +167,12 @@ def list_leads(
     return Response(body.model_dump_json(by_alias=True), media_type="application/json")
 
 
-@router.post("", response_model=ImportResponse, summary="Import new leads")
+@router.post(
+    "",
+    response_model=ImportResponse,
+    summary="Import new leads",
+    responses={200: {"headers": REPLAYED_HEADER}},
+)
 def import_leads(
     body: LeadImportRequest,
     session: SessionDep,
@@ -175,13 +199,18 @@ def import_leads(
     return _answer_import(session, _pending(key, idempotency_key, "POST /leads", parts), run)
 
 
-@router.post("/import/csv", response_model=ImportResponse, summary="Bulk import (CSV)")
+@router.post(
+    "/import/csv",
+    response_model=ImportResponse,
+    summary="Bulk import (CSV)",
+    responses={200: {"headers": REPLAYED_HEADER}},
+)
 def import_csv(
     session: SessionDep,
     settings: SettingsDep,
     key: ApiKeyDep,
     file: Annotated[UploadFile, File(description="CSV file (max 10 MB)")],
-    campaign_id: Annotated[str, Form(alias="campaignId", max_length=64)],
+    campaign_id: Annotated[str, Form(alias="campaignId", min_length=1, max_length=64)],
     mapping: Annotated[
         str | None, Form(description='JSON object {"CSV header": "leadField" or null}')
     ] = None,
@@ -214,14 +243,24 @@ def import_csv(
     )
 
 
-@router.get("/{lead_id}", response_model=LeadDetail, summary="Get lead details")
+@router.get(
+    "/{lead_id}",
+    response_model=LeadDetail,
+    summary="Get lead details",
+    responses={200: {"headers": ETAG_HEADER}},
+)
 def get_lead(lead_id: str, session: SessionDep, response: Response) -> LeadDetail:
     lead = service.get_lead(session, lead_id)
     response.headers["ETag"] = etag(lead)
     return service.to_detail(lead)
 
 
-@router.patch("/{lead_id}", response_model=LeadDetail, summary="Update lead")
+@router.patch(
+    "/{lead_id}",
+    response_model=LeadDetail,
+    summary="Update lead",
+    responses={200: {"headers": ETAG_HEADER}},
+)
 def update_lead(
     lead_id: str,
     changes: LeadUpdate,

@@ -22,7 +22,7 @@ def test_defaults() -> None:
         phone_region="FR",
         max_upload_bytes=10 * 1024 * 1024,
         max_import_rows=100_000,
-        sqlite_busy_timeout_ms=5000,
+        sqlite_busy_timeout_ms=60000,
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from leads_core import campaigns, importing, leads
 from leads_core.errors import Conflict, NotFound, ValidationFailed
@@ -398,3 +399,20 @@ def test_add_note_appends_a_dated_line(session: Session, engine: Engine) -> None
         leads.add_note(session, ids["Ann"], "   ")
     with pytest.raises(NotFound):
         leads.add_note(session, "lead_gone", "x")
+
+
+def test_an_edit_whose_lead_is_deleted_just_after_its_commit_is_404(
+    session: Session, engine: Engine
+) -> None:
+    """Found by the concurrency test: a DELETE committing between a PATCH's commit and its
+    re-read made the re-read raise, a 500."""
+    lead_id = seed(session)["Marie"]
+
+    def deleted_by_another_request(_session: Session) -> None:
+        with Session(engine) as other:
+            other.exec(delete(Lead).where(Lead.id == lead_id))
+            other.commit()
+
+    event.listen(session, "after_commit", deleted_by_another_request, once=True)
+    with pytest.raises(NotFound, match="deleted by someone else just now"):
+        leads.update_lead(session, lead_id, LeadUpdate(notes="too late"), region="FR")

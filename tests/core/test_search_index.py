@@ -117,7 +117,7 @@ def test_sqlite_search_table_matches_every_lead_after_imports_and_edits(
     session.add(Lead(id="lead_direct", campaign_id="cmp_123", search_text="direct insert"))
     session.commit()
     leads.delete_lead(session, two["zoe@corp.io"])
-    session.exec(text("INSERT INTO lead_search(lead_search) VALUES ('integrity-check')"))
+    session.exec(text("INSERT INTO lead_search(lead_search, rank) VALUES ('integrity-check', 1)"))
     assert found(session, "merged") == ["p1@bulk.io"]
     assert leads.count_leads(session, filters=LeadFilters(q="bulk")) == 12_001  # + new@bulk.io
     assert leads.count_leads(session, filters=LeadFilters(q="bulk 11999")) == 1

@@ -564,13 +564,6 @@ def write_lock_held(database_url: str) -> bool:
 
 
 @pytest.mark.sqlite_only
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known bug: a large import holds SQLite's write lock for its whole run (~25 s for "
-    "80,000 rows), longer than the 5 s busy timeout, so every other write - a PATCH, a small "
-    "import, the API key's last_used_at - fails with 500 'database is locked'",
-)
 def test_writes_made_during_a_large_import_wait_for_it_and_succeed(app: App) -> None:
     key = app.cli("create-api-key", "large")
     other_key = app.cli("create-api-key", "first-use")  # authenticating it writes last_used_at

@@ -24,8 +24,7 @@ object_level_authorization with one API key.
 
 ``TOLERATED`` lists findings that do not fail the run, each matched by operation, check
 and a text in the failure or the response, and printed on every run with its reason:
-refusals no JSON Schema can describe (``by design``), and schema gaps whose fix belongs to
-a file another change owns (``fix``: delete the entry with the fix). Any other finding
+refusals no JSON Schema can describe (``by design``). Any other finding
 fails the test, which lists each once: operation, check, request (as curl), response."""
 
 from __future__ import annotations
@@ -70,7 +69,7 @@ class Tolerated:
     operations: tuple[str, ...]  # empty: any
     check: str
     marker: str  # in the failure's message or the response body
-    reason: str  # "by design: ..." or "fix: <file>: ..."
+    reason: str  # "by design: ..."
 
 
 TOLERATED = (
@@ -101,61 +100,11 @@ TOLERATED = (
         "by design: an Idempotency-Key reused for another request is refused (422)",
     ),
     Tolerated(
-        ("POST /leads",),
-        "negative_data_rejection",
-        "autoScore: Incorrect type",
-        "fix: models.py: LeadImportRequest.auto_score takes 0, 1, 'yes' for a boolean; "
-        "make it StrictBool",
-    ),
-    Tolerated(
-        ("GET /leads",),
-        "positive_data_acceptance",
-        "sort: unknown field",
-        "fix: api/leads.py: `sort` is documented as any string; give its Query the pattern "
-        "of the sortable fields (`^-?(qualityScore|createdAt|...)$`)",
-    ),
-    Tolerated(
-        ("POST /leads", "POST /leads/import/csv"),
-        "positive_data_acceptance",
-        "Idempotency-Key: use 1 to 255 visible ASCII",
-        "fix: api/leads.py: the Idempotency-Key header is documented as any string; give "
-        "its Header the pattern it is checked against (`^[!-~]{1,255}$`)",
-    ),
-    Tolerated(
         ("PATCH /leads/{lead_id}", "DELETE /leads/{lead_id}"),
         "positive_data_acceptance",
-        "If-Match: send the one ETag",
-        "fix: api/leads.py: the If-Match header is documented as any string; give its "
-        'Header the pattern expected_version() reads (`^\\s*(\\*|"?\\d{1,18}"?)\\s*$`)',
-    ),
-    Tolerated(
-        ("PATCH /leads/{lead_id}",),
-        "positive_data_acceptance",
-        "status: cannot be null",
-        "fix: models.py: LeadUpdate.status is documented nullable but null is refused; "
-        "declare it `LeadStatus | SkipJsonSchema[None]`",
-    ),
-    Tolerated(
-        ("POST /leads/import/csv",),
-        "positive_data_acceptance",
-        "campaignId: Field required",
-        "fix: api/leads.py: an empty campaignId form field reads as missing (422) though "
-        "documented as any string; give its Form min_length=1",
-    ),
-    Tolerated(
-        ("POST /campaigns", "PATCH /campaigns/{campaign_id}"),
-        "positive_data_acceptance",
-        "String should have at least 1 character",
-        "fix: models.py: a campaign name or target of spaces or NULs is stripped to '' and "
-        "refused, though minLength 1 allows it: add pattern=r'[^\\s\\x00]' to those",
-    ),
-    Tolerated(
-        (),
-        "content_type_conformance",
-        "Not Found",
-        "fix: app.py: Mount('/v1')'s `.*` stops at a newline, so a path holding %0A gets "
-        "Streamlit's text/plain 404, not the API's JSON one: compile the mount's "
-        "path_regex with re.DOTALL",
+        '"code":"precondition_failed"',
+        "by design: an If-Match naming a version the lead is not at is refused (412), which "
+        "depends on the lead's stored state",
     ),
 )
 
