@@ -5,7 +5,8 @@ parses the records with Python's :mod:`csv` module, matches the header line to
 the lead fields (``firstName``, ``email`` ...) and returns every data row as a
 ``dict`` of raw cell text. Checking the values (is the email valid, is the row a
 duplicate ...) is the importer's job, so a cell like ``not-an-email`` or
-``=HYPERLINK(...)`` comes back exactly as written in the file.
+``=HYPERLINK(...)`` comes back exactly as written in the file; only the ``'`` that
+our exports put before a formula (``'=HYPERLINK(...)``) is taken off (rule 5).
 
 Reading rules, in order:
 
@@ -27,9 +28,14 @@ Reading rules, in order:
    after :func:`normalise_header` against :data:`HEADER_SYNONYMS`; the first
    column matching a field wins, later ones are ignored. An explicit mapping
    overrides this for the columns it names.
-5. **Rows** - cells are stripped of surrounding whitespace only; a row with more
-   cells than headers loses the extra cells, a shorter one gets ``""`` for the
-   missing ones; a row whose cells are all blank is skipped.
+5. **Rows** - cells are stripped of surrounding whitespace, then one leading ``'``
+   is removed when the rest of the cell, after its leading ``'``, begins with a
+   formula trigger (``=`` ``+`` ``-`` ``@`` tab CR): ``'=SUM(A1)`` is read
+   ``=SUM(A1)``, ``''=x`` is read ``'=x``, ``O'Neil`` and ``'tis`` are kept - the
+   inverse of :func:`leads_core.export.neutralize`, so an export imports again
+   unchanged. A row with more cells than headers loses the extra cells, a
+   shorter one gets ``""`` for the missing ones; a row whose cells are all
+   blank is skipped.
 
 **Row numbers** are the numbers a spreadsheet shows: record *N* of the file is
 row *N*, the header being row 1 (so the first data row is 2). A record whose
@@ -59,7 +65,7 @@ from leads_core.csv_headers import (
     normalise_header,
 )
 from leads_core.errors import BadFile, ValidationFailed
-from leads_core.export import neutralize
+from leads_core.export import neutralize, unneutralize
 
 __all__ = [
     "DELIMITERS",
@@ -86,9 +92,10 @@ class CsvTable:
     """A parsed CSV file.
 
     ``rows[i]`` has one key per *mapped* lead field (every row has the same
-    keys); values are the cell text stripped of surrounding whitespace only,
-    ``""`` for an empty or missing cell. ``row_numbers[i]`` is the spreadsheet
-    row number of ``rows[i]`` (header = row 1, see the module docstring).
+    keys); values are the cell text stripped of surrounding whitespace, an
+    export's ``'`` before a formula removed (rule 5), ``""`` for an empty or
+    missing cell. ``row_numbers[i]`` is the spreadsheet row number of
+    ``rows[i]`` (header = row 1, see the module docstring).
     ``headers`` are the file's column names in order, stripped of whitespace;
     an empty header becomes ``"Column N"`` and a repeated one ``"Email (2)"``
     so each column has a distinct name to map. ``mapping`` maps every header to
@@ -454,8 +461,10 @@ def preview_csv_bytes(data: bytes, *, rows: int = 5) -> CsvPreview:
 def problem_rows_csv(data: bytes, problems: Mapping[int, str]) -> str:
     """The records of an uploaded file whose row numbers are in ``problems``, as CSV text
     with the original header plus a last ``Problem`` column (the message), so a user can
-    fix them in a spreadsheet and import that file again. Cells are neutralized like
-    every export (see :func:`leads_core.export.neutralize`)."""
+    fix them in a spreadsheet and import that file again. Each cell is written as the
+    value it was read as (:func:`cell_value`), neutralized like every export (see
+    :func:`leads_core.export.neutralize`): ``=1+1`` and ``'=1+1`` are both written
+    ``'=1+1``, so the file imports to the same values as the original rows."""
     opened = _open(data)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=opened.delimiter, lineterminator="\r\n")
@@ -464,9 +473,15 @@ def problem_rows_csv(data: bytes, problems: Mapping[int, str]) -> str:
     with _csv_errors(opened.reader):
         for number, record in enumerate(opened.reader, start=opened.header_row + 1):
             if number in problems:
-                cells = [*(record + [""] * width)[:width], problems[number]]
+                cells = [*map(cell_value, (record + [""] * width)[:width]), problems[number]]
                 writer.writerow([neutralize(cell) for cell in cells])
     return out.getvalue()
+
+
+def cell_value(cell: str) -> str:
+    """What a cell of the file means (rule 5): surrounding whitespace stripped, then an
+    export's ``'`` before a formula trigger removed. :func:`_read_rows` inlines it."""
+    return unneutralize(cell.strip())
 
 
 def _read_rows(
@@ -488,8 +503,13 @@ def _read_rows(
                 continue  # an empty line
             record = record + [""] * (width - len(record))
         row = dict(zip(fields, map(strip, record if prefix else pick(record)), strict=False))
-        if not any(row.values()) and not "".join(record).strip():
+        joined = "".join(record)
+        if not any(row.values()) and not joined.strip():
             continue  # every cell blank
+        if "'" in joined:  # rare: one test per record keeps the loop fast
+            for field, cell in row.items():
+                if cell.startswith("'"):
+                    row[field] = unneutralize(cell)
         append_row(row)
         append_number(number)
     return rows, row_numbers

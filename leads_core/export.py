@@ -2,7 +2,13 @@
 
 Every cell is neutralized per OWASP's CSV injection guidance: a cell beginning with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` so that Excel,
-LibreOffice or Google Sheets show it as text instead of running it as a formula."""
+LibreOffice or Google Sheets show it as text instead of running it as a formula.
+
+The prefix is reversible, so an export imports again unchanged: :func:`neutralize` adds a
+``'`` to every value that starts with a trigger once its leading ``'`` are set aside (so
+``'=x`` is written ``''=x``), and the CSV import (:mod:`leads_core.csvfile`) reads every
+cell, stripped of surrounding whitespace, through :func:`unneutralize`, which removes
+exactly that one ``'``."""
 
 from __future__ import annotations
 
@@ -40,8 +46,19 @@ EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 def neutralize(value: str) -> str:
-    """``=SUM(A1)`` -> ``'=SUM(A1)``; anything else unchanged."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    """``=SUM(A1)`` -> ``'=SUM(A1)``, ``'=x`` -> ``''=x``; anything else unchanged.
+
+    The result never begins with a trigger, and :func:`unneutralize` gives ``value`` back."""
+    return "'" + value if value.lstrip("'").startswith(FORMULA_TRIGGERS) else value
+
+
+def unneutralize(cell: str) -> str:
+    """A cell as :func:`neutralize` wrote it -> the value: ``'=SUM(A1)`` -> ``=SUM(A1)``,
+    ``''=x`` -> ``'=x``. A cell not beginning with ``'`` (``=1``, ``O'Neil``), or whose
+    text after its leading ``'`` does not begin with a trigger (``'tis``), is unchanged."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_TRIGGERS):
+        return cell[1:]
+    return cell
 
 
 def _cell(value: object) -> str:

@@ -467,6 +467,30 @@ def test_formula_cells_are_kept_verbatim(cell):
     assert table.rows[0]["notes"] == cell
 
 
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("'=1+1", "=1+1"),
+        ("''=1+1", "'=1+1"),
+        ("'+33 6 39 98 12 01", "+33 6 39 98 12 01"),
+        ("'-foo", "-foo"),
+        ("'@SUM(A1)", "@SUM(A1)"),
+        ("'\tx", "\tx"),
+        ("'\rx", "\rx"),
+        (" '=1+1 ", "=1+1"),
+        ("'tis", "'tis"),
+        ("O'Neil", "O'Neil"),
+        ("'", "'"),
+        ("' =1", "' =1"),
+    ],
+)
+def test_the_quote_an_export_puts_before_a_formula_is_removed(cell, value):
+    quoted = '"' + cell.replace('"', '""') + '"'
+    data = f"Email,Colour,Notes,Company\n{quoted},x,{quoted},{quoted}\n".encode()
+    table = read_csv_bytes(data, {"Company": "company"})
+    assert table.rows == [{"email": value, "notes": value, "company": value}]
+
+
 def test_duplicate_and_empty_headers_get_distinct_names():
     table = read_csv_bytes(b"Email,,Email,Phone\na@x.fr,1,b@x.fr,0601\n")
     assert table.headers == ["Email", "Column 2", "Email (2)", "Phone"]

@@ -27,10 +27,34 @@ pytestmark = pytest.mark.usefixtures("campaign")
         ("\rx", "'\rx"),
         ("Acme = best", "Acme = best"),
         ("", ""),
+        ("'=SUM(A1)", "''=SUM(A1)"),
+        ("''+1", "'''+1"),
+        ("'\tx", "''\tx"),
+        ("'tis", "'tis"),
+        ("O'Neil", "O'Neil"),
+        ("'", "'"),
     ],
 )
 def test_neutralize(cell: str, written: str) -> None:
     assert export.neutralize(cell) == written
+    assert export.unneutralize(written) == cell
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("'=SUM(A1)", "=SUM(A1)"),
+        ("''=x", "'=x"),
+        ("'\rx", "\rx"),
+        ("=SUM(A1)", "=SUM(A1)"),  # not written by an export: kept as it is
+        ("'tis", "'tis"),
+        ("' =x", "' =x"),
+        ("'", "'"),
+        ("", ""),
+    ],
+)
+def test_unneutralize(cell: str, value: str) -> None:
+    assert export.unneutralize(cell) == value
 
 
 def _import(session: Session, rows: list[dict]) -> list[str]:
@@ -64,6 +88,15 @@ def test_export_writes_every_column_neutralized_with_a_bom(session: Session) -> 
     assert values["createdAt"].endswith("Z")
 
 
+def test_an_exported_value_imports_again_unchanged(session: Session) -> None:
+    values = ["=1+1", "'=1+1", "''@x", "'tis", "-", "'"]
+    ids = _import(session, [{"email": f"p{i}@acme.io", "company": v} for i, v in enumerate(values)])
+    data = export.leads_csv_bytes(leads.leads_by_ids(session, ids))
+    written = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+    assert [row["company"] for row in written] == ["'=1+1", "''=1+1", "'''@x", "'tis", "'-", "'"]
+    assert [row["company"] for row in csvfile.read_csv_bytes(data).rows] == values
+
+
 def test_exported_file_imports_again_with_every_column_matched(session: Session) -> None:
     _import(session, [{"email": f"p{i}@acme.io", "lastName": f"N{i}"} for i in range(3)])
     data = export.leads_csv_bytes(leads.iter_leads(session, filters=LeadFilters(), sort="email"))
@@ -90,6 +123,19 @@ def test_preview_shows_the_first_records_as_written() -> None:
     assert [r[0] for r in preview.rows] == ["Camille", "Julien", "Émilie"]
     assert all(len(r) == len(preview.headers) for r in preview.rows)
     assert preview.mapping["Job Title"] == "position"
+
+
+def test_problem_rows_keep_the_values_the_rows_were_read_as() -> None:
+    # '=1+1 was read as =1+1 and is written so again, not ''=1+1 (which reads '=1+1);
+    # the tab before '=2 is stripped on reading, so it is not written back either.
+    data = b"email;company\nbad;'=1+1\nbad2;\"\t'=2\"\n"
+    text = csvfile.problem_rows_csv(data, {2: "email: not an email", 3: "same"})
+    assert list(csv.reader(io.StringIO(text), delimiter=";")) == [
+        ["email", "company", "Problem"],
+        ["bad", "'=1+1", "email: not an email"],
+        ["bad2", "'=2", "same"],
+    ]
+    assert csvfile.read_csv_bytes(text.encode()).rows == csvfile.read_csv_bytes(data).rows
 
 
 def test_problem_rows_are_the_original_records_with_the_problem() -> None:
