@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic import Field as DataField
 from pydantic.alias_generators import to_camel
-from pydantic.json_schema import SkipJsonSchema
+from pydantic.json_schema import WithJsonSchema
 from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint, text
 from sqlalchemy import Text as SqlText
 from sqlalchemy.dialects.postgresql import JSONB
@@ -332,8 +332,12 @@ class LeadUpdate(ApiModel):
     linkedin_url: Text = None
     phone: Phone = None
     website: Text = None
-    # Not nullable: a lead always has a status (null is refused with 422).
-    status: Annotated[LeadStatus | SkipJsonSchema[None], BeforeValidator(_status)] = None
+    # Documented without null: a lead always has a status (null is refused with 422).
+    status: Annotated[
+        LeadStatus | None,
+        BeforeValidator(_status),
+        WithJsonSchema({"type": "string", "enum": list(LEAD_STATUSES)}),
+    ] = None
     notes: LongText = None
 
 

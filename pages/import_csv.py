@@ -121,7 +121,7 @@ def show_result(result: dict) -> None:
         )
         st.download_button(
             "Download problem rows as CSV",
-            data=result["problem_csv"],
+            data=result["problem_csv"].encode("utf-8-sig"),  # a BOM, as every export
             file_name=f"problems-{result['filename']}",
             mime="text/csv",
             on_click="ignore",
