@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import tomllib
 
 import pytest
 from sqlmodel import Session
 
 from leads_core import csvfile, export, importing, leads
+from leads_core.config import PROJECT_ROOT
 from leads_core.leads import LeadFilters
 from tests.conftest import FIXTURES
 
@@ -145,3 +147,11 @@ def test_problem_rows_are_the_original_records_with_the_problem() -> None:
         ["email", "company", "Problem"],
         ["bad", "'=1+1", "email: not an email"],
     ]
+
+
+def test_the_tables_offer_no_csv_download_of_their_own() -> None:
+    """Streamlit's table toolbars would write a CSV without neutralizing formula cells:
+    turned off, so the dashboard's Export buttons (this module) are the only CSV writers."""
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
+
+    assert config["client"]["disableDataExport"] is True
