@@ -55,7 +55,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from leads_core.csv_headers import LEAD_FIELDS  # noqa: E402
 from leads_core.demo import demo_lead  # noqa: E402
-from leads_core.devserver import free_port, start_app, stop_app, wait_healthy  # noqa: E402
+from leads_core.devserver import NO_RATE_LIMIT, free_port, start_app, stop_app, wait_healthy  # noqa: E402
 from leads_core.pgcluster import PgCluster, start_cluster  # noqa: E402
 
 ENGINES = ("sqlite", "postgresql")
@@ -273,7 +273,7 @@ def time_api(base_url: str, key: str, files: list[Path], rows: int) -> ApiRun:
 
 def run_api(target: Databases, files: list[Path], rows: int, workdir: Path) -> tuple[ApiRun, str]:
     """Start the app on the API's database, time the import, stop it; the run and its log."""
-    env = {**os.environ, "DATABASE_URL": target.api_url, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "DATABASE_URL": target.api_url, "PYTHONUNBUFFERED": "1", **NO_RATE_LIMIT}
     port = free_port()
     print(f"starting streamlit run app.py on port {port} ({target.engine}) ...", flush=True)
     proc = start_server(env, port, workdir / "server.log")

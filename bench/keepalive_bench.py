@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
 
-from leads_core.devserver import free_port, start_app, stop_app, wait_healthy  # noqa: E402
+from leads_core.devserver import NO_RATE_LIMIT, free_port, start_app, stop_app, wait_healthy  # noqa: E402
 
 PATH = "/v1/campaigns"
 
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="keepalive-bench-"))
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}", **NO_RATE_LIMIT}
     key = subprocess.run(
         [sys.executable, "-m", "leads_core", "create-api-key", "keepalive-bench"],
         cwd=REPO, env=env, capture_output=True, text=True, check=True,

@@ -105,7 +105,7 @@ from import_bench import (  # noqa: E402  (bench/ is this script's folder)
 )
 
 from leads_core.assess import fold  # noqa: E402
-from leads_core.devserver import free_port, stop_app  # noqa: E402
+from leads_core.devserver import NO_RATE_LIMIT, free_port, stop_app  # noqa: E402
 from leads_core.leads import DEFAULT_SORT as API_DEFAULT_SORT  # noqa: E402
 from leads_core.leads import SORTABLE  # noqa: E402
 from leads_core.models import LeadPublic  # noqa: E402
@@ -402,7 +402,8 @@ def check_connections(results: Results) -> None:
 
 
 def run_server(target: Target, args: argparse.Namespace, workdir: Path) -> Results:
-    env = {**os.environ, "DATABASE_URL": target.url, "PYTHONUNBUFFERED": "1"}
+    # The rate limit off: the benchmark's requests are the load, not abuse (README).
+    env = {**os.environ, "DATABASE_URL": target.url, "PYTHONUNBUFFERED": "1", **NO_RATE_LIMIT}
     port = free_port()
     print(f"starting streamlit run app.py on port {port} ({target.engine}) ...", flush=True)
     proc = start_server(env, port, workdir / "server.log")
