@@ -10,7 +10,8 @@ every failure as ``{"error": {"code", "message", "details"}}``). ``document_erro
   everywhere (``LEADS_RATE_LIMIT_PER_MINUTE``); 422 wherever there is a parameter or a
   body; 400 (unreadable JSON or form data) and 413 (``LEADS_MAX_BODY_MB``) wherever there
   is a body; 404 wherever a path names a resource; 412 wherever ``If-Match`` is accepted
-  (and the 422 says an ``Idempotency-Key`` reused for another request is one);
+  (and the 422 says an ``Idempotency-Key`` reused for another request is one); 503 on
+  every write (SQLite's write lock held past the busy timeout);
 - :data:`DOMAIN_ERRORS`, what the service functions raise beyond those, per operation.
 
 ``tests/api/test_openapi.py`` checks the document; ``tests/e2e/test_fuzz.py`` checks that
@@ -70,6 +71,8 @@ GENERIC: dict[int, str] = {
     413: "Payload too large: the body is over `LEADS_MAX_BODY_MB`",
     422: "Validation error: `details` names each field at fault",
     429: "Too many requests for this API key (`LEADS_RATE_LIMIT_PER_MINUTE`): wait `Retry-After`",
+    503: "Database busy (SQLite): another write, such as a large import, held the write lock "
+    "longer than `LEADS_SQLITE_BUSY_TIMEOUT_MS`; nothing was changed, retry after `Retry-After`",
 }
 
 IDEMPOTENT_422 = f"{GENERIC[422]}; or the `Idempotency-Key` was used for another request"
@@ -118,6 +121,7 @@ _HEADERS: dict[int, dict[str, Any]] = {
         }
     },
 }
+_HEADERS[503] = _HEADERS[429]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -145,7 +149,7 @@ def add_error_responses(document: dict[str, Any]) -> None:
             operation = item.get(method)
             if operation is None:
                 continue
-            statuses = _rule_statuses(operation, global_security)
+            statuses = _rule_statuses(method, operation, global_security)
             statuses.update(DOMAIN_ERRORS.get((method.upper(), path), {}))
             responses = operation.setdefault("responses", {})
             for status, description in statuses.items():
@@ -156,7 +160,7 @@ def add_error_responses(document: dict[str, Any]) -> None:
             del schemas[unused]
 
 
-def _rule_statuses(operation: dict[str, Any], global_security: bool) -> dict[int, str]:
+def _rule_statuses(method: str, operation: dict[str, Any], global_security: bool) -> dict[int, str]:
     parameters = operation.get("parameters", [])
     headers = {p["name"].lower() for p in parameters if p.get("in") == "header"}
     has_body = "requestBody" in operation
@@ -174,6 +178,8 @@ def _rule_statuses(operation: dict[str, Any], global_security: bool) -> dict[int
         statuses[412] = GENERIC[412]
     if "idempotency-key" in headers:
         statuses[422] = IDEMPOTENT_422
+    if method != "get":
+        statuses[503] = GENERIC[503]
     return statuses
 
 

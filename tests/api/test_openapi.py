@@ -19,18 +19,29 @@ ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 #: Every operation's documented statuses, errors included.
 RESPONSES = {
     "GET /leads": ["200", "401", "404", "422", "429"],
-    "POST /leads": ["200", "400", "401", "404", "413", "422", "429"],
-    "POST /leads/import/csv": ["200", "400", "401", "404", "413", "422", "429"],
+    "POST /leads": ["200", "400", "401", "404", "413", "422", "429", "503"],
+    "POST /leads/import/csv": ["200", "400", "401", "404", "413", "422", "429", "503"],
     "GET /leads/{lead_id}": ["200", "401", "404", "422", "429"],
-    "PATCH /leads/{lead_id}": ["200", "400", "401", "404", "409", "412", "413", "422", "429"],
-    "DELETE /leads/{lead_id}": ["204", "401", "404", "409", "412", "422", "429"],
+    "PATCH /leads/{lead_id}": [
+        "200",
+        "400",
+        "401",
+        "404",
+        "409",
+        "412",
+        "413",
+        "422",
+        "429",
+        "503",
+    ],
+    "DELETE /leads/{lead_id}": ["204", "401", "404", "409", "412", "422", "429", "503"],
     "GET /leads/{lead_id}/activity": ["200", "401", "404", "422", "429"],
     "GET /campaigns": ["200", "401", "429"],
-    "POST /campaigns": ["201", "400", "401", "409", "413", "422", "429"],
+    "POST /campaigns": ["201", "400", "401", "409", "413", "422", "429", "503"],
     "GET /campaigns/{campaign_id}": ["200", "401", "404", "422", "429"],
-    "PATCH /campaigns/{campaign_id}": ["200", "400", "401", "404", "413", "422", "429"],
-    "DELETE /campaigns/{campaign_id}": ["204", "401", "404", "409", "422", "429"],
-    "POST /campaigns/{campaign_id}/rescore": ["200", "401", "404", "422", "429"],
+    "PATCH /campaigns/{campaign_id}": ["200", "400", "401", "404", "413", "422", "429", "503"],
+    "DELETE /campaigns/{campaign_id}": ["204", "401", "404", "409", "422", "429", "503"],
+    "POST /campaigns/{campaign_id}/rescore": ["200", "401", "404", "422", "429", "503"],
 }
 
 
@@ -70,6 +81,8 @@ def test_401_and_429_document_their_headers(document: dict[str, Any]) -> None:
     assert list(get_campaigns["401"]["headers"]) == ["WWW-Authenticate"]
     assert get_campaigns["401"]["headers"]["WWW-Authenticate"]["required"] is True
     assert list(get_campaigns["429"]["headers"]) == ["Retry-After"]
+    post_leads = operations(document)["POST /leads"]["responses"]
+    assert list(post_leads["503"]["headers"]) == ["Retry-After"]
 
 
 def test_the_rules_follow_the_operations_headers() -> None:
@@ -90,8 +103,8 @@ def test_the_rules_follow_the_operations_headers() -> None:
     }
     add_error_responses(document)
     things = document["paths"]["/things/{id}"]
-    assert list(things["put"]["responses"]) == ["200", "404", "412", "422", "429"]
-    assert list(things["post"]["responses"]) == ["422", "429"]
+    assert list(things["put"]["responses"]) == ["200", "404", "412", "422", "429", "503"]
+    assert list(things["post"]["responses"]) == ["422", "429", "503"]
     assert "Idempotency-Key" in things["post"]["responses"]["422"]["description"]
     assert list(things["get"]["responses"]) == ["429"]  # no key asked: no 401
 
