@@ -3,6 +3,8 @@ every connection."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -20,11 +22,27 @@ from leads_core.config import Settings, get_settings
 from leads_core.errors import ValidationFailed
 
 
+def _use_wal(cursor: sqlite3.Cursor, busy_timeout_ms: int) -> None:
+    """WAL mode, which the file keeps once set. Switching a new file to it takes an
+    exclusive lock that SQLite does not wait for: processes opening a new database at the
+    same moment got "database is locked" at once. So: check first, retry briefly."""
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)  # another connection is switching it: bounded by the deadline
+
+
 def _sqlite_pragmas(busy_timeout_ms: int):
     def on_connect(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        _use_wal(cursor, busy_timeout_ms)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: index pages stay in memory
