@@ -10,8 +10,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 if get_script_run_ctx(suppress_warning=True) is None:
     from streamlit.runtime.pages_manager import PagesManager
 
+    from dashboard.exposure import refuse_unprotected_exposure
     from leads_core.api import create_api
-    from leads_core.exposure import refuse_unprotected_exposure
     from leads_core.serving import enable_tcp_nodelay, mount_api
 
     # No dashboard password: stop unless server.address is loopback (README "Exposing the

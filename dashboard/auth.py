@@ -1,4 +1,4 @@
-"""The dashboard's password gate: one shared password (``leads_core.exposure``), asked once
+"""The dashboard's password gate: one shared password (``dashboard.exposure``), asked once
 per browser session (a tab; reloading the page starts a new session).
 
 app.py calls :func:`gate` before it runs a page. Until the session has signed in, every
@@ -14,7 +14,7 @@ import time
 
 import streamlit as st
 
-from leads_core.exposure import dashboard_password
+from dashboard.exposure import dashboard_password
 
 #: Added to every wrong attempt, so guessing costs at least this per try and session.
 WRONG_PASSWORD_DELAY_S = 1.0

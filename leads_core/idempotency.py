@@ -84,7 +84,7 @@ def request(
     that is not 1-255 visible ASCII characters."""
     if key is None:
         return None
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):
         raise ValidationFailed(
             f"{HEADER}: use 1 to 255 visible ASCII characters, such as a UUID",
             details=[{"field": HEADER, "message": "invalid key"}],

@@ -106,6 +106,10 @@ DOMAIN_ERRORS: dict[tuple[str, str], dict[int, str]] = {
     },
 }
 
+RETRY_AFTER = {
+    "description": "Seconds to wait before the next request",
+    "schema": {"type": "integer", "minimum": 0},
+}
 _HEADERS: dict[int, dict[str, Any]] = {
     401: {
         "WWW-Authenticate": {
@@ -114,14 +118,9 @@ _HEADERS: dict[int, dict[str, Any]] = {
             "schema": {"type": "string"},
         }
     },
-    429: {
-        "Retry-After": {
-            "description": "Seconds to wait before the next request",
-            "schema": {"type": "integer", "minimum": 0},
-        }
-    },
+    429: {"Retry-After": RETRY_AFTER},
+    503: {"Retry-After": RETRY_AFTER},
 }
-_HEADERS[503] = _HEADERS[429]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 

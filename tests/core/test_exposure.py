@@ -1,4 +1,4 @@
-"""Who may reach the dashboard (leads_core/exposure.py), without a server: which
+"""Who may reach the dashboard (dashboard/exposure.py), without a server: which
 addresses only this machine reaches, and where the password comes from (the environment,
 else Streamlit's secrets). tests/e2e/test_exposure.py runs real servers."""
 
@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.runtime.secrets import Secrets
 from streamlit.testing.v1.util import patch_config_options
 
-from leads_core import exposure
+from dashboard import exposure
 from leads_core.config import ConfigError, get_settings
 
 REFUSAL = [

@@ -33,6 +33,25 @@ def _file_state(path: Path) -> tuple[int, int] | None:
     return stat.st_size, stat.st_mtime_ns
 
 
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m leads_core ...`` with ``env`` (a server's database); fails on an error."""
+    return subprocess.run(
+        [sys.executable, "-m", "leads_core", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=True,
+    )
+
+
+def cli_last_line(env: dict[str, str], *args: str) -> str:
+    """The LAST line of the command's stdout: where it prints a new key or id."""
+    return run_cli(env, *args).stdout.splitlines()[-1]
+
+
 @dataclass
 class Server:
     base_url: str
@@ -45,16 +64,7 @@ class Server:
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """``python -m leads_core ...`` against the server's database."""
-        return subprocess.run(
-            [sys.executable, "-m", "leads_core", *args],
-            cwd=REPO,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=120,
-            check=True,
-        )
+        return run_cli(self.env, *args)
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")

@@ -27,8 +27,6 @@ import os
 import random
 import sqlite3
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -44,6 +42,7 @@ from sqlalchemy import NullPool, create_engine, make_url, text
 from leads_core.assess import identity_keys
 from leads_core.devserver import free_port, start_app, stop_app, wait_healthy
 from tests.databases import TestDatabases
+from tests.e2e.conftest import cli_last_line
 
 REPO = Path(__file__).resolve().parents[2]
 DURATION_S = float(os.environ.get("E2E_CONCURRENCY_SECONDS", "30"))  # not LEADS_*: the app
@@ -84,16 +83,7 @@ class App:
 
     def cli(self, *args: str) -> str:
         """``python -m leads_core ...`` on the app's database; the last line of stdout."""
-        result = subprocess.run(
-            [sys.executable, "-m", "leads_core", *args],
-            cwd=REPO,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        return result.stdout.splitlines()[-1]
+        return cli_last_line(self.env, *args)
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")

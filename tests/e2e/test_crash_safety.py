@@ -27,7 +27,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,6 +40,7 @@ from sqlalchemy import make_url
 
 from leads_core.devserver import free_port, start_app, stop_app, wait_healthy
 from tests.databases import TestDatabases
+from tests.e2e.conftest import cli_last_line
 
 REPO = Path(__file__).resolve().parents[2]
 ROWS = int(os.environ.get("E2E_CRASH_ROWS", "60000"))  # not LEADS_*: the app refuses those
@@ -89,16 +89,7 @@ class Servers:
         self.proc.wait(timeout=30)
 
     def cli(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "leads_core", *args],
-            cwd=REPO,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        return result.stdout.splitlines()[-1]
+        return cli_last_line(self.env, *args)
 
     def stop_all(self) -> None:
         for proc in self.started:

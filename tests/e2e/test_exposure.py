@@ -1,4 +1,4 @@
-"""Who may reach the server (leads_core/exposure.py, dashboard/auth.py), on real
+"""Who may reach the server (dashboard/exposure.py, dashboard/auth.py), on real
 ``streamlit run app.py`` processes: without a dashboard password it refuses to listen
 beyond this machine; with one it serves every interface, and a browser must sign in.
 

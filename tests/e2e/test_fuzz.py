@@ -30,8 +30,6 @@ fails the test, which lists each once: operation, check, request (as curl), resp
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +44,7 @@ from schemathesis.engine import events
 
 from leads_core.devserver import free_port, start_app, stop_app, wait_healthy
 from tests.databases import TestDatabases
+from tests.e2e.conftest import cli_last_line, run_cli
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-fuzz")]
 
@@ -173,20 +172,6 @@ def _indent(text: str) -> str:
     return "\n".join("  " + line for line in text.strip().splitlines())
 
 
-def _cli(env: dict[str, str], *args: str) -> str:
-    """``python -m leads_core ...`` against the server's database; its stdout."""
-    return subprocess.run(
-        [sys.executable, "-m", "leads_core", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=True,
-    ).stdout
-
-
 @pytest.fixture(scope="module")
 def target(
     tmp_path_factory: pytest.TempPathFactory, test_databases: TestDatabases
@@ -208,11 +193,11 @@ def target(
             wait_healthy(proc, port)
         except RuntimeError as exc:
             pytest.fail(f"{exc}:\n{log_path.read_text(encoding='utf-8', errors='replace')}")
-        api_key = _cli(env, "create-api-key", "fuzz").splitlines()[-1]
+        api_key = cli_last_line(env, "create-api-key", "fuzz")
         for campaign_id in CAMPAIGNS + DOOMED_CAMPAIGNS:
-            _cli(env, "create-campaign", campaign_id, "--id", campaign_id)
+            run_cli(env, "create-campaign", campaign_id, "--id", campaign_id)
         for campaign_id in (CAMPAIGNS[0], DOOMED_CAMPAIGNS[0]):
-            _cli(env, "import-csv", str(SAMPLE), "--campaign", campaign_id)
+            run_cli(env, "import-csv", str(SAMPLE), "--campaign", campaign_id)
         base_url = f"http://127.0.0.1:{port}"
         lead_ids = _lead_ids(base_url, api_key, CAMPAIGNS[0])
         assert len(lead_ids) > 2 * DOOMED_LEADS, lead_ids
