@@ -10,8 +10,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
+$(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
@@ -70,11 +71,11 @@ format: dev
 ENGINE ?= sqlite
 LEADS ?= 1000000
 bench: dev postgres
-	$(BIN)/python bench/import_bench.py --engine $(ENGINE)
+	$(BIN)/python -m bench.import_bench --engine $(ENGINE)
 
 ## make bench-list: GET /v1/leads over real HTTP on LEADS demo leads (ENGINE as above)
 bench-list: dev postgres
-	$(BIN)/python bench/list_bench.py --engine $(ENGINE) --leads $(LEADS)
+	$(BIN)/python -m bench.list_bench --engine $(ENGINE) --leads $(LEADS)
 
 ## make bench-peer: bench-list beside Datasette on the same SQLite file (Datasette lives in
 ## its own bench-only virtualenv, never in the app's)
@@ -84,19 +85,19 @@ bench/.venv-peer/bin/datasette: bench/requirements-peer.txt
 	touch $@
 
 bench-peer: dev bench/.venv-peer/bin/datasette
-	$(BIN)/python bench/list_bench.py --engine sqlite --leads $(LEADS) --peer datasette
+	$(BIN)/python -m bench.list_bench --engine sqlite --leads $(LEADS) --peer datasette
 
 ## make bench-growth: import and list figures at 10k, 100k and 1M leads
 bench-growth: dev
-	$(BIN)/python bench/growth_bench.py
+	$(BIN)/python -m bench.growth_bench
 
 ## make bench-keepalive: a trivial API request on fresh vs reused connections
 bench-keepalive: dev
-	$(BIN)/python bench/keepalive_bench.py
+	$(BIN)/python -m bench.keepalive_bench
 
 ## make bench-dashboard: every page at 1,000,000 leads, and the app's memory
 bench-dashboard: dev browser
-	$(BIN)/python bench/dashboard_bench.py
+	$(BIN)/python -m bench.dashboard_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -12,7 +12,7 @@ if get_script_run_ctx(suppress_warning=True) is None:
 
     from dashboard.exposure import refuse_unprotected_exposure
     from leads_core.api import create_api
-    from leads_core.serving import enable_tcp_nodelay, mount_api
+    from leads_core.api.serving import enable_tcp_nodelay, mount_api
 
     # No dashboard password: stop unless server.address is loopback (README "Exposing the
     # server"). The socket is bound already, but no request is served before this import ends.
@@ -23,7 +23,7 @@ if get_script_run_ctx(suppress_warning=True) is None:
     # every session. Regression test: tests/e2e/test_browser.py.
     PagesManager.uses_pages_directory = False
     # Reused keep-alive connections answered ~40 ms late (Nagle + delayed ACK): see
-    # leads_core/serving.py. uvicorn imports this file before it accepts a connection.
+    # leads_core/api/serving.py. uvicorn imports this file before it accepts a connection.
     enable_tcp_nodelay()
 
     app = st.App("app.py", routes=[mount_api("/v1", create_api())])

@@ -1,6 +1,6 @@
 """Dashboard benchmark: every page's script run on a 1,000,000-lead database, and the app's RSS.
 
-    .venv/bin/python bench/dashboard_bench.py [--db bench/.data/leads-1m.db] [--leads 1000000]
+    .venv/bin/python -m bench.dashboard_bench [--db bench/.data/leads-1m.db] [--leads 1000000]
         [--repeat 3] [--no-rss] | --quick
 
 Targets (the performance issue): every page renders in <= 1.5 s with 1,000,000 leads in the
@@ -66,22 +66,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import streamlit as st
+from playwright.sync_api import Page, sync_playwright
+from streamlit.testing.v1 import AppTest
+
+from dashboard.filters import DEFAULT_PAGE_SIZE
+from leads_core import config
+from leads_core.storage import db
+from tests.support.devserver import free_port, launch_chromium, start_app, stop_app, wait_healthy
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-import streamlit as st  # noqa: E402
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from dashboard.filters import DEFAULT_PAGE_SIZE  # noqa: E402
-from leads_core import config, db  # noqa: E402
-from leads_core.devserver import (  # noqa: E402
-    free_port,
-    launch_chromium,
-    start_app,
-    stop_app,
-    wait_healthy,
-)
 
 DEFAULT_DB = REPO / "bench" / ".data" / "leads-1m.db"
 DEFAULT_LEADS = 1_000_000

@@ -2,7 +2,7 @@
 and 1,000,000 leads), to show how their cost grows (expected: list latency flat, import
 linear).
 
-    .venv/bin/python bench/growth_bench.py [--sizes 10000,100000,1000000] [--requests 500]
+    .venv/bin/python -m bench.growth_bench [--sizes 10000,100000,1000000] [--requests 500]
         [--engine sqlite|postgresql] [--list-db 1000000=/tmp/bench/fts-1m.db]
 
 For each N, smallest first, one after the other:
@@ -32,8 +32,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import import_bench  # bench/ is this script's folder
-import list_bench
+from bench import import_bench, list_bench
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 

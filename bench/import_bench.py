@@ -1,9 +1,9 @@
 """Import benchmark: N realistic leads through the product's CSV import vs the bare floor.
 
-    .venv/bin/python bench/import_bench.py [--rows 100000] [--engine sqlite|postgresql] [--keep]
+    .venv/bin/python -m bench.import_bench [--rows 100000] [--engine sqlite|postgresql] [--keep]
 
 ``--engine`` picks the database of both sides (default ``sqlite``): ``postgresql`` starts a
-throwaway PostgreSQL cluster (``leads_core.pgcluster``, Debian's server; durability off)
+throwaway PostgreSQL cluster (``tests.support.pgcluster``, Debian's server; durability off)
 with one database for the API and another for the floor, stopped at the end.
 
 1. Writes N demo leads (``leads_core.demo.demo_lead``, fixed seed, ~1% repeated with the
@@ -45,18 +45,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+import pandas as pd
+import psycopg
+from sqlalchemy import create_engine, text
+
+from leads_core.files.headers import LEAD_FIELDS
+from leads_core.ingest.demo import demo_lead
+from tests.support.devserver import NO_RATE_LIMIT, free_port, start_app, stop_app, wait_healthy
+from tests.support.pgcluster import PgCluster, start_cluster
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-import httpx  # noqa: E402
-import pandas as pd  # noqa: E402
-import psycopg  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-
-from leads_core.csv_headers import LEAD_FIELDS  # noqa: E402
-from leads_core.demo import demo_lead  # noqa: E402
-from leads_core.devserver import NO_RATE_LIMIT, free_port, start_app, stop_app, wait_healthy  # noqa: E402
-from leads_core.pgcluster import PgCluster, start_cluster  # noqa: E402
 
 ENGINES = ("sqlite", "postgresql")
 
@@ -345,7 +344,7 @@ def connect_floor(target: Databases) -> Any:
         return psycopg.connect(str(target.floor))
     db = sqlite3.connect(target.floor)
     db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")  # as leads_core.db sets it
+    db.execute("PRAGMA synchronous=NORMAL")  # as leads_core.storage.db sets it
     return db
 
 

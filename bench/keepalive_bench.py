@@ -1,6 +1,6 @@
 """Keep-alive benchmark: a trivial API request on a fresh connection vs a reused one.
 
-    .venv/bin/python bench/keepalive_bench.py [--requests 200]
+    .venv/bin/python -m bench.keepalive_bench [--requests 200]
 
 API clients reuse connections (``requests.Session``, ``httpx.Client``, curl with several
 URLs). Starts ``streamlit run app.py`` as ``make run`` does, on a free port and a new
@@ -27,12 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
+
+from tests.support.devserver import NO_RATE_LIMIT, free_port, start_app, stop_app, wait_healthy
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-import httpx  # noqa: E402
-
-from leads_core.devserver import NO_RATE_LIMIT, free_port, start_app, stop_app, wait_healthy  # noqa: E402
 
 PATH = "/v1/campaigns"
 

@@ -1,14 +1,14 @@
 """List benchmark: ``GET /v1/leads`` (filters, sorts, pages) and ``GET /v1/leads/{id}`` over
 real HTTP on N demo leads.
 
-    .venv/bin/python bench/list_bench.py [--engine sqlite|postgresql] [--leads 1000000]
+    .venv/bin/python -m bench.list_bench [--engine sqlite|postgresql] [--leads 1000000]
         [--campaigns 20] [--requests 500] [--db PATH] [--peer datasette]
 
 1. Database: ``DATABASE_URL=... python -m leads_core seed-demo --leads N --campaigns K``,
    timed (wall time of the command: Python's start, the schema, the bulk import). SQLite:
    a file in a temporary folder, or ``--db PATH``, reused when it already holds N leads or
    more (no seeding then), else seeded into ``PATH.partial`` and renamed when done (kept).
-   PostgreSQL: a throwaway cluster (``leads_core.pgcluster``; durability off) and a new
+   PostgreSQL: a throwaway cluster (``tests.support.pgcluster``; durability off) and a new
    database, stopped at the end. Nobody runs ANALYZE: PostgreSQL's planner statistics are
    whatever autovacuum made; the report says whether it had analyzed the table.
 2. Starts the product as a user does, ``streamlit run app.py`` on a free port on that
@@ -16,7 +16,7 @@ real HTTP on N demo leads.
    and sends one untimed warm-up request.
 3. Sends ``--requests`` ``GET /v1/leads`` built from a fixed seed, the kinds in turn: no
    filter, ``campaignId`` (a real one), ``minScore=85``, ``source``, ``status``, ``q`` (names
-   and company words found in the demo data, ``leads_core.demo``), and 2-3 of those
+   and company words found in the demo data, ``leads_core.ingest.demo``), and 2-3 of those
    combined; each with a sort (the default ``-createdAt`` or one of several), a page from
    1 to 100 and a limit of 50 or 200. Then ``GET /v1/leads/{id}`` for 200 ids drawn (same
    seed) from the ids the list requests and the warm-up returned.
@@ -86,15 +86,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+import fastapi
+import httpx
+import psycopg
+import sqlalchemy
+import streamlit
 
-import fastapi  # noqa: E402
-import httpx  # noqa: E402
-import psycopg  # noqa: E402
-import sqlalchemy  # noqa: E402
-import streamlit  # noqa: E402
-from import_bench import (  # noqa: E402  (bench/ is this script's folder)
+from bench.import_bench import (
     ENGINES,
     cli,
     create_database,
@@ -103,18 +101,19 @@ from import_bench import (  # noqa: E402  (bench/ is this script's folder)
     psycopg_conninfo,
     start_server,
 )
+from leads_core.schemas import LeadPublic
+from leads_core.services.queries import DEFAULT_SORT as API_DEFAULT_SORT
+from leads_core.services.queries import SORTABLE
+from leads_core.text import fold
+from tests.support.devserver import NO_RATE_LIMIT, free_port, stop_app
 
-from leads_core.assess import fold  # noqa: E402
-from leads_core.devserver import NO_RATE_LIMIT, free_port, stop_app  # noqa: E402
-from leads_core.leads import DEFAULT_SORT as API_DEFAULT_SORT  # noqa: E402
-from leads_core.leads import SORTABLE  # noqa: E402
-from leads_core.models import LeadPublic  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 SEED = 11
 MIN_SCORE = 85
 SOURCES = ("linkedin", "website", "referral", "event", "instagram", "webinar", "purchased_list")
 STATUSES = ("new", "contacted", "replied", "qualified", "converted", "rejected")
-WORDS = (  # first and last names, company and mail words of leads_core.demo; folded like q
+WORDS = (  # first and last names, company and mail words of leads_core.ingest.demo; folded like q
     "marie",
     "thomas",
     "emma",
@@ -470,7 +469,7 @@ def datasette_params(query: Query) -> list[tuple[str, str | int]]:
     params = [
         (column, query.params[name]) for name, column in FILTER_COLUMNS if name in query.params
     ]
-    words = fold(str(query.params.get("q", ""))).split()  # as leads.filter_clauses splits q
+    words = fold(str(query.params.get("q", ""))).split()  # as queries.filter_clauses splits q
     params += [("search_text__contains", word) for word in words]
     column, descending = sort_column(query)
     params.append(("_sort_desc" if descending else "_sort", column))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data, feedback
-from leads_core import demo
 from leads_core.config import get_settings
-from leads_core.db import session_scope
+from leads_core.ingest import demo
+from leads_core.storage.db import session_scope
 
 DEMO_LEADS = 500
 

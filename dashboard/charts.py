@@ -1,5 +1,5 @@
 """Plotly figures for the Analytics and Lead pages, drawn from aggregates that
-``leads_core.stats`` computed in SQL (a few dozen numbers, never the leads themselves)."""
+``leads_core.services.stats`` computed in SQL (a few dozen numbers, never the leads themselves)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,14 @@ from datetime import date, timedelta
 
 import plotly.graph_objects as go
 
-from leads_core.scoring import COMPONENTS
-from leads_core.stats import HIGH_QUALITY, CampaignRow, ScoreSummary, SourceRow, funnel_reached
+from leads_core.scoring.rules import COMPONENTS
+from leads_core.services.stats import (
+    HIGH_QUALITY,
+    CampaignRow,
+    ScoreSummary,
+    SourceRow,
+    funnel_reached,
+)
 
 GOOD = "#2e9e5b"
 BELOW = "#9aa5b1"

@@ -14,10 +14,10 @@ from datetime import date
 
 import streamlit as st
 
-from leads_core import campaigns, stats
 from leads_core.config import get_settings
-from leads_core.db import session_scope
-from leads_core.leads import LeadFilters
+from leads_core.services import campaigns, stats
+from leads_core.services.queries import LeadFilters
+from leads_core.storage.db import session_scope
 
 TTL_S = 300
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import streamlit as st
 
-from leads_core.leads import LeadFilters
-from leads_core.models import LEAD_STATUSES
-from leads_core.scoring import SOURCE_RELIABILITY
-from leads_core.stats import HIGH_QUALITY
+from leads_core.fields import LEAD_STATUSES
+from leads_core.scoring.rules import SOURCE_RELIABILITY
+from leads_core.services.queries import LeadFilters
+from leads_core.services.stats import HIGH_QUALITY
 
 SORTS: dict[str, str] = {
     "-qualityScore": "Score, best first",

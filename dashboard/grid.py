@@ -10,8 +10,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from leads_core.models import LEAD_STATUSES, Lead
-from leads_core.stats import HIGH_QUALITY
+from leads_core.fields import LEAD_STATUSES
+from leads_core.services.stats import HIGH_QUALITY
+from leads_core.storage.models import Lead
 
 SELECT = "select"
 GOOD_BG = "#d3f2df"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from leads_core.models import Lead, LeadActivity
+from leads_core.storage.models import Lead, LeadActivity
 
 FORM_FIELDS: dict[str, str] = {
     "first_name": "First name",

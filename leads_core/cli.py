@@ -15,12 +15,14 @@ from typing import Any
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from leads_core import apikeys, campaigns, demo, importing
+from leads_core.clock import iso_utc
 from leads_core.config import ConfigError, get_settings
-from leads_core.csvfile import parse_mapping_json
-from leads_core.db import get_engine, session_scope
 from leads_core.errors import LeadsError
-from leads_core.models import CampaignCreate, CampaignCriteria, iso_utc
+from leads_core.files.csvfile import parse_mapping_json
+from leads_core.ingest import demo, importing
+from leads_core.schemas import CampaignCreate, CampaignCriteria
+from leads_core.services import apikeys, campaigns
+from leads_core.storage.db import get_engine, session_scope
 
 
 def _progress_bar(description: str, unit: str) -> tuple[Callable[[int, int], None], tqdm]:

@@ -5,9 +5,9 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from dashboard import feedback
-from leads_core import apikeys
-from leads_core.db import session_scope
 from leads_core.errors import LeadsError
+from leads_core.services import apikeys
+from leads_core.storage.db import session_scope
 
 state = st.session_state
 

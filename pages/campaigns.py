@@ -3,12 +3,12 @@
 import streamlit as st
 
 from dashboard import data, feedback
-from leads_core import campaigns, stats
 from leads_core.config import get_settings
-from leads_core.db import session_scope
 from leads_core.errors import LeadsError, validated
-from leads_core.models import CampaignCreate, CampaignUpdate
-from leads_core.scoring import SOURCE_RELIABILITY
+from leads_core.schemas import CampaignCreate, CampaignUpdate
+from leads_core.scoring.rules import SOURCE_RELIABILITY
+from leads_core.services import campaigns, rescoring, stats
+from leads_core.storage.db import session_scope
 
 REQUIRABLE = ["firstName", "lastName", "email", "company", "position", "linkedinUrl", "phone"]
 REQUIRABLE += ["website", "source"]
@@ -146,7 +146,7 @@ if names:
     ):
         bar = st.progress(0.0, text="Re-scoring…")
         with session_scope() as session:
-            changed = campaigns.rescore_campaign(
+            changed = rescoring.rescore_campaign(
                 session,
                 campaign.id,
                 region=get_settings().phone_region,

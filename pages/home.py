@@ -3,8 +3,8 @@
 import streamlit as st
 
 from dashboard import actions, data, feedback
-from leads_core.db import session_scope
-from leads_core.stats import HIGH_QUALITY, recent_imports
+from leads_core.services.stats import HIGH_QUALITY, recent_imports
+from leads_core.storage.db import session_scope
 
 st.title("Leads workspace")
 feedback.show_flashed()

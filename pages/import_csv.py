@@ -5,12 +5,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, feedback
-from leads_core import campaigns, csvfile, importing
 from leads_core.config import get_settings
-from leads_core.csv_headers import LEAD_FIELDS
-from leads_core.db import session_scope
 from leads_core.errors import LeadsError, validated
-from leads_core.models import CampaignCreate
+from leads_core.files import csvfile
+from leads_core.files.headers import LEAD_FIELDS
+from leads_core.ingest import importing
+from leads_core.schemas import CampaignCreate
+from leads_core.services import campaigns
+from leads_core.storage.db import session_scope
 
 IGNORE = "(ignore)"
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}

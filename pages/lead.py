@@ -4,13 +4,14 @@ facts, the history, delete."""
 import streamlit as st
 
 from dashboard import charts, data, feedback, lead_view
-from leads_core import campaigns, leads
 from leads_core.config import get_settings
-from leads_core.db import session_scope
 from leads_core.errors import LeadsError, NotFound, PreconditionFailed, validated
-from leads_core.models import LEAD_STATUSES, LeadUpdate
-from leads_core.scoring import COMPONENTS
-from leads_core.stats import HIGH_QUALITY
+from leads_core.fields import LEAD_STATUSES
+from leads_core.schemas import LeadUpdate
+from leads_core.scoring.rules import COMPONENTS
+from leads_core.services import campaigns, leads
+from leads_core.services.stats import HIGH_QUALITY
+from leads_core.storage.db import session_scope
 
 ACTOR = "dashboard"
 lead_id = st.query_params.get("id", "")

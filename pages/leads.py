@@ -6,11 +6,13 @@ from dataclasses import astuple
 import streamlit as st
 
 from dashboard import actions, data, feedback, filters, grid, lead_view
-from leads_core import export, leads
 from leads_core.config import get_settings
-from leads_core.db import session_scope
 from leads_core.errors import LeadsError, PreconditionFailed, validated
-from leads_core.models import LEAD_STATUSES, LeadUpdate
+from leads_core.fields import LEAD_STATUSES
+from leads_core.files import export
+from leads_core.schemas import LeadUpdate
+from leads_core.services import leads, queries
+from leads_core.storage.db import session_scope
 
 ACTOR = "dashboard"
 state = st.session_state
@@ -76,12 +78,12 @@ def delete_selected() -> None:
 
 def export_selected() -> bytes:
     with session_scope() as session:
-        return export.leads_csv_bytes(leads.leads_by_ids(session, sorted(selected)))
+        return export.leads_csv_bytes(queries.leads_by_ids(session, sorted(selected)))
 
 
-def export_filtered(lead_filters: leads.LeadFilters, sort: str) -> bytes:
+def export_filtered(lead_filters: queries.LeadFilters, sort: str) -> bytes:
     with session_scope() as session:
-        return export.leads_csv_bytes(leads.iter_leads(session, filters=lead_filters, sort=sort))
+        return export.leads_csv_bytes(queries.iter_leads(session, filters=lead_filters, sort=sort))
 
 
 st.title("Leads")
@@ -92,13 +94,13 @@ lead_filters = filters.lead_filters(names, with_list_options=True)
 
 try:
     with session_scope() as session:
-        result = leads.list_leads(
+        result = queries.list_leads(
             session, filters=lead_filters, page=state.f_page, limit=state.f_limit, sort=state.f_sort
         )
         if result.total and state.f_page > result.total_pages:  # filters shrank the list
             state.f_page = result.total_pages
             filters.write_url(with_list_options=True)
-            result = leads.list_leads(
+            result = queries.list_leads(
                 session,
                 filters=lead_filters,
                 page=state.f_page,

@@ -1,7 +1,7 @@
 """Shared fixtures: every test gets its own new database, on the engine the run is for.
 
 ``pytest --engine sqlite`` (the default) or ``pytest --engine postgresql``. For PostgreSQL
-the run starts a throwaway cluster (``leads_core.pgcluster``) in the main pytest process
+the run starts a throwaway cluster (``tests.support.pgcluster``) in the main pytest process
 and stops it at the end; xdist workers find it through ``TEST_POSTGRES_URL``, which may
 also name an existing server to use instead. A missing server is an error, never a skip.
 
@@ -28,14 +28,14 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 
-from leads_core import apikeys, campaigns  # noqa: E402
 from leads_core.api import create_api  # noqa: E402
+from leads_core.api.serving import mount_api  # noqa: E402
 from leads_core.config import Settings, load_settings  # noqa: E402
-from leads_core.db import make_engine  # noqa: E402
-from leads_core.models import CampaignCreate, CampaignCriteria  # noqa: E402
-from leads_core.pgcluster import PgCluster, PostgresUnavailable, start_cluster  # noqa: E402
-from leads_core.serving import mount_api  # noqa: E402
+from leads_core.schemas import CampaignCreate, CampaignCriteria  # noqa: E402
+from leads_core.services import apikeys, campaigns  # noqa: E402
+from leads_core.storage.db import make_engine  # noqa: E402
 from tests.databases import ENGINES, TestDatabases  # noqa: E402
+from tests.support.pgcluster import PgCluster, PostgresUnavailable, start_cluster  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_URL_ENV = "TEST_POSTGRES_URL"

@@ -16,8 +16,8 @@ from pathlib import Path
 from sqlalchemy import NullPool, create_engine, make_url, text
 from sqlalchemy.engine import Engine
 
-from leads_core import migrations
-from leads_core.db import init_db, make_engine
+from leads_core.storage import migrations
+from leads_core.storage.db import init_db, make_engine
 
 ENGINES = ("sqlite", "postgresql")
 

@@ -6,7 +6,12 @@ import pytest
 
 from leads_core.cli import build_parser
 from leads_core.config import SETTINGS
-from leads_core.scoring import COMPONENTS, SOURCE_RELIABILITY
+from leads_core.scoring.rules import (
+    COMPONENTS,
+    NO_SOURCE_POINTS,
+    SOURCE_RELIABILITY,
+    UNKNOWN_SOURCE_POINTS,
+)
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -25,8 +30,19 @@ def test_every_score_component_is_documented_with_its_maximum(component):
 
 
 def test_source_table_matches_the_code():
-    for source, points in SOURCE_RELIABILITY.items():
-        assert f"{source} {points}" in README or f"{source}/" in README, source
+    # The sourceReliability row of the score table: "| `sourceReliability` | 15 | referral 15,
+    # linkedin 13, ..., twitter/x 5, ..., other 3; unknown source 3; no source 0. |"
+    row = next(line for line in README.splitlines() if line.startswith("| `sourceReliability` |"))
+    listed, unknown, missing = row.split(" | ")[2].rstrip(". |").split("; ")
+    documented = {}
+    for entry in listed.split(", "):
+        names, points = entry.rsplit(" ", 1)
+        for name in names.split("/"):
+            documented[name] = int(points)
+
+    assert documented == SOURCE_RELIABILITY
+    assert unknown == f"unknown source {UNKNOWN_SOURCE_POINTS}"
+    assert missing == f"no source {NO_SOURCE_POINTS}"
 
 
 def test_component_maxima_sum_to_100():

@@ -17,7 +17,7 @@ from leads_core.api.errors import install_error_handlers
 from leads_core.api.limits import BodyLimit, RateLimiter, body_limit
 from leads_core.api.openapi import document_errors
 from leads_core.config import Settings, get_settings
-from leads_core.db import get_engine
+from leads_core.storage.db import get_engine
 
 DESCRIPTION = """Retrieve, import and manage leads programmatically.
 

@@ -1,4 +1,4 @@
-"""/v1/campaigns: thin routes over ``leads_core.campaigns``."""
+"""/v1/campaigns: thin routes over ``leads_core.services.campaigns``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from leads_core import campaigns as service
 from leads_core.api.deps import SessionDep, SettingsDep
-from leads_core.models import CampaignCreate, CampaignList, CampaignPublic, CampaignUpdate
+from leads_core.schemas import CampaignCreate, CampaignList, CampaignPublic, CampaignUpdate
+from leads_core.services import campaigns as service
+from leads_core.services import rescoring
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -58,5 +59,5 @@ def delete_campaign(
     "/{campaign_id}/rescore", response_model=RescoreResult, summary="Re-score campaign leads"
 )
 def rescore_campaign(campaign_id: str, session: SessionDep, settings: SettingsDep) -> RescoreResult:
-    changed = service.rescore_campaign(session, campaign_id, region=settings.phone_region)
+    changed = rescoring.rescore_campaign(session, campaign_id, region=settings.phone_region)
     return RescoreResult(changed=changed)

@@ -10,9 +10,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from leads_core import apikeys
 from leads_core.config import Settings
-from leads_core.models import ApiKey
+from leads_core.services import apikeys
+from leads_core.storage.models import ApiKey
 
 bearer = HTTPBearer(auto_error=False, description="An API key made with `create-api-key`.")
 

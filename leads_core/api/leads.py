@@ -1,4 +1,4 @@
-"""/v1/leads: thin routes over ``leads_core.leads`` and ``leads_core.importing``."""
+"""/v1/leads: thin routes over ``leads_core.services.leads`` and ``leads_core.ingest.importing``."""
 
 from __future__ import annotations
 
@@ -11,21 +11,22 @@ from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from leads_core import idempotency, importing
-from leads_core import leads as service
 from leads_core.api.deps import ApiKeyDep, SessionDep, SettingsDep, actor
-from leads_core.csvfile import parse_mapping_json
 from leads_core.errors import ValidationFailed
-from leads_core.models import (
+from leads_core.fields import LeadStatus
+from leads_core.files.csvfile import parse_mapping_json
+from leads_core.ingest import idempotency, importing
+from leads_core.schemas import (
     ActivityPublic,
     ImportResponse,
-    Lead,
     LeadDetail,
     LeadImportRequest,
     LeadPage,
-    LeadStatus,
     LeadUpdate,
 )
+from leads_core.services import leads as service
+from leads_core.services import queries
+from leads_core.storage.models import Lead
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 JSON = "application/json"
@@ -139,23 +140,23 @@ def list_leads(
         str | None,
         Query(
             max_length=40,
-            # Documented, not enforced here: leads.parse_sort's 422 names the sortable fields.
-            json_schema_extra={"pattern": rf"^\s*([-+]?({'|'.join(service.SORTABLE)}))?\s*$"},
+            # Documented, not enforced here: queries.parse_sort's 422 names the sortable fields.
+            json_schema_extra={"pattern": rf"^\s*([-+]?({'|'.join(queries.SORTABLE)}))?\s*$"},
             description="Field to sort by, `-` for descending: qualityScore, createdAt, "
             "updatedAt, firstName, lastName, company, email, status. Default `-createdAt`.",
         ),
     ] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 50,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_LIMIT)] = 50,
 ) -> Response:
-    filters = service.LeadFilters(
+    filters = queries.LeadFilters(
         campaign_id=campaign_id,
         min_score=min_score,
         source=source,
         status=status.value if status else None,
         q=q,
     )
-    result = service.list_leads(session, filters=filters, page=page, limit=limit, sort=sort)
+    result = queries.list_leads(session, filters=filters, page=page, limit=limit, sort=sort)
     body = LeadPage(
         leads=[service.to_public(lead) for lead in result.leads],
         total=result.total,

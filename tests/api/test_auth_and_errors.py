@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 from sqlmodel import Session, func, select
 
-from leads_core import apikeys
 from leads_core.api import create_api
 from leads_core.config import load_settings
-from leads_core.models import ApiKey, Campaign, Lead
+from leads_core.services import apikeys
+from leads_core.storage.models import ApiKey, Campaign, Lead
 
 # The API's documentation is public, as any API's reference is; it holds no data.
 PUBLIC_DOCS = {"/openapi.json", "/docs", "/redoc", "/docs-assets"}

@@ -15,12 +15,12 @@ from sqlalchemy import make_url
 from sqlmodel import Session, select
 from starlette.applications import Starlette
 
-from leads_core import apikeys
 from leads_core.api import create_api
+from leads_core.api.serving import mount_api
 from leads_core.config import load_settings
-from leads_core.db import make_engine
-from leads_core.models import ApiKey
-from leads_core.serving import mount_api
+from leads_core.services import apikeys
+from leads_core.storage.db import make_engine
+from leads_core.storage.models import ApiKey
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.usefixtures("campaign")]
 

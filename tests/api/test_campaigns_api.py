@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from leads_core.models import ImportBatch, Lead, LeadActivity
+from leads_core.storage.models import ImportBatch, Lead, LeadActivity
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 CMP_123 = {

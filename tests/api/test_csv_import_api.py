@@ -13,7 +13,7 @@ from starlette.routing import Mount
 
 from leads_core.api import create_api
 from leads_core.config import load_settings
-from leads_core.models import ImportBatch, Lead
+from leads_core.storage.models import ImportBatch, Lead
 from tests.expected import SAMPLE_LEADS_MAPPING
 
 pytestmark = pytest.mark.usefixtures("campaign")

@@ -10,8 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from leads_core import apikeys
-from leads_core.models import IdempotentRequest, ImportBatch, Lead, utcnow
+from leads_core.clock import utcnow
+from leads_core.services import apikeys
+from leads_core.storage.models import IdempotentRequest, ImportBatch, Lead
 
 pytestmark = pytest.mark.usefixtures("campaign")
 

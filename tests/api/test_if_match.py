@@ -7,9 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from leads_core import leads
 from leads_core.errors import PreconditionFailed
-from leads_core.models import Lead, LeadUpdate
+from leads_core.schemas import LeadUpdate
+from leads_core.services import leads
+from leads_core.storage.models import Lead
 
 pytestmark = pytest.mark.usefixtures("campaign")
 

@@ -1,6 +1,6 @@
 """/v1/leads through the HTTP API, mounted at /v1 exactly as app.py mounts it.
 
-Scores asserted here follow the component table in ``leads_core.scoring`` for the
+Scores asserted here follow the component table in ``leads_core.scoring.rules`` for the
 ``cmp_123`` campaign of conftest (targets CTO / VP Engineering, sources linkedin / referral,
 no required fields)."""
 
@@ -16,17 +16,13 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from leads_core import apikeys, campaigns, importing
 from leads_core.api import create_api
 from leads_core.config import load_settings
-from leads_core.db import make_engine
-from leads_core.models import (
-    CampaignCreate,
-    CampaignCriteria,
-    ImportBatch,
-    Lead,
-    LeadActivity,
-)
+from leads_core.ingest import importing
+from leads_core.schemas import CampaignCreate, CampaignCriteria
+from leads_core.services import apikeys, campaigns
+from leads_core.storage.db import make_engine
+from leads_core.storage.models import ImportBatch, Lead, LeadActivity
 from tests.databases import TestDatabases
 from tests.expected import LIST_LEAD_KEYS
 

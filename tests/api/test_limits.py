@@ -12,12 +12,12 @@ from sqlmodel import Session, func, select
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from leads_core import apikeys
 from leads_core.api import create_api
 from leads_core.api.limits import RateLimiter
 from leads_core.config import load_settings
 from leads_core.errors import RateLimited
-from leads_core.models import ImportBatch, Lead
+from leads_core.services import apikeys
+from leads_core.storage.models import ImportBatch, Lead
 
 pytestmark = pytest.mark.usefixtures("campaign")
 MB = 1024 * 1024

@@ -24,11 +24,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import NullPool, create_engine, inspect, make_url, text
 from sqlmodel import Session, select
 
-from leads_core import apikeys, migrations
 from leads_core.cli import build_parser
-from leads_core.db import make_engine
 from leads_core.errors import Unauthorized
-from leads_core.models import Lead
+from leads_core.services import apikeys
+from leads_core.storage import migrations
+from leads_core.storage.db import make_engine
+from leads_core.storage.models import Lead
 from tests.databases import make_pre_migration_database
 from tests.expected import SAMPLE_LEADS_MAPPING
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Locator, Page, Playwright, expect
 
-from leads_core.devserver import launch_chromium
+from tests.support.devserver import launch_chromium
 
 TIMEOUT_MS = 30_000
 VIEWPORT = {"width": 1600, "height": 1000}

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from leads_core.devserver import free_port, start_app, stop_app, wait_healthy
 from tests.databases import TestDatabases
+from tests.support.devserver import free_port, start_app, stop_app, wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DB = REPO / "data" / "leads.db"

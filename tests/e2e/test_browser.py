@@ -20,10 +20,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from leads_core.devserver import free_port, start_app, stop_app, wait_healthy
-from leads_core.stats import FUNNEL
+from leads_core.services.stats import FUNNEL
 from tests.e2e import browser as ui
 from tests.e2e.conftest import ON_FAILURE, Server
+from tests.support.devserver import free_port, start_app, stop_app, wait_healthy
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-browser")]
 

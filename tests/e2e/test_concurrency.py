@@ -39,10 +39,10 @@ import httpx
 import pytest
 from sqlalchemy import NullPool, create_engine, make_url, text
 
-from leads_core.assess import identity_keys
-from leads_core.devserver import free_port, start_app, stop_app, wait_healthy
+from leads_core.identity import identity_keys
 from tests.databases import TestDatabases
 from tests.e2e.conftest import cli_last_line
+from tests.support.devserver import free_port, start_app, stop_app, wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 DURATION_S = float(os.environ.get("E2E_CONCURRENCY_SECONDS", "30"))  # not LEADS_*: the app

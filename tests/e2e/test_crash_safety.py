@@ -38,9 +38,9 @@ import httpx
 import pytest
 from sqlalchemy import make_url
 
-from leads_core.devserver import free_port, start_app, stop_app, wait_healthy
 from tests.databases import TestDatabases
 from tests.e2e.conftest import cli_last_line
+from tests.support.devserver import free_port, start_app, stop_app, wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 ROWS = int(os.environ.get("E2E_CRASH_ROWS", "60000"))  # not LEADS_*: the app refuses those

@@ -20,10 +20,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from leads_core.devserver import free_port, start_app, stop_app, wait_healthy
-from tests.core.test_exposure import REFUSAL
+from tests.dashboard.test_exposure import REFUSAL
 from tests.e2e import browser as ui
 from tests.e2e.conftest import Server
+from tests.support.devserver import free_port, start_app, stop_app, wait_healthy
 
 PASSWORD = "correct horse battery staple"
 NAV = ["Home", "Leads", "Import", "Analytics", "Campaigns", "API keys"]

@@ -42,9 +42,9 @@ import schemathesis
 from schemathesis import engine
 from schemathesis.engine import events
 
-from leads_core.devserver import free_port, start_app, stop_app, wait_healthy
 from tests.databases import TestDatabases
 from tests.e2e.conftest import cli_last_line, run_cli
+from tests.support.devserver import free_port, start_app, stop_app, wait_healthy
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-fuzz")]
 

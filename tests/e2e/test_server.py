@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import NullPool, create_engine
 
-from leads_core import migrations
+from leads_core.storage import migrations
 from tests.e2e.conftest import Server
 from tests.expected import LIST_LEAD_KEYS
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import NullPool, create_engine, text
 
-from leads_core.devserver import free_port, start_app, stop_app, wait_healthy
+from tests.support.devserver import free_port, start_app, stop_app, wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 ROWS = 6000  # more than one import chunk, so the two imports interleave

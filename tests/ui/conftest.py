@@ -10,7 +10,8 @@ import streamlit as st
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from leads_core import config, db
+from leads_core import config
+from leads_core.storage import db
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 

@@ -18,8 +18,9 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
 from dashboard import auth
-from leads_core import config, importing
-from leads_core.models import Campaign, Lead
+from leads_core import config
+from leads_core.ingest import importing
+from leads_core.storage.models import Campaign, Lead
 from tests.conftest import FIXTURES
 from tests.ui.conftest import APP
 

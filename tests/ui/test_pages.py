@@ -9,8 +9,10 @@ import pytest
 from sqlmodel import Session, func, select
 from streamlit.testing.v1 import AppTest
 
-from leads_core import apikeys, campaigns, importing, leads
-from leads_core.models import Campaign, Lead, LeadActivity, LeadUpdate
+from leads_core.ingest import importing
+from leads_core.schemas import LeadUpdate
+from leads_core.services import apikeys, campaigns, leads
+from leads_core.storage.models import Campaign, Lead, LeadActivity
 from tests.conftest import FIXTURES
 
 Open = Callable[..., AppTest]
@@ -423,7 +425,7 @@ def test_api_keys_create_once_list_and_revoke(open_page: Open, ui_session: Sessi
 def test_leads_export_of_a_huge_filtered_set_is_refused(
     open_page: Open, sample: Campaign, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from leads_core import export
+    from leads_core.files import export
 
     at = open_page("leads")
     buttons = {b.proto.label: b.proto.disabled for b in at.get("download_button")}

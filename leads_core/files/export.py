@@ -1,0 +1,88 @@
+"""Leads written as CSV for a spreadsheet: the dashboard's exports.
+
+Every cell is neutralized per OWASP's CSV injection guidance: a cell beginning with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` so that Excel,
+LibreOffice or Google Sheets show it as text instead of running it as a formula.
+
+The prefix is reversible, so an export imports again unchanged: :func:`neutralize` adds a
+``'`` to every value that starts with a trigger once its leading ``'`` are set aside (so
+``'=x`` is written ``''=x``), and the CSV import (:mod:`leads_core.files.csvfile`) reads every
+cell, stripped of surrounding whitespace, through :func:`unneutralize`, which removes
+exactly that one ``'``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from leads_core.clock import iso_utc
+from leads_core.storage.models import Lead
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+MAX_EXPORT_ROWS = 100_000
+"""Most leads in one dashboard download (about 30 MB): the file is built in the app's
+memory, which must stay small at a million leads. Narrow the filters for more."""
+
+#: (CSV header, Lead attribute). The headers are the API's field names, so an exported
+#: file imports again with every column matched.
+EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "id"),
+    ("campaignId", "campaign_id"),
+    ("firstName", "first_name"),
+    ("lastName", "last_name"),
+    ("email", "email"),
+    ("company", "company"),
+    ("position", "position"),
+    ("source", "source"),
+    ("linkedinUrl", "linkedin_url"),
+    ("phone", "phone"),
+    ("website", "website"),
+    ("status", "status"),
+    ("qualityScore", "quality_score"),
+    ("notes", "notes"),
+    ("createdAt", "created_at"),
+    ("updatedAt", "updated_at"),
+)
+
+
+def neutralize(value: str) -> str:
+    """``=SUM(A1)`` -> ``'=SUM(A1)``, ``'=x`` -> ``''=x``; anything else unchanged.
+
+    The result never begins with a trigger, and :func:`unneutralize` gives ``value`` back."""
+    return "'" + value if value.lstrip("'").startswith(FORMULA_TRIGGERS) else value
+
+
+def unneutralize(cell: str) -> str:
+    """A cell as :func:`neutralize` wrote it -> the value: ``'=SUM(A1)`` -> ``=SUM(A1)``,
+    ``''=x`` -> ``'=x``. A cell not beginning with ``'`` (``=1``, ``O'Neil``), or whose
+    text after its leading ``'`` does not begin with a trigger (``'tis``), is unchanged."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_TRIGGERS):
+        return cell[1:]
+    return cell
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return iso_utc(value)  # type: ignore[arg-type]
+    return neutralize(str(value))
+
+
+def write_leads_csv(leads: Iterable[Lead], out: io.TextIOBase) -> int:
+    """Write a header and one line per lead to ``out``; returns the number of leads."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([header for header, _ in EXPORT_COLUMNS])
+    count = 0
+    for lead in leads:
+        writer.writerow([_cell(getattr(lead, name)) for _, name in EXPORT_COLUMNS])
+        count += 1
+    return count
+
+
+def leads_csv_bytes(leads: Iterable[Lead]) -> bytes:
+    """UTF-8 with a byte order mark, so Excel shows accents right on double-click."""
+    out = io.StringIO()
+    write_leads_csv(leads, out)
+    return out.getvalue().encode("utf-8-sig")

@@ -1,0 +1,411 @@
+"""The one import path: JSON rows or CSV bytes -> validated, deduplicated, enriched and
+scored leads, bulk-inserted in ONE transaction (a request applies fully or not at all).
+
+Used by ``POST /v1/leads``, ``POST /v1/leads/import/csv``, the CLI and the dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import literal, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, col
+
+from leads_core.clock import utcnow
+from leads_core.errors import PayloadTooLarge, ValidationFailed
+from leads_core.files.csvfile import CsvTable, read_csv_bytes
+from leads_core.identity import NEEDS_IDENTITY, IdentityKeys, identity_keys
+from leads_core.ids import new_id, new_ids
+from leads_core.schemas import CsvInfo, ImportedLead, ImportResponse, ImportRowError, LeadCreate
+from leads_core.scoring.assess import assess
+from leads_core.scoring.criteria import CampaignCriteria
+from leads_core.services import campaigns, leads
+from leads_core.storage import sql
+from leads_core.storage.models import ImportBatch, Lead, LeadActivity
+
+OnDuplicate = Literal["skip", "update"]
+CHUNK = 5000  # rows validated, scored and inserted per step (progress granularity)
+MAX_FILENAME = 500  # import_batch.filename
+TRANSIENT_RETRIES = 3  # attempts at an import a deadlock or a concurrent edit ended
+_ROW = TypeAdapter(LeadCreate)
+Progress = Callable[[int, int], None]
+BeforeCommit = Callable[[Session, "ImportOutcome"], None]
+
+
+@dataclass
+class ImportOutcome:
+    imported: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[ImportRowError] = field(default_factory=list)
+    leads: list[ImportedLead] = field(default_factory=list)
+    batch_id: str | None = None
+    csv: CsvInfo | None = None
+
+    def response(self) -> ImportResponse:
+        return ImportResponse(
+            imported=self.imported,
+            skipped=self.skipped,
+            errors=self.errors,
+            leads=self.leads,
+            updated=self.updated,
+            csv=self.csv,
+        )
+
+
+@dataclass
+class _Context:
+    session: Session
+    campaign_id: str
+    criteria: CampaignCriteria
+    auto_score: bool
+    on_duplicate: OnDuplicate
+    region: str
+    batch_id: str
+    actor: str | None
+    timestamps: Sequence[datetime] | None
+    before_commit: BeforeCommit | None = None
+    seen_emails: set[str] = field(default_factory=set)
+    seen_linkedins: set[str] = field(default_factory=set)
+
+    def seen_before(self, keys: IdentityKeys) -> bool:
+        """True for a duplicate of an earlier row of this request; remembers the row."""
+        if keys.email in self.seen_emails or keys.linkedin in self.seen_linkedins:
+            return True
+        if keys.email:
+            self.seen_emails.add(keys.email)
+        if keys.linkedin:
+            self.seen_linkedins.add(keys.linkedin)
+        return False
+
+
+def _validate(
+    raw: Mapping[str, Any], row: int
+) -> tuple[dict[str, Any] | None, list[ImportRowError]]:
+    """One row -> snake_case field dict, or the reasons it cannot become a lead."""
+    if not isinstance(raw, Mapping):
+        return None, [ImportRowError(row=row, field="lead", message="must be a JSON object")]
+    cleaned = {
+        k: v for k, v in raw.items() if v is not None and not (isinstance(v, str) and not v.strip())
+    }
+    try:
+        lead = _ROW.validate_python(cleaned)
+    except ValidationError as exc:
+        return None, [
+            ImportRowError(
+                row=row,
+                field=str(err["loc"][0]) if err["loc"] else "lead",
+                message=err["msg"],
+            )
+            for err in exc.errors(include_url=False)
+        ]
+    values = lead.model_dump()
+    values["status"] = lead.status.value
+    return values, []
+
+
+def _lookup(session: Session, campaign_id: str, column: Any, keys: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), 900):
+        part = keys[start : start + 900]
+        rows = session.exec(
+            select(column, Lead.id).where(Lead.campaign_id == campaign_id, col(column).in_(part))
+        ).all()
+        found.update({key: lead_id for key, lead_id in rows})
+    return found
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """Identity keys already in the campaign -> lead id."""
+
+    by_email: dict[str, str]
+    by_linkedin: dict[str, str]
+
+    @classmethod
+    def load(cls, session: Session, campaign_id: str, keys: list[IdentityKeys]) -> _Stored:
+        emails = [k.email for k in keys if k.email]
+        linkedins = [k.linkedin for k in keys if k.linkedin]
+        return cls(
+            _lookup(session, campaign_id, Lead.email_key, emails),
+            _lookup(session, campaign_id, Lead.linkedin_key, linkedins),
+        )
+
+    def match(self, keys: IdentityKeys) -> str | None:
+        return self.by_email.get(keys.email or "") or self.by_linkedin.get(keys.linkedin or "")
+
+
+def _identity_taken(ctx: _Context, name: str, value: str) -> bool:
+    """Is this email / LinkedIn URL already used by a lead of the campaign?"""
+    keys = identity_keys(value, None) if name == "email" else identity_keys(None, value)
+    return _Stored.load(ctx.session, ctx.campaign_id, [keys]).match(keys) is not None
+
+
+def _merge_into(
+    ctx: _Context, lead_id: str, values: dict[str, Any], outcome: ImportOutcome
+) -> None:
+    """``onDuplicate=update``: copy the new non-empty fields onto the stored lead.
+
+    The identity fields (email, LinkedIn URL) that matched are never overwritten; an empty
+    one is filled unless another lead of the campaign already uses that value."""
+    lead = ctx.session.get(Lead, lead_id)
+    assert lead is not None
+    changes = {
+        name: value
+        for name, value in values.items()
+        if value not in (None, "") and name != "status" and getattr(lead, name) != value
+    }
+    for name in ("email", "linkedin_url"):
+        if name in changes and (getattr(lead, name) or _identity_taken(ctx, name, changes[name])):
+            del changes[name]
+    if changes:
+        ctx.session.add_all(
+            leads.apply_changes(
+                lead,
+                changes,
+                criteria=ctx.criteria,
+                score=ctx.auto_score or lead.quality_score is not None,
+                region=ctx.region,
+                actor=ctx.actor,
+            )
+        )
+    outcome.updated += 1
+    outcome.leads.append(
+        ImportedLead(id=lead.id, quality_score=lead.quality_score, status=lead.status)
+    )
+
+
+def _process_chunk(
+    ctx: _Context,
+    rows: Sequence[Mapping[str, Any]],
+    numbers: Sequence[int],
+    offset: int,
+    outcome: ImportOutcome,
+) -> None:
+    fresh: list[tuple[int, IdentityKeys, dict[str, Any]]] = []
+    for index, (raw, number) in enumerate(zip(rows, numbers, strict=True)):
+        values, errors = _validate(raw, number)
+        if values is None:
+            outcome.errors.extend(errors)
+            continue
+        keys = identity_keys(values["email"], values["linkedin_url"])
+        if keys.empty:  # neither given, or a LinkedIn "URL" that normalizes to nothing
+            outcome.errors.append(ImportRowError(row=number, field="email", message=NEEDS_IDENTITY))
+            continue
+        if ctx.seen_before(keys):
+            outcome.skipped += 1
+            continue
+        fresh.append((offset + index, keys, values))
+
+    stored = _Stored.load(ctx.session, ctx.campaign_id, [keys for _, keys, _ in fresh])
+    inserts: list[dict[str, Any]] = []
+    ids = new_ids("lead", len(fresh))
+    now = utcnow()
+    for (position, keys, values), lead_id in zip(fresh, ids, strict=True):
+        match = stored.match(keys)
+        if match:
+            if ctx.on_duplicate == "update":
+                _merge_into(ctx, match, values, outcome)
+            else:
+                outcome.skipped += 1
+            continue
+        result = assess(values, ctx.criteria, score=ctx.auto_score, region=ctx.region)
+        created = ctx.timestamps[position] if ctx.timestamps is not None else now
+        inserts.append(
+            {
+                **values,
+                **result.columns(),
+                "id": lead_id,
+                "campaign_id": ctx.campaign_id,
+                "import_id": ctx.batch_id,
+                **keys.columns(),
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
+        outcome.leads.append(
+            ImportedLead(id=lead_id, quality_score=result.quality_score, status=values["status"])
+        )
+    # A fixed order (by identity) makes concurrent imports wait on each other's rows in
+    # the same order on PostgreSQL, rather than each holding what the other needs.
+    inserts.sort(key=lambda row: (row["email_key"] or "", row["linkedin_key"] or ""))
+    written = sql.insert_new(ctx.session, Lead.__table__, inserts)
+    lost = {row["id"] for row in inserts} - written  # stored by a concurrent import first
+    if lost:
+        outcome.leads = [lead for lead in outcome.leads if lead.id not in lost]
+    outcome.imported += len(written)
+    outcome.skipped += len(lost)
+
+
+def _record_created(ctx: _Context) -> None:
+    """One "created" history entry per new lead, written by the database in one statement."""
+    table = LeadActivity.__table__
+    source = select(Lead.id, literal("created"), literal(ctx.actor), Lead.created_at).where(
+        Lead.import_id == ctx.batch_id
+    )
+    ctx.session.execute(
+        table.insert().from_select(["lead_id", "kind", "actor", "created_at"], source)
+    )
+
+
+def import_leads(
+    session: Session,
+    *,
+    campaign_id: str,
+    rows: Sequence[Mapping[str, Any]],
+    region: str,
+    max_rows: int,
+    row_numbers: Sequence[int] | None = None,
+    auto_score: bool = True,
+    on_duplicate: OnDuplicate = "skip",
+    origin: str = "api-json",
+    filename: str | None = None,
+    actor: str | None = None,
+    timestamps: Sequence[datetime] | None = None,
+    progress: Progress | None = None,
+    csv: CsvInfo | None = None,
+    before_commit: BeforeCommit | None = None,
+) -> ImportOutcome:
+    """Import ``rows`` (camelCase or snake_case lead dicts) into a campaign.
+
+    ``row_numbers`` are what errors report (default: 1-based position in ``rows``).
+    ``before_commit(session, outcome)`` writes more in the import's transaction (the
+    response of an idempotent request)."""
+    if len(rows) > max_rows:
+        raise PayloadTooLarge(
+            f"{len(rows)} leads in one request; the limit is {max_rows}. Split the import.",
+            details=[{"field": "leads", "message": f"at most {max_rows} leads per request"}],
+        )
+    if on_duplicate not in ("skip", "update"):
+        raise ValidationFailed(
+            "onDuplicate: use 'skip' or 'update'", details=[{"field": "onDuplicate"}]
+        )
+    numbers = list(row_numbers) if row_numbers is not None else list(range(1, len(rows) + 1))
+    campaign = campaigns.get_campaign(session, campaign_id)
+    if filename and len(filename) > MAX_FILENAME:  # a client's name for the upload; kept short
+        filename = filename[: MAX_FILENAME - 1] + "…"
+
+    def context() -> _Context:
+        return _Context(
+            session=session,
+            campaign_id=campaign.id,
+            criteria=campaigns.scoring_criteria(campaign),
+            auto_score=auto_score,
+            on_duplicate=on_duplicate,
+            region=region,
+            batch_id=new_id("imp"),
+            actor=actor,
+            timestamps=timestamps,
+            before_commit=before_commit,
+        )
+
+    for attempt in range(1, TRANSIENT_RETRIES + 1):
+        try:
+            outcome = ImportOutcome(csv=csv)
+            return _import_once(context(), rows, numbers, origin, filename, progress, outcome)
+        except (DBAPIError, StaleDataError) as exc:
+            # PostgreSQL ended our transaction to break a deadlock with a concurrent
+            # import, or an edit changed a lead onDuplicate=update was merging into (rolled
+            # back: nothing of it was kept); the next attempt sees their rows.
+            transient = isinstance(exc, StaleDataError) or sql.is_transient(exc)
+            if attempt == TRANSIENT_RETRIES or not transient:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _import_once(
+    ctx: _Context,
+    rows: Sequence[Mapping[str, Any]],
+    numbers: Sequence[int],
+    origin: str,
+    filename: str | None,
+    progress: Progress | None,
+    outcome: ImportOutcome,
+) -> ImportOutcome:
+    """One attempt, in one transaction: it commits everything or nothing."""
+    session = ctx.session
+    outcome.batch_id = ctx.batch_id
+    try:
+        # Writing the batch row first takes SQLite's write lock: the duplicate check below
+        # then sees every committed lead and nobody can add one before we commit.
+        session.add(
+            ImportBatch(
+                id=ctx.batch_id, campaign_id=ctx.campaign_id, origin=origin, filename=filename
+            )
+        )
+        session.flush()
+        for start in range(0, len(rows), CHUNK):
+            _process_chunk(
+                ctx, rows[start : start + CHUNK], numbers[start : start + CHUNK], start, outcome
+            )
+            if progress:
+                progress(min(start + CHUNK, len(rows)), len(rows))
+        _record_created(ctx)
+        sql.index_imported(session, ctx.batch_id)
+        batch = session.get(ImportBatch, ctx.batch_id)
+        assert batch is not None
+        batch.imported, batch.updated = outcome.imported, outcome.updated
+        batch.skipped, batch.errors = outcome.skipped, len(outcome.errors)
+        if ctx.before_commit:
+            ctx.before_commit(session, outcome)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    if progress and not rows:
+        progress(0, 0)
+    return outcome
+
+
+def import_csv(
+    session: Session,
+    *,
+    campaign_id: str,
+    data: bytes,
+    region: str,
+    max_rows: int,
+    max_bytes: int,
+    mapping: Mapping[str, str | None] | None = None,
+    auto_score: bool = True,
+    on_duplicate: OnDuplicate = "skip",
+    origin: str = "api-csv",
+    filename: str | None = None,
+    actor: str | None = None,
+    progress: Progress | None = None,
+    before_commit: BeforeCommit | None = None,
+) -> ImportOutcome:
+    """Read CSV bytes (encoding, delimiter and headers detected) and import the rows."""
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(
+            f"the file is {len(data) / 1_048_576:.1f} MB; the limit is {max_bytes // 1_048_576} MB",
+            details=[{"field": "file", "message": "file too large"}],
+        )
+    campaigns.get_campaign(session, campaign_id)  # 404 before parsing a large file
+    table: CsvTable = read_csv_bytes(data, mapping)
+    return import_leads(
+        session,
+        campaign_id=campaign_id,
+        rows=table.rows,
+        row_numbers=table.row_numbers,
+        region=region,
+        max_rows=max_rows,
+        auto_score=auto_score,
+        on_duplicate=on_duplicate,
+        origin=origin,
+        filename=filename,
+        actor=actor,
+        progress=progress,
+        csv=CsvInfo(
+            encoding=table.encoding,
+            delimiter=table.delimiter,
+            mapping=table.mapping,
+            ignored_columns=table.ignored_columns,
+        ),
+        before_commit=before_commit,
+    )

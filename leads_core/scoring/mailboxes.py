@@ -1,0 +1,150 @@
+"""Mailbox facts as lists: consumer (free-mail) providers and the local parts of shared,
+role mailboxes. Read by :mod:`leads_core.scoring.enrichment`."""
+
+from __future__ import annotations
+
+#: Consumer mailbox providers: an address on one of these domains says nothing about the lead's
+#: company. Lower-case, compared with the whole email domain. Country variants of the big
+#: brands not listed here are caught by :data:`FREE_EMAIL_BRANDS`.
+FREE_EMAIL_DOMAINS: frozenset[str] = frozenset(
+    {
+        # Google
+        "gmail.com",
+        "googlemail.com",
+        # Yahoo / AOL
+        "yahoo.com",
+        "yahoo.fr",
+        "yahoo.co.uk",
+        "yahoo.de",
+        "yahoo.es",
+        "yahoo.it",
+        "ymail.com",
+        "rocketmail.com",
+        "aol.com",
+        "aim.com",
+        # Microsoft
+        "hotmail.com",
+        "hotmail.fr",
+        "hotmail.co.uk",
+        "outlook.com",
+        "outlook.fr",
+        "live.com",
+        "live.fr",
+        "msn.com",
+        # Apple
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        # Privacy-oriented
+        "proton.me",
+        "protonmail.com",
+        "protonmail.ch",
+        "pm.me",
+        "tutanota.com",
+        # Other international providers
+        "gmx.com",
+        "gmx.net",
+        "gmx.de",
+        "gmx.fr",
+        "web.de",
+        "mail.com",
+        "zoho.com",
+        "yandex.com",
+        "yandex.ru",
+        "mail.ru",
+        "qq.com",
+        "163.com",
+        # French ISPs and portals
+        "orange.fr",
+        "wanadoo.fr",
+        "free.fr",
+        "sfr.fr",
+        "neuf.fr",
+        "laposte.net",
+        "bbox.fr",
+        "numericable.fr",
+    }
+)
+
+#: Brands whose country variants are also free mail: ``<brand>.<tld>`` or ``<brand>.<sld>.<tld>``
+#: with short suffix labels, e.g. ``yahoo.com.br``, ``hotmail.be``, ``outlook.co.jp``.
+FREE_EMAIL_BRANDS: frozenset[str] = frozenset({"yahoo", "hotmail", "outlook", "gmx"})
+
+#: Local parts (before the ``@``, lower-cased, ignoring a ``+tag``) that designate a function or
+#: a shared mailbox rather than a person.
+ROLE_LOCAL_PARTS: frozenset[str] = frozenset(
+    {
+        "info",
+        "infos",
+        "information",
+        "contact",
+        "contacts",
+        "hello",
+        "hi",
+        "bonjour",
+        "sales",
+        "commercial",
+        "ventes",
+        "admin",
+        "administration",
+        "administrator",
+        "support",
+        "help",
+        "helpdesk",
+        "service",
+        "customerservice",
+        "office",
+        "team",
+        "equipe",
+        "marketing",
+        "noreply",
+        "no-reply",
+        "no_reply",
+        "donotreply",
+        "do-not-reply",
+        "billing",
+        "accounting",
+        "accounts",
+        "compta",
+        "comptabilite",
+        "facturation",
+        "invoice",
+        "invoices",
+        "finance",
+        "jobs",
+        "careers",
+        "recrutement",
+        "recruitment",
+        "hr",
+        "rh",
+        "press",
+        "presse",
+        "media",
+        "pr",
+        "webmaster",
+        "postmaster",
+        "hostmaster",
+        "abuse",
+        "security",
+        "it",
+        "legal",
+        "privacy",
+        "dpo",
+        "rgpd",
+        "gdpr",
+        "enquiries",
+        "inquiries",
+        "partners",
+        "partenariat",
+        "orders",
+        "commandes",
+        "reception",
+        "accueil",
+        "secretariat",
+        "direction",
+        "mail",
+        "email",
+        "newsletter",
+        "news",
+    }
+)

@@ -1,0 +1,285 @@
+"""SQL that differs between SQLite and PostgreSQL, in one place.
+
+Service modules build portable SQLAlchemy expressions; where the engines need different
+SQL they ask this module, passing the session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+import psycopg
+from psycopg import sql as psql
+from psycopg.types.json import Jsonb
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Integer,
+    Table,
+    bindparam,
+    cast,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlmodel import Session
+
+_JDN_TO_ORDINAL = 1721425  # Julian day number of 0000-12-31 (Python's ordinal 0)
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock, serialization
+_ESCAPE = " ESCAPE '\\'"
+_MIGRATION_LOCK = 0x6C656164  # 'lead': the advisory lock key held while migrating
+
+
+class SearchWord(ColumnElement[bool]):
+    """``lead.search_text`` contains a (folded) word, read from the search index of
+    migrations 0002-0003: on SQLite an FTS5 trigram table queried with the word as a
+    phrase of consecutive trigrams (exactly the substring, from the index alone; a word
+    shorter than a trigram is a LIKE on each lead), on PostgreSQL ``LIKE '%word%'``,
+    which reads its GIN trigram index."""
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a condition as it is, not "(condition) = 1"
+    _traverse_internals = [  # the statement cache keys on these; the values are parameters
+        ("pattern", InternalTraversal.dp_clauseelement),
+        ("phrase", InternalTraversal.dp_clauseelement),
+        ("needs_escape", InternalTraversal.dp_boolean),
+        ("trigrams", InternalTraversal.dp_boolean),
+        ("indexed", InternalTraversal.dp_boolean),
+    ]
+
+    def __init__(self, word: str, *, indexed: bool = True) -> None:
+        pattern, self.needs_escape = _like_pattern(word)
+        self.pattern = bindparam("search_word", pattern, unique=True)
+        self.phrase = bindparam("search_phrase", fts_phrase(word), unique=True)
+        self.trigrams = len(word) >= TRIGRAM
+        self.indexed = indexed  # False: SQLite checks each row against the matches
+
+    def _escape(self) -> str:
+        return _ESCAPE if self.needs_escape else ""
+
+
+TRIGRAM = 3
+
+
+def fts_phrase(word: str) -> str:
+    """An FTS5 string literal: the word as one phrase, every character taken as it is."""
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _like_pattern(word: str) -> tuple[str, bool]:
+    """``%word%`` with LIKE's own characters escaped, and whether any were."""
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%", escaped != word
+
+
+@compiles(SearchWord)
+def _search_word(element: SearchWord, compiler: Any, **kw: Any) -> str:
+    return f"lead.search_text LIKE {compiler.process(element.pattern, **kw)}{element._escape()}"
+
+
+@compiles(SearchWord, "sqlite")
+def _search_word_sqlite(element: SearchWord, compiler: Any, **kw: Any) -> str:
+    if not element.trigrams:
+        return _search_word(element, compiler, **kw)
+    rowid = "lead.rowid" if element.indexed else "+lead.rowid"
+    phrase = compiler.process(element.phrase, **kw)
+    return f"{rowid} IN (SELECT rowid FROM lead_search WHERE lead_search MATCH {phrase})"
+
+
+def count_search(session: Session, words: list[str]) -> int | None:
+    """SQLite: how many leads contain every word, counted in the search index alone (no
+    lead row read: 10-25 ms for 50,000-60,000 matches at a million leads). None on
+    PostgreSQL, or when a word is shorter than a trigram."""
+    if dialect(session) != "sqlite" or any(len(word) < TRIGRAM for word in words):
+        return None
+    query = " AND ".join(fts_phrase(word) for word in words)
+    statement = text("SELECT count(*) FROM lead_search WHERE lead_search MATCH :query")
+    return int(session.execute(statement, {"query": query}).scalar_one())
+
+
+class _ColumnAs(ColumnElement[Any]):
+    """A column written one way on PostgreSQL (``template``) and another on SQLite."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+    template = "{}"
+    sqlite_template = "{}"
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(_ColumnAs)
+def _column_as(element: _ColumnAs, compiler: Any, **kw: Any) -> str:
+    return element.template.format(compiler.process(element.column, **kw))
+
+
+@compiles(_ColumnAs, "sqlite")
+def _column_as_sqlite(element: _ColumnAs, compiler: Any, **kw: Any) -> str:
+    return element.sqlite_template.format(compiler.process(element.column, **kw))
+
+
+class Folded(_ColumnAs):
+    """A text column as the list sorts it, ignoring case: ``lower(column)`` on PostgreSQL,
+    ``column COLLATE NOCASE`` on SQLite - the same order there (both fold ASCII letters
+    only), and an index on it holds the column itself, so a walk of the name sort's index
+    needs no lead row (migration 0003)."""
+
+    inherit_cache = True
+    template = "lower({})"
+    sqlite_template = "{} COLLATE NOCASE"
+
+
+class Unindexed(_ColumnAs):
+    """A column SQLite must not look up by index (``+column``): the list walks the index
+    of its sort instead and checks the condition in that index (``queries.list_leads``).
+    PostgreSQL plans from its statistics and gets the plain column."""
+
+    inherit_cache = True
+    sqlite_template = "+{}"
+
+
+def dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def insert_new(session: Session, table: Table, rows: list[dict[str, Any]]) -> set[str]:
+    """Bulk-insert rows (each with an ``id``) and return the ids stored.
+
+    PostgreSQL: ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``. Another transaction
+    may store the same email or LinkedIn profile between our duplicate check and our
+    insert (two app processes importing one file); the unique constraint decides, our
+    insert waits for theirs to commit, and the row it loses is left out here - the import
+    counts it as skipped. SQLite has one writer at a time and the import holds the write
+    lock from its first statement, so what it checked is what it inserts into."""
+    if not rows:
+        return set()
+    if dialect(session) == "postgresql":
+        return _pg_insert_new(session, table, rows)
+    _sqlite_insert(session, table, rows)
+    return {row["id"] for row in rows}
+
+
+def _sqlite_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """One ``executemany`` of tuples, each value through its column type's own converter
+    (JSON, datetime) as SQLAlchemy would apply it - without building a parameter dict
+    per row, which cost 1.5 s of a 100,000-row import."""
+    connection = session.connection()
+    names = list(rows[0])
+    converters = [table.c[name].type.bind_processor(connection.dialect) for name in names]
+    quote = connection.dialect.identifier_preparer.quote
+    statement = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(table.name), ", ".join(map(quote, names)), ", ".join("?" * len(names))
+    )
+    pairs = list(zip(names, converters, strict=True))
+    params = [
+        tuple(row[name] if convert is None else convert(row[name]) for name, convert in pairs)
+        for row in rows
+    ]
+    connection.exec_driver_sql(statement, params)
+
+
+def _pg_insert_new(session: Session, table: Table, rows: list[dict[str, Any]]) -> set[str]:
+    """One short ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` run for every row in
+    psycopg's pipeline (``executemany``), in the session's transaction.
+
+    SQLAlchemy would send a 1,000-row ``VALUES`` list per statement, which psycopg parses
+    again for every batch (23,000 placeholders): 9 of the 20 s of a 30,000-row import."""
+    names = list(rows[0])
+    statement = psql.SQL(
+        "INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING RETURNING id"
+    ).format(
+        table=psql.Identifier(table.name),
+        columns=psql.SQL(", ").join(map(psql.Identifier, names)),
+        values=psql.SQL(", ").join(psql.Placeholder() * len(names)),
+    )
+    is_json = [isinstance(table.c[name].type, JSON) for name in names]
+    params = [
+        tuple(
+            Jsonb(row[name]) if json and row[name] is not None else row[name]
+            for name, json in zip(names, is_json, strict=True)
+        )
+        for row in rows
+    ]
+    driver = session.connection().connection.driver_connection
+    written: set[str] = set()
+    try:
+        with driver.cursor() as cursor:
+            cursor.executemany(statement, params, returning=True)
+            for result in cursor.results():
+                written.update(lead_id for (lead_id,) in result.fetchall())
+    except psycopg.Error as exc:  # raised as SQLAlchemy would (e.g. a deadlock to retry)
+        raise DBAPIError.instance(statement.as_string(driver), None, exc, psycopg.Error) from exc
+    return written
+
+
+def index_imported(session: Session, batch_id: str) -> None:
+    """SQLite: add the leads an import inserted to the search table, in one statement
+    (its insert trigger leaves imported leads to this - migration 0003). PostgreSQL
+    keeps its trigram index itself."""
+    if dialect(session) == "sqlite":
+        session.execute(
+            text(
+                "INSERT INTO lead_search(rowid, search_text) "
+                "SELECT rowid, search_text FROM lead WHERE import_id = :batch"
+            ),
+            {"batch": batch_id},
+        )
+
+
+def is_transient(exc: DBAPIError) -> bool:
+    """A PostgreSQL deadlock or serialization failure: the transaction was rolled back and
+    running it again can succeed."""
+    return getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+@contextmanager
+def without_waiting(session: Session) -> Iterator[None]:
+    """Writes in the block fail at once (``OperationalError``) instead of waiting for
+    SQLite's write lock, held by a long import: for writes that may be skipped."""
+    if dialect(session) != "sqlite":
+        yield
+        return
+    raw = session.connection().connection.dbapi_connection
+    assert raw is not None
+    waits = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        yield
+    finally:  # the session still holds this connection: its transaction is open
+        raw.execute(f"PRAGMA busy_timeout={int(waits)}")
+
+
+def lock_for_migration(connection: Connection) -> None:
+    """Make the connection's transaction the only one migrating the database: a second
+    process starting at the same moment waits here, then finds the schema up to date."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+    else:  # SQLite: take the write lock now, not at the first DDL statement
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def week_of(session: Session, column: Any) -> Any:
+    """An expression naming the week (Monday to Sunday, UTC) of a timestamp column;
+    turn its values into the Monday's date with :func:`week_start`."""
+    if dialect(session) == "postgresql":
+        return func.date_trunc("week", column)
+    # SQLite: the Julian day number (days since a Monday) divided by 7 - plain arithmetic,
+    # cheaper per row than date(column, 'weekday 0', '-6 days').
+    return cast(func.julianday(column) + 0.5, Integer) // 7
+
+
+def week_start(value: Any) -> date:
+    """The Monday that a value of :func:`week_of` stands for."""
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromordinal(int(value) * 7 - _JDN_TO_ORDINAL)

@@ -1,0 +1,390 @@
+"""Property tests (hypothesis) of the CSV import and the CSV export.
+
+1. **CSV = JSON.** A table of strings written as a CSV file imports to exactly the leads
+   that the same rows give through ``POST /v1/leads``: same counts, same errors (the CSV's
+   spreadsheet row numbers standing for the JSON positions), the same stored leads field
+   by field. The "problem rows" file made from such a CSV reads as the rows it copies.
+2. **Export -> import is the identity.** Leads exported by :mod:`leads_core.files.export` and
+   imported again into another campaign come back with every field unchanged.
+
+The generated files are the ones the product promises to read; what is left out and why
+is written where it is left out (:func:`tables`, :func:`csv_files`, ``TEXT``).
+
+The runs are bounded and reproducible: ``derandomize=True`` and no example database, so CI
+tries the same examples every time; the file takes a few seconds per engine. The
+databases are the function-scoped fixtures, shared by a test's examples: each example
+imports into campaigns of its own."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from typing import Any
+
+import hypothesis
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given
+from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from leads_core.config import Settings, load_settings
+from leads_core.files import export
+from leads_core.files.csvfile import problem_rows_csv, read_csv_bytes
+from leads_core.files.headers import HEADER_SYNONYMS, LEAD_FIELDS
+from leads_core.ingest import importing
+from leads_core.schemas import CampaignCreate, CampaignCriteria
+from leads_core.services import campaigns, queries
+from leads_core.storage.models import Lead
+
+PROPERTY_SETTINGS = hypothesis.settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+# Written out here, not imported: the tests state the rule, the product implements it.
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+DELIMITERS = (",", ";", "\t", "|")
+CRITERIA = {"targetPositions": ["CTO"], "targetSources": ["linkedin"], "requiredFields": ["phone"]}
+NOT_COMPARED = {"id", "campaign_id", "import_id", "created_at", "updated_at"}
+_campaign_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    """The suite's settings, without the API's rate limit: a test's examples send hundreds
+    of requests with one key."""
+    return load_settings({"DATABASE_URL": db_url, "LEADS_RATE_LIMIT_PER_MINUTE": "0"})
+
+
+# --------------------------------------------------------------------------- cells
+
+# Any text but NUL and control characters other than tab, LF and CR: a file that is more
+# than 10 % control characters is refused as binary (csvfile rule 1), and NUL as UTF-16.
+TEXT = st.text(
+    st.characters(exclude_categories=("Cs", "Cc"), include_characters="\t\n\r"), max_size=12
+)
+LATIN1_TEXT = st.text(st.characters(max_codepoint=0xFF, exclude_categories=("Cc",)), max_size=12)
+# What makes CSV hard: the delimiters, quotes, apostrophes, newlines, leading spaces.
+TRICKY = st.text(st.sampled_from(list(",;\t|\"'\r\n =+-@é€😀\u2028\u00a0x")), max_size=8)
+FORMULA = st.builds(
+    "".join,
+    st.tuples(
+        st.sampled_from(["", "", "'", "''", " '", "\t'", "'''"]),
+        st.sampled_from(TRIGGERS),
+        st.sampled_from(
+            ["", "1+1", 'HYPERLINK("http://evil","x")', "SUM(A1)", "cmd|' /C calc'!A0"]
+        ),
+    ),
+)
+# Too long for every field (100 for source/phone, 320 for email, 1000 for names...).
+LONG = st.sampled_from(["x" * 101, "y" * 321, "z" * 1001, "n" * 20_001])
+CELL = st.one_of(
+    TEXT, LATIN1_TEXT, TRICKY, FORMULA, LONG, st.sampled_from(["", "  ", "'", "O'Neil"])
+)
+
+# A small pool, so rows of a table are often duplicates of each other (case and spaces).
+EMAIL = st.builds(
+    lambda local, domain: f"{local}@{domain}",
+    st.sampled_from(["marie", "Marie", " marie ", "zoé.lefèvre", "info", "'=x"]),
+    st.sampled_from(["acme.io", "ACME.io", "gmail.com", "mailinator.com", "nodot"]),
+)
+LINKEDIN = st.sampled_from(
+    [
+        "https://linkedin.com/in/marie",
+        "https://www.linkedin.com/in/marie/",
+        "linkedin.com/in/marie?trk=x",
+        "https://linkedin.com/in/zoé",
+        "https://linkedin.com/company/acme",
+        "not a url",
+    ]
+)
+BY_FIELD: dict[str, st.SearchStrategy[str]] = {
+    "email": st.one_of(EMAIL, EMAIL, CELL),
+    "linkedinUrl": st.one_of(LINKEDIN, CELL),
+    "status": st.one_of(
+        st.sampled_from(["new", "Contacted", "in progress", "customer", "Lost", "bogus"]), CELL
+    ),
+    "phone": st.one_of(
+        st.sampled_from(["06 12 34 56 78", "+33 6 12 34 56 78", "+1 415 555 0100", "12"]), CELL
+    ),
+    "source": st.one_of(st.sampled_from(["linkedin", "Referral", "web", "LinkedIn "]), CELL),
+    "position": st.one_of(st.sampled_from(["CTO", "VP Engineering", "cto / founder"]), CELL),
+    "website": st.one_of(st.sampled_from(["https://acme.io", "acme.io", "www.gmail.com"]), CELL),
+}
+
+
+def cell_for(field: str) -> st.SearchStrategy[str]:
+    return BY_FIELD.get(field, CELL)
+
+
+def spreadsheet_value(cell: str) -> str:
+    """What a cell means, as a JSON client would send it: surrounding whitespace aside, and
+    one ``'`` before a formula trigger (after any further ``'``) being the exports' mark."""
+    value = cell.strip()
+    if value.startswith("'") and value.lstrip("'").startswith(TRIGGERS):
+        return value[1:]
+    return value
+
+
+# --------------------------------------------------------------------------- tables
+
+
+# Columns that match no lead field (ignored and reported), some holding delimiters: out of
+# quotes, one other delimiter at most, fewer than the header's own (csvfile rule 3 counts
+# them outside quotes; a name with a quote is always quoted).
+EXTRA_HEADERS = (
+    "Favourite colour",
+    "",
+    "Tags; labels",
+    "Notes, misc",
+    "a|b",
+    "x\ty",
+    'Le "nom"',
+    'Tags "a;b;c;d;e;f"',
+)
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> tuple[list[str | None], list[str], list[list[str]]]:
+    """``(fields, header cells, rows)``, ``fields[i]`` the lead field of column ``i`` or
+    ``None``. At least two lead fields (the delimiter of a one-column file cannot be seen,
+    csvfile rule 3), one of them an email or a LinkedIn URL; each header is the field's
+    name or one of its documented synonyms; up to two more columns that are not leads'."""
+    identity = draw(st.sampled_from(["email", "linkedinUrl"]))
+    others = [f for f in LEAD_FIELDS if f != identity]
+    chosen = draw(st.lists(st.sampled_from(others), min_size=1, max_size=5, unique=True))
+    extras = draw(st.lists(st.sampled_from(EXTRA_HEADERS), max_size=2, unique=True))
+    columns = draw(
+        st.permutations([*((f, True) for f in [identity, *chosen]), *((e, False) for e in extras)])
+    )
+    fields = [name if is_field else None for name, is_field in columns]
+    header = [
+        draw(st.sampled_from((name, *HEADER_SYNONYMS[name]))) if is_field else name
+        for name, is_field in columns
+    ]
+    row = st.tuples(*(cell_for(f) if f else CELL for f in fields)).map(list)
+    rows = draw(st.lists(row, max_size=8))
+    return fields, header, rows
+
+
+@st.composite
+def csv_files(draw: st.DrawFn, header: list[str], rows: list[list[str]]) -> bytes:
+    """The table written by Python's csv module as a spreadsheet would: any supported
+    delimiter, minimal or full quoting, CRLF or LF lines, trailing empty cells left out or
+    not, an Excel ``sep=`` line or not; encoded as UTF-8 (with or without BOM) or Latin-1.
+
+    Left out, because such a file is not what it claims to be: LF lines with minimal
+    quoting when a cell holds a lone CR (Python 3.11's writer leaves it unquoted, so it
+    ends the record), and Latin-1 when a cell is not representable in it, when the bytes
+    are also valid UTF-8 (read as UTF-8, as documented) or when they hold one of the eight
+    characters ISO 8859-15 puts elsewhere (``¤ ¦ ¨ ´ ¸ ¼ ½ ¾``: such a file reads as either,
+    and charset_normalizer picks one by the words around them)."""
+    delimiter = draw(st.sampled_from(DELIMITERS))
+    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+    terminator = draw(st.sampled_from(["\r\n", "\n"]))
+    if (
+        terminator == "\n"
+        and quoting == csv.QUOTE_MINIMAL
+        and any("\r" in c for r in rows for c in r)
+    ):
+        terminator = "\r\n"
+    trim = draw(st.booleans())
+    out = io.StringIO()
+    if draw(st.booleans()):
+        out.write(f"sep={delimiter}{terminator}")
+    writer = csv.writer(out, delimiter=delimiter, quoting=quoting, lineterminator=terminator)
+    writer.writerow(header)
+    for row in rows:
+        while trim and row and row[-1] == "":
+            row = row[:-1]
+        writer.writerow(row)
+    text = out.getvalue()
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "latin-1"]))
+    if encoding == "latin-1" and not _latin1_unambiguous(text):
+        encoding = "utf-8"
+    return text.encode(encoding)
+
+
+def column_names(header: list[str]) -> list[str]:
+    """The names the import gives the columns: an empty header is "Column N"."""
+    return [h or f"Column {i}" for i, h in enumerate(header, start=1)]
+
+
+def _latin1_unambiguous(text: str) -> bool:
+    try:
+        data = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    if any(c in text for c in "¤¦¨´¸¼½¾"):
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return text.isascii()
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def new_campaign(client: TestClient) -> str:
+    response = client.post(
+        "/v1/campaigns", json={"name": f"property {next(_campaign_numbers)}", "criteria": CRITERIA}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def stored(engine: Engine, ids: list[str]) -> list[dict[str, Any]]:
+    """The leads' every column but the ones that name or date them, in ``ids`` order."""
+    with Session(engine) as session:
+        return [
+            lead.model_dump(exclude=NOT_COMPARED) for lead in queries.leads_by_ids(session, ids)
+        ]
+
+
+def errors_of(body: dict, rows: list[int] | None = None) -> list[tuple[int, str, str]]:
+    """``(row, field, message)``; ``rows[i]`` renumbers JSON position ``i + 1``."""
+    return [
+        (rows[e["row"] - 1] if rows else e["row"], e["field"], e["message"]) for e in body["errors"]
+    ]
+
+
+# --------------------------------------------------------------------------- 1. CSV = JSON
+
+
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_a_csv_file_imports_like_the_same_rows_sent_as_json(
+    client: TestClient, engine: Engine, data: st.DataObject
+) -> None:
+    """The JSON request holds the rows' lead fields as :func:`spreadsheet_value` reads them.
+    A row whose cells are all blank is no record of a CSV file (skipped, csvfile rule 5;
+    its number is used up): the JSON request leaves it out, and the CSV's row numbers
+    (header = row 1) stand for the JSON positions."""
+    fields, header, rows = data.draw(tables(), label="table")
+    file = data.draw(csv_files(header, rows), label="file")
+
+    csv_campaign, json_campaign = new_campaign(client), new_campaign(client)
+    by_csv = client.post(
+        "/v1/leads/import/csv",
+        data={"campaignId": csv_campaign},
+        files={"file": ("leads.csv", file, "text/csv")},
+    )
+    numbered = [(n, r) for n, r in enumerate(rows, start=2) if any(c.strip() for c in r)]
+    json_rows = [
+        {f: spreadsheet_value(c) for f, c in zip(fields, r, strict=True) if f} for _, r in numbered
+    ]
+    by_json = client.post("/v1/leads", json={"campaignId": json_campaign, "leads": json_rows})
+
+    assert by_csv.status_code == 200, by_csv.text
+    assert by_json.status_code == 200, by_json.text
+    got, want = by_csv.json(), by_json.json()
+    names = column_names(header)
+    assert got["csv"]["mapping"] == dict(zip(names, fields, strict=True))
+    assert got["csv"]["ignoredColumns"] == [n for n, f in zip(names, fields, strict=True) if not f]
+    assert (got["imported"], got["skipped"], got["updated"]) == (
+        want["imported"],
+        want["skipped"],
+        want["updated"],
+    )
+    assert errors_of(got) == errors_of(want, [n for n, _ in numbered])
+    drop_ids = [{k: v for k, v in lead.items() if k != "id"} for lead in want["leads"]]
+    assert [{k: v for k, v in lead.items() if k != "id"} for lead in got["leads"]] == drop_ids
+    assert stored(engine, [lead["id"] for lead in got["leads"]]) == stored(
+        engine, [lead["id"] for lead in want["leads"]]
+    )
+
+
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_the_problem_rows_file_reads_as_the_rows_it_copies(data: st.DataObject) -> None:
+    """The dashboard's "problem rows" download, fixed and imported again, gives the values
+    of the original rows; none of its cells begins with a formula trigger."""
+    _fields, header, rows = data.draw(tables(), label="table")
+    file = data.draw(csv_files(header, rows), label="file")
+    table = read_csv_bytes(file)
+    numbers = data.draw(
+        st.lists(st.sampled_from(table.row_numbers), unique=True) if table.rows else st.just([]),
+        label="problem rows",
+    )
+    problems = {n: data.draw(CELL, label=f"problem of row {n}") for n in numbers}
+
+    text = problem_rows_csv(file, problems)
+
+    written = list(csv.reader(io.StringIO(text, newline=""), delimiter=table.delimiter))
+    assert written[0] == [*column_names(header), "Problem"]
+    assert not [cell for record in written for cell in record if cell.startswith(TRIGGERS)]
+    again = read_csv_bytes(text.encode())
+    expected = [row for n, row in zip(table.row_numbers, table.rows, strict=True) if n in problems]
+    assert again.rows == expected
+
+
+# --------------------------------------------------------------------------- 2. export round trip
+
+# Lead values, with those an export must neutralize: starting with = + - @ (tab and CR are
+# stripped from stored values; a value can still start with ' then one of them). Control
+# characters too: the header, ids and dates of an export keep them far below the 10 % that
+# makes a file binary (csvfile rule 1) - a lead whose notes are mostly control characters
+# would export to a file the import refuses.
+VALUE = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=15),
+    TRICKY,
+    FORMULA,
+)
+LEAD_DICTS = st.fixed_dictionaries(
+    {"email": EMAIL},
+    optional={
+        field: st.one_of(BY_FIELD.get(field, VALUE), VALUE)
+        for field in LEAD_FIELDS
+        if field != "email"
+    },
+)
+
+
+@PROPERTY_SETTINGS
+@given(rows=st.lists(LEAD_DICTS, min_size=1, max_size=6))
+def test_an_export_imports_again_unchanged(session: Session, rows: list[dict[str, str]]) -> None:
+    criteria = CampaignCriteria.model_validate(CRITERIA)
+    first, second = (
+        campaigns.create_campaign(
+            session,
+            data=CampaignCreate(name=f"round trip {next(_campaign_numbers)}", criteria=criteria),
+        ).id
+        for _ in range(2)
+    )
+    imported = importing.import_leads(
+        session, campaign_id=first, rows=rows, region="FR", max_rows=100
+    )
+    ids = [lead.id for lead in imported.leads]
+    file = export.leads_csv_bytes(queries.leads_by_ids(session, ids))
+
+    again = importing.import_csv(
+        session, campaign_id=second, data=file, region="FR", max_rows=100, max_bytes=10**7
+    )
+
+    assert (again.imported, again.skipped, again.updated, again.errors) == (len(ids), 0, 0, [])
+    before = queries.leads_by_ids(session, ids)
+    after = queries.leads_by_ids(session, [lead.id for lead in again.leads])
+    assert [lead.model_dump(exclude=NOT_COMPARED) for lead in after] == [
+        lead.model_dump(exclude=NOT_COMPARED) for lead in before
+    ]
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_an_exported_cell_beginning_with_a_trigger_is_written_with_a_quote(trigger: str) -> None:
+    value = f"{trigger}SUM(A1)"
+    lead = Lead(
+        id="lead_1", campaign_id="cmp_1", email="a@acme.io", company=value, notes=f"'{value}"
+    )
+
+    header, row = list(csv.reader(io.StringIO(export.leads_csv_bytes([lead]).decode("utf-8-sig"))))
+
+    cells = dict(zip(header, row, strict=True))
+    assert (cells["company"], cells["notes"]) == (f"'{value}", f"''{value}")

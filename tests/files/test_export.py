@@ -1,0 +1,159 @@
+"""leads_core.files.export and the CSV files the dashboard offers: formula cells neutralized,
+headers that import again, problem rows as written in the uploaded file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+
+import pytest
+from sqlmodel import Session
+
+from leads_core.config import PROJECT_ROOT
+from leads_core.files import csvfile, export
+from leads_core.ingest import importing
+from leads_core.services import queries
+from leads_core.services.queries import LeadFilters
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.usefixtures("campaign")
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+33 6 12 34 56 78", "'+33 6 12 34 56 78"),
+        ("-2", "'-2"),
+        ("@cmd", "'@cmd"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Acme = best", "Acme = best"),
+        ("", ""),
+        ("'=SUM(A1)", "''=SUM(A1)"),
+        ("''+1", "'''+1"),
+        ("'\tx", "''\tx"),
+        ("'tis", "'tis"),
+        ("O'Neil", "O'Neil"),
+        ("'", "'"),
+    ],
+)
+def test_neutralize(cell: str, written: str) -> None:
+    assert export.neutralize(cell) == written
+    assert export.unneutralize(written) == cell
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("'=SUM(A1)", "=SUM(A1)"),
+        ("''=x", "'=x"),
+        ("'\rx", "\rx"),
+        ("=SUM(A1)", "=SUM(A1)"),  # not written by an export: kept as it is
+        ("'tis", "'tis"),
+        ("' =x", "' =x"),
+        ("'", "'"),
+        ("", ""),
+    ],
+)
+def test_unneutralize(cell: str, value: str) -> None:
+    assert export.unneutralize(cell) == value
+
+
+def _import(session: Session, rows: list[dict]) -> list[str]:
+    outcome = importing.import_leads(
+        session, campaign_id="cmp_123", rows=rows, region="FR", max_rows=100
+    )
+    return [lead.id for lead in outcome.leads]
+
+
+def test_export_writes_every_column_neutralized_with_a_bom(session: Session) -> None:
+    (lead_id,) = _import(
+        session,
+        [
+            {
+                "email": "a@acme.io",
+                "firstName": "Zoé",
+                "company": '=HYPERLINK("http://evil","x")',
+                "notes": "line 1\nline 2",
+            }
+        ],
+    )
+    data = export.leads_csv_bytes(queries.leads_by_ids(session, [lead_id]))
+    assert data.startswith(b"\xef\xbb\xbf")
+    header, row = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert header == [h for h, _ in export.EXPORT_COLUMNS]
+    values = dict(zip(header, row, strict=True))
+    assert values["id"] == lead_id
+    assert values["firstName"] == "Zoé"
+    assert values["company"] == '\'=HYPERLINK("http://evil","x")'
+    assert values["notes"] == "line 1\nline 2"
+    assert values["createdAt"].endswith("Z")
+
+
+def test_an_exported_value_imports_again_unchanged(session: Session) -> None:
+    values = ["=1+1", "'=1+1", "''@x", "'tis", "-", "'"]
+    ids = _import(session, [{"email": f"p{i}@acme.io", "company": v} for i, v in enumerate(values)])
+    data = export.leads_csv_bytes(queries.leads_by_ids(session, ids))
+    written = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+    assert [row["company"] for row in written] == ["'=1+1", "''=1+1", "'''@x", "'tis", "'-", "'"]
+    assert [row["company"] for row in csvfile.read_csv_bytes(data).rows] == values
+
+
+def test_exported_file_imports_again_with_every_column_matched(session: Session) -> None:
+    _import(session, [{"email": f"p{i}@acme.io", "lastName": f"N{i}"} for i in range(3)])
+    data = export.leads_csv_bytes(queries.iter_leads(session, filters=LeadFilters(), sort="email"))
+    table = csvfile.read_csv_bytes(data)
+    assert [row["email"] for row in table.rows] == ["p0@acme.io", "p1@acme.io", "p2@acme.io"]
+    assert {"firstName", "lastName", "email", "status", "notes"} <= set(table.mapping.values())
+
+
+def test_iter_leads_streams_the_filtered_set_in_order(session: Session) -> None:
+    _import(session, [{"email": f"p{i}@acme.io", "lastName": f"N{i:02}"} for i in range(25)])
+    got = [
+        lead.last_name
+        for lead in queries.iter_leads(
+            session, filters=LeadFilters(q="n1"), sort="-lastName", batch=4
+        )
+    ]
+    assert got == [f"N{i:02}" for i in range(19, 9, -1)]
+
+
+def test_preview_shows_the_first_records_as_written() -> None:
+    preview = csvfile.preview_csv_bytes((FIXTURES / "sample_leads.csv").read_bytes(), rows=3)
+    assert (preview.encoding, preview.delimiter) == ("utf-8-sig", ";")
+    assert preview.headers[:3] == ["First Name", "Last Name", "E-mail Address"]
+    assert [r[0] for r in preview.rows] == ["Camille", "Julien", "Émilie"]
+    assert all(len(r) == len(preview.headers) for r in preview.rows)
+    assert preview.mapping["Job Title"] == "position"
+
+
+def test_problem_rows_keep_the_values_the_rows_were_read_as() -> None:
+    # '=1+1 was read as =1+1 and is written so again, not ''=1+1 (which reads '=1+1);
+    # the tab before '=2 is stripped on reading, so it is not written back either.
+    data = b"email;company\nbad;'=1+1\nbad2;\"\t'=2\"\n"
+    text = csvfile.problem_rows_csv(data, {2: "email: not an email", 3: "same"})
+    assert list(csv.reader(io.StringIO(text), delimiter=";")) == [
+        ["email", "company", "Problem"],
+        ["bad", "'=1+1", "email: not an email"],
+        ["bad2", "'=2", "same"],
+    ]
+    assert csvfile.read_csv_bytes(text.encode()).rows == csvfile.read_csv_bytes(data).rows
+
+
+def test_problem_rows_are_the_original_records_with_the_problem() -> None:
+    data = b"email;company\nok@x.io;A\nbad;=1+1\nok2@x.io;B\n"
+    text = csvfile.problem_rows_csv(data, {3: "email: not an email"})
+    assert list(csv.reader(io.StringIO(text), delimiter=";")) == [
+        ["email", "company", "Problem"],
+        ["bad", "'=1+1", "email: not an email"],
+    ]
+
+
+def test_the_tables_offer_no_csv_download_of_their_own() -> None:
+    """Streamlit's table toolbars would write a CSV without neutralizing formula cells:
+    turned off, so the dashboard's Export buttons (this module) are the only CSV writers."""
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
+
+    assert config["client"]["disableDataExport"] is True
