@@ -1,117 +1,45 @@
-"""One settings object, read from the environment once, validated at start-up.
+"""The settings: declared once, read from the environment once, validated at start-up.
 
-Every setting is declared with its default and a help text (like Datasette's
-``Setting``); ``tests/test_docs.py`` fails when one is missing from the README.
-An invalid value stops the process with a message naming the variable.
+:class:`EnvSettings` (pydantic-settings) is the one declaration: each environment variable's
+name (the field's alias), type, default, minimum and help text. ``SETTINGS`` lists them for
+``tests/test_docs.py``, which fails when one is missing from the README.
+
+:func:`load_settings` reads the variables through that class and returns a :class:`Settings`,
+the frozen value the rest of the code uses (sizes in bytes, the SQLite path absolute, the region
+upper-cased). ``load_settings(mapping)`` reads that mapping alone, never ``os.environ``;
+:func:`get_settings` reads ``os.environ`` once per process. An unknown ``LEADS_*`` variable or
+an invalid value raises :class:`ConfigError`, whose message names the variable(s).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
 import phonenumbers
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass(frozen=True)
-class Setting:
-    env: str
-    default: str
-    help: str
-
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "DATABASE_URL",
-        "sqlite:///data/leads.db",
-        "SQLAlchemy URL of the database. A relative SQLite path is resolved against the "
-        "project folder; the file and its folder are created on first start.",
-    ),
-    Setting(
-        "LEADS_PHONE_REGION",
-        "FR",
-        "Region (ISO 3166 alpha-2) used to read phone numbers written without a +country code.",
-    ),
-    Setting(
-        "LEADS_MAX_UPLOAD_MB",
-        "10",
-        "Largest CSV file accepted by the import, in megabytes (larger files get 413).",
-    ),
-    Setting(
-        "LEADS_MAX_IMPORT_ROWS",
-        "100000",
-        "Largest number of leads accepted in one import request (JSON array or CSV rows).",
-    ),
-    Setting(
-        "LEADS_DB_POOL_SIZE",
-        "5",
-        "Database connections each app process keeps open (SQLAlchemy pool_size). On "
-        "PostgreSQL, processes x (pool size + overflow) must stay under max_connections.",
-    ),
-    Setting(
-        "LEADS_DB_MAX_OVERFLOW",
-        "10",
-        "Extra connections a process may open beyond the pool under load, closed when "
-        "returned (SQLAlchemy max_overflow; 0 for none).",
-    ),
-    Setting(
-        "LEADS_MAX_BODY_MB",
-        "32",
-        "Largest request body the API reads, in megabytes (413 beyond, before any work); a "
-        "CSV upload may be LEADS_MAX_UPLOAD_MB plus 1 MB of form overhead.",
-    ),
-    Setting(
-        "LEADS_RATE_LIMIT_PER_MINUTE",
-        "1000",
-        "Requests each API key may make per minute, in bursts of up to that many (429 with "
-        "Retry-After beyond); 0 turns the limit off.",
-    ),
-    Setting(
-        "LEADS_DASHBOARD_PASSWORD",
-        "",
-        "Password the dashboard asks for (also read from dashboard_password in "
-        ".streamlit/secrets.toml). Without one the server only listens on 127.0.0.1.",
-    ),
-    Setting(
-        "LEADS_SQLITE_BUSY_TIMEOUT_MS",
-        "60000",
-        "How long a SQLite writer waits for the write lock, in milliseconds. An import holds it "
-        "for its whole transaction (100,000 rows: 15-25 s here), so this must be longer.",
-    ),
-)
+MB = 1024 * 1024
 
 
 class ConfigError(RuntimeError):
     """A setting has a value the product cannot run with."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str
-    phone_region: str
-    max_upload_bytes: int
-    max_import_rows: int
-    sqlite_busy_timeout_ms: int
-    db_pool_size: int = 5
-    db_max_overflow: int = 10
-    max_body_bytes: int = 32 * 1024 * 1024
-    rate_limit_per_minute: int = 1000
-    dashboard_password: str | None = field(default=None, repr=False)  # a secret: never logged
-
-
-def _positive_int(env: str, raw: str, *, minimum: int = 1) -> int:
+# --- how a variable's text is read; a ValueError's message follows the variable's name --------
+def _whole_number(raw: str | int) -> int:
     try:
-        value = int(raw)
+        return int(raw)  # int(), not pydantic's parser, which would take "1.0"
     except ValueError:
-        raise ConfigError(f"{env} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        limit = "greater than 0" if minimum == 1 else f"{minimum} or more"
-        raise ConfigError(f"{env} must be {limit}, got {value}")
-    return value
+        raise ValueError(f"must be a whole number, got {raw!r}") from None
 
 
 def _database_url(raw: str) -> str:
@@ -120,8 +48,8 @@ def _database_url(raw: str) -> str:
         if relative and relative != ":memory:":
             return f"sqlite:///{PROJECT_ROOT / relative}"
     if not raw.startswith(("sqlite:", "postgresql")):
-        raise ConfigError(
-            f"DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL, got {raw.split(':')[0]!r}"
+        raise ValueError(
+            f"must be a sqlite:/// or postgresql+psycopg:// URL, got {raw.split(':')[0]!r}"
         )
     return raw
 
@@ -129,38 +57,177 @@ def _database_url(raw: str) -> str:
 def _region(raw: str) -> str:
     region = raw.strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
-        raise ConfigError(f"LEADS_PHONE_REGION must be a region code such as FR or US, got {raw!r}")
+        raise ValueError(f"must be a region code such as FR or US, got {raw!r}")
     return region
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    env = os.environ if environ is None else environ
-    known = {s.env for s in SETTINGS}
-    value = {s.env: env.get(s.env, s.default) for s in SETTINGS}
-    unknown = sorted(k for k in env if k.startswith("LEADS_") and k not in known)
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+
+
+class EnvSettings(BaseSettings):
+    """The environment variables, in README order, each with its default and help text."""
+
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", frozen=True)
+
+    database_url: Annotated[str, AfterValidator(_database_url)] = Field(
+        default="sqlite:///data/leads.db",
+        alias="DATABASE_URL",
+        description="SQLAlchemy URL of the database. A relative SQLite path is resolved against "
+        "the project folder; the file and its folder are created on first start.",
+    )
+    phone_region: Annotated[str, AfterValidator(_region)] = Field(
+        default="FR",
+        alias="LEADS_PHONE_REGION",
+        description="Region (ISO 3166 alpha-2) used to read phone numbers written without a "
+        "+country code.",
+    )
+    max_upload_mb: WholeNumber = Field(
+        default=10,
+        ge=1,
+        alias="LEADS_MAX_UPLOAD_MB",
+        description="Largest CSV file accepted by the import, in megabytes (larger files get 413).",
+    )
+    max_import_rows: WholeNumber = Field(
+        default=100_000,
+        ge=1,
+        alias="LEADS_MAX_IMPORT_ROWS",
+        description="Largest number of leads accepted in one import request (JSON array or CSV "
+        "rows).",
+    )
+    db_pool_size: WholeNumber = Field(
+        default=5,
+        ge=1,
+        alias="LEADS_DB_POOL_SIZE",
+        description="Database connections each app process keeps open (SQLAlchemy pool_size). "
+        "On PostgreSQL, processes x (pool size + overflow) must stay under max_connections.",
+    )
+    db_max_overflow: WholeNumber = Field(
+        default=10,
+        ge=0,
+        alias="LEADS_DB_MAX_OVERFLOW",
+        description="Extra connections a process may open beyond the pool under load, closed "
+        "when returned (SQLAlchemy max_overflow; 0 for none).",
+    )
+    max_body_mb: WholeNumber = Field(
+        default=32,
+        ge=1,
+        alias="LEADS_MAX_BODY_MB",
+        description="Largest request body the API reads, in megabytes (413 beyond, before any "
+        "work); a CSV upload may be LEADS_MAX_UPLOAD_MB plus 1 MB of form overhead.",
+    )
+    rate_limit_per_minute: WholeNumber = Field(
+        default=1000,
+        ge=0,
+        alias="LEADS_RATE_LIMIT_PER_MINUTE",
+        description="Requests each API key may make per minute, in bursts of up to that many "
+        "(429 with Retry-After beyond); 0 turns the limit off.",
+    )
+    dashboard_password: str = Field(
+        default="",
+        repr=False,  # a secret: never logged
+        alias="LEADS_DASHBOARD_PASSWORD",
+        description="Password the dashboard asks for (also read from dashboard_password in "
+        ".streamlit/secrets.toml). Without one the server only listens on 127.0.0.1.",
+    )
+    sqlite_busy_timeout_ms: WholeNumber = Field(
+        default=60_000,
+        ge=1,
+        alias="LEADS_SQLITE_BUSY_TIMEOUT_MS",
+        description="How long a SQLite writer waits for the write lock, in milliseconds. An "
+        "import holds it for its whole transaction (100,000 rows: 15-25 s here), so this must "
+        "be longer.",
+    )
+
+
+class _GivenVariables(EnvSettings):
+    """:class:`EnvSettings` over the variables passed to it, with no ``os.environ`` behind them."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One variable as the README documents it."""
+
+    env: str
+    default: str
+    help: str
+
+
+def _documented(name: str, declared: FieldInfo) -> Setting:
+    if declared.alias is None or declared.description is None:
+        raise TypeError(f"EnvSettings.{name} needs an alias (its variable) and a description")
+    return Setting(declared.alias, str(declared.default), declared.description)
+
+
+SETTINGS: tuple[Setting, ...] = tuple(
+    _documented(name, declared) for name, declared in EnvSettings.model_fields.items()
+)
+
+
+def _default(name: str) -> Any:
+    return EnvSettings.model_fields[name].default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings as the code uses them; the defaults are :class:`EnvSettings`'s."""
+
+    database_url: str
+    phone_region: str
+    max_upload_bytes: int
+    max_import_rows: int
+    sqlite_busy_timeout_ms: int
+    db_pool_size: int = _default("db_pool_size")
+    db_max_overflow: int = _default("db_max_overflow")
+    max_body_bytes: int = _default("max_body_mb") * MB
+    rate_limit_per_minute: int = _default("rate_limit_per_minute")
+    dashboard_password: str | None = field(default=None, repr=False)  # a secret: never logged
+
+
+def _explain(error: ErrorDetails) -> str:
+    env = error["loc"][0]
+    if error["type"] == "greater_than_equal":
+        minimum = error["ctx"]["ge"]
+        limit = "greater than 0" if minimum == 1 else f"{minimum} or more"
+        return f"{env} must be {limit}, got {error['input']}"
+    if error["type"] == "value_error":
+        return f"{env} {error['ctx']['error']}"
+    return f"{env}: {error['msg']}"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    variables: Mapping[str, str] = os.environ if environ is None else environ
+    known = [s.env for s in SETTINGS]
+    unknown = sorted(k for k in variables if k.startswith("LEADS_") and k not in known)
     if unknown:
         raise ConfigError(
             f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
         )
+    try:
+        env = EnvSettings() if environ is None else _GivenVariables.model_validate(dict(environ))
+    except ValidationError as invalid:
+        raise ConfigError("; ".join(_explain(e) for e in invalid.errors())) from None
     return Settings(
-        database_url=_database_url(value["DATABASE_URL"]),
-        phone_region=_region(value["LEADS_PHONE_REGION"]),
-        max_upload_bytes=_positive_int("LEADS_MAX_UPLOAD_MB", value["LEADS_MAX_UPLOAD_MB"])
-        * 1024
-        * 1024,
-        max_import_rows=_positive_int("LEADS_MAX_IMPORT_ROWS", value["LEADS_MAX_IMPORT_ROWS"]),
-        sqlite_busy_timeout_ms=_positive_int(
-            "LEADS_SQLITE_BUSY_TIMEOUT_MS", value["LEADS_SQLITE_BUSY_TIMEOUT_MS"]
-        ),
-        db_pool_size=_positive_int("LEADS_DB_POOL_SIZE", value["LEADS_DB_POOL_SIZE"]),
-        db_max_overflow=_positive_int(
-            "LEADS_DB_MAX_OVERFLOW", value["LEADS_DB_MAX_OVERFLOW"], minimum=0
-        ),
-        max_body_bytes=_positive_int("LEADS_MAX_BODY_MB", value["LEADS_MAX_BODY_MB"]) * 1024 * 1024,
-        rate_limit_per_minute=_positive_int(
-            "LEADS_RATE_LIMIT_PER_MINUTE", value["LEADS_RATE_LIMIT_PER_MINUTE"], minimum=0
-        ),
-        dashboard_password=value["LEADS_DASHBOARD_PASSWORD"] or None,
+        database_url=env.database_url,
+        phone_region=env.phone_region,
+        max_upload_bytes=env.max_upload_mb * MB,
+        max_import_rows=env.max_import_rows,
+        sqlite_busy_timeout_ms=env.sqlite_busy_timeout_ms,
+        db_pool_size=env.db_pool_size,
+        db_max_overflow=env.db_max_overflow,
+        max_body_bytes=env.max_body_mb * MB,
+        rate_limit_per_minute=env.rate_limit_per_minute,
+        dashboard_password=env.dashboard_password or None,
     )
 
 
