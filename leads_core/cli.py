@@ -18,7 +18,7 @@ from tqdm import tqdm
 from leads_core.clock import iso_utc
 from leads_core.config import ConfigError, get_settings
 from leads_core.errors import LeadsError
-from leads_core.files.csvfile import parse_mapping_json
+from leads_core.files.headers import parse_mapping_json
 from leads_core.ingest import demo, importing
 from leads_core.schemas import CampaignCreate, CampaignCriteria
 from leads_core.services import apikeys, campaigns

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from leads_core.api.deps import ApiKeyDep, SessionDep, SettingsDep, actor
 from leads_core.errors import ValidationFailed
 from leads_core.fields import LeadStatus
-from leads_core.files.csvfile import parse_mapping_json
+from leads_core.files.headers import parse_mapping_json
 from leads_core.ingest import idempotency, importing
 from leads_core.schemas import (
     ActivityPublic,

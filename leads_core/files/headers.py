@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+
+from leads_core.errors import ValidationFailed
 
 LEAD_FIELDS: tuple[str, ...] = (
     "firstName",
@@ -195,6 +198,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
 
 #: The mapping value meaning "do not import this column" (``None`` and ``""``
 #: mean the same).
+IGNORE = "ignore"
 _NON_ALNUM = re.compile(r"[\W_]+")
 
 
@@ -245,3 +249,93 @@ def detect_mapping(headers: Sequence[str]) -> dict[str, str | None]:
             taken.add(field)
         mapping[header] = field
     return mapping
+
+
+# --------------------------------------------------------------------------- a caller's mapping
+
+
+def _mapping_error(problems: list[str]) -> ValidationFailed:
+    return ValidationFailed(
+        "Invalid column mapping: " + "; ".join(problems),
+        details=[{"field": "mapping", "message": problem} for problem in problems],
+    )
+
+
+def parse_mapping_json(raw: str | None) -> dict[str, str | None] | None:
+    """A ``mapping`` given as JSON text (API form field, CLI flag); blank or JSON ``null``
+    means none, as the API's schema allows (a form field cannot send a missing value).
+
+    Only the JSON is read here; what it says is checked against the file's headers by
+    :func:`read_csv_bytes`."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise _mapping_error([f"not valid JSON ({exc.msg})"]) from None
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _mapping_error(
+            [
+                'expected an object {"CSV header": "leadField" or null}, '
+                f"got {type(value).__name__}"
+            ]
+        )
+    return value
+
+
+def resolve_mapping(
+    headers: list[str], explicit: Mapping[str, str | None] | None
+) -> dict[str, str | None]:
+    if explicit is None:
+        return detect_mapping(headers)
+    if not isinstance(explicit, Mapping):
+        raise _mapping_error(
+            [
+                'expected an object {"CSV header": "leadField" or null}, '
+                f"got {type(explicit).__name__}"
+            ]
+        )
+    if not explicit:
+        return detect_mapping(headers)
+    problems: list[str] = []
+    chosen: dict[str, str | None] = {}
+    by_field: dict[str, str] = {}
+    for raw_header, raw_target in explicit.items():
+        header = raw_header.strip() if isinstance(raw_header, str) else raw_header
+        if header not in headers:
+            problems.append(
+                f"column {raw_header!r} is not in the file "
+                f"(headers found: {', '.join(map(repr, headers))})"
+            )
+            continue
+        target = raw_target.strip() if isinstance(raw_target, str) else raw_target
+        if target is None or target == "" or (isinstance(target, str) and target.lower() == IGNORE):
+            chosen[header] = None
+            continue
+        if target not in LEAD_FIELDS:
+            problems.append(
+                f"column {raw_header!r} is mapped to {raw_target!r}, which is not a lead field "
+                f"(expected one of: {', '.join(LEAD_FIELDS)}, or {IGNORE!r})"
+            )
+            continue
+        if target in by_field:
+            problems.append(
+                f"columns {by_field[target]!r} and {raw_header!r} are both mapped to {target!r}"
+            )
+            continue
+        by_field[target] = header
+        chosen[header] = target
+    if problems:
+        raise _mapping_error(problems)
+    # Other columns auto-match, but cannot take a field the caller assigned.
+    auto = detect_mapping([h for h in headers if h not in chosen and h not in by_field.values()])
+    result: dict[str, str | None] = {}
+    for header in headers:
+        if header in chosen:
+            result[header] = chosen[header]
+        else:
+            field = auto.get(header)
+            result[header] = None if field in by_field else field
+    return result
