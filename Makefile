@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test test-sqlite test-postgresql test-quick lint format bench bench-list bench-peer bench-growth bench-keepalive bench-dashboard venv dev browser postgres clean
+.PHONY: run test test-sqlite test-postgresql test-quick lint typecheck format bench bench-list bench-peer bench-growth bench-keepalive bench-dashboard venv dev browser postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## make typecheck: mypy alone (what it checks and how strictly: pyproject.toml [tool.mypy])
+typecheck: dev
+	$(BIN)/mypy
+
 format: dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
@@ -100,4 +104,4 @@ bench-dashboard: dev browser
 	$(BIN)/python -m bench.dashboard_bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

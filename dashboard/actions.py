@@ -1,21 +1,18 @@
-"""Writes started from more than one page."""
+"""Actions offered on more than one page: the demo data button and its callback."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, feedback
-from leads_core.config import get_settings
-from leads_core.ingest import demo
-from leads_core.storage.db import session_scope
+from dashboard import data, feedback, writes
 
 DEMO_LEADS = 500
 
 
 def load_demo_data() -> None:
     """Button callback: 5 demo campaigns and ``DEMO_LEADS`` realistic leads."""
-    with st.spinner("Loading demo data…"), session_scope() as session:
-        result = demo.seed_demo(session, leads=DEMO_LEADS, region=get_settings().phone_region)
+    with st.spinner("Loading demo data…"):
+        result = writes.load_demo(DEMO_LEADS)
     data.clear()
     feedback.flash(
         "success",

@@ -8,9 +8,8 @@ from datetime import date, timedelta
 
 import plotly.graph_objects as go
 
-from leads_core.scoring.rules import COMPONENTS
+from leads_core.scoring.rules import COMPONENTS, HIGH_QUALITY
 from leads_core.services.stats import (
-    HIGH_QUALITY,
     CampaignRow,
     ScoreSummary,
     SourceRow,

@@ -1,23 +1,31 @@
-"""Cached reads for the pages.
+"""Reads for the pages, each in a session of its own.
 
 Aggregates are cached with ``st.cache_data`` for ``TTL_S`` seconds, keyed by the database
-URL, the filters and ``leads_core.stats.data_version`` - a cheap indexed read that changes
+URL, the filters and ``leads_core.services.stats.data_version`` - a cheap indexed read that changes
 with any write, from this process or another (an API client, a second app process). So a
 cached chart is never older than the data it shows; pages also call :func:`clear` after
 their own writes, which frees the memory at once. (Arguments of a cached function whose
-names start with ``_`` are not part of its key: none of these do.)"""
+names start with ``_`` are not part of its key: none of these do.)
+
+One lead, one campaign, the API keys, the last imports and a page of the lead list are
+read fresh on every run (small indexed reads, and not all of them move ``data_version``:
+a note, a key's last use); so are exports, streamed from the database into the file."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from datetime import date
 
 import streamlit as st
 
 from leads_core.config import get_settings
-from leads_core.services import campaigns, stats
+from leads_core.files import export
+from leads_core.schemas import CampaignPublic
+from leads_core.services import apikeys, campaigns, leads, queries, stats
 from leads_core.services.queries import LeadFilters
 from leads_core.storage.db import session_scope
+from leads_core.storage.models import ApiKey, Campaign, Lead, LeadActivity
 
 TTL_S = 300
 
@@ -93,6 +101,64 @@ def _analytics(
 def analytics(data_version: tuple[object, ...], filters: LeadFilters) -> Analytics:
     """Every aggregate of the Analytics page for these filters, in one cached read."""
     return _analytics(_database(), data_version, astuple(filters))
+
+
+@dataclass(frozen=True)
+class LeadRecord:
+    lead: Lead
+    campaign: Campaign
+    history: list[LeadActivity]
+
+
+def lead_record(lead_id: str) -> LeadRecord:
+    """The lead, its campaign and its history, oldest first (``NotFound`` if no such lead)."""
+    with session_scope() as session:
+        lead = leads.get_lead(session, lead_id)
+        return LeadRecord(
+            lead=lead,
+            campaign=campaigns.get_campaign(session, lead.campaign_id),
+            history=leads.lead_activity(session, lead_id),
+        )
+
+
+def campaign(campaign_id: str) -> CampaignPublic:
+    with session_scope() as session:
+        return campaigns.to_public(campaigns.get_campaign(session, campaign_id))
+
+
+def lead_page(filters: LeadFilters, *, page: int, limit: int, sort: str) -> queries.LeadPageResult:
+    """A page of the lead list; its last page when ``page`` is past the end (the filters
+    shrank the list): the result's ``page`` says which was read."""
+    with session_scope() as session:
+        result = queries.list_leads(session, filters=filters, page=page, limit=limit, sort=sort)
+        if result.total and page > result.total_pages:
+            result = queries.list_leads(
+                session, filters=filters, page=result.total_pages, limit=limit, sort=sort
+            )
+    return result
+
+
+def recent_imports(limit: int = 5) -> list[stats.ImportRow]:
+    with session_scope() as session:
+        return stats.recent_imports(session, limit=limit)
+
+
+def api_keys() -> list[ApiKey]:
+    """Every API key, revoked ones included (hashes only: no key can be read back)."""
+    with session_scope() as session:
+        return apikeys.list_api_keys(session)
+
+
+def leads_csv(lead_ids: Sequence[str]) -> bytes:
+    """These leads as a CSV file, in the order of ``lead_ids``."""
+    with session_scope() as session:
+        return export.leads_csv_bytes(queries.leads_by_ids(session, lead_ids))
+
+
+def filtered_leads_csv(filters: LeadFilters, sort: str) -> bytes:
+    """Every lead matching ``filters`` as a CSV file, in ``sort`` order."""
+    with session_scope() as session:
+        return export.leads_csv_bytes(queries.iter_leads(session, filters=filters, sort=sort))
 
 
 def clear() -> None:

@@ -3,8 +3,7 @@ of actions done in widget callbacks kept until the page is drawn again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
@@ -55,12 +54,3 @@ def show_flashed() -> None:
             st.warning(message)
         else:
             st.error(message)
-
-
-@contextmanager
-def reported(action: str) -> Iterator[None]:
-    """Show a ``LeadsError`` raised inside the block as ``st.error``, and carry on."""
-    try:
-        yield
-    except LeadsError as exc:
-        st.error(f"{action}: {describe(exc)}")

@@ -14,9 +14,8 @@ from typing import Any
 import streamlit as st
 
 from leads_core.fields import LEAD_STATUSES
-from leads_core.scoring.rules import SOURCE_RELIABILITY
+from leads_core.scoring.rules import HIGH_QUALITY, SOURCE_RELIABILITY
 from leads_core.services.queries import LeadFilters
-from leads_core.services.stats import HIGH_QUALITY
 
 SORTS: dict[str, str] = {
     "-qualityScore": "Score, best first",
@@ -123,7 +122,9 @@ def lead_filters(
     _filter_widgets(campaign_names)
     if with_list_options:
         sidebar = st.sidebar
-        sidebar.selectbox("Sort by", list(SORTS), format_func=SORTS.get, key="f_sort", **_COMMON)
+        sidebar.selectbox(
+            "Sort by", list(SORTS), format_func=SORTS.__getitem__, key="f_sort", **_COMMON
+        )
         sidebar.selectbox("Rows per page", PAGE_SIZES, key="f_limit", **_COMMON)
     write_url(with_list_options=with_list_options)
     state = st.session_state

@@ -5,30 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
 
-from leads_core.fields import LEAD_STATUSES
-from leads_core.services.stats import HIGH_QUALITY
+from leads_core import fields
+from leads_core.scoring.rules import HIGH_QUALITY
 from leads_core.storage.models import Lead
 
 SELECT = "select"
 GOOD_BG = "#d3f2df"
+#: The columns a salesperson scans first, right after the score; the other editable fields
+#: follow in the registry's order (a field added to ``leads_core.fields`` shows up there).
+FIRST = ("first_name", "last_name", "company", "position", "status")
 #: Lead fields a user can edit in the grid (the DataFrame columns have these names).
-EDITABLE = (
-    "first_name",
-    "last_name",
-    "email",
-    "company",
-    "position",
-    "source",
-    "status",
-    "notes",
-    "phone",
-    "linkedin_url",
-    "website",
+EDITABLE: tuple[str, ...] = (
+    *FIRST,
+    *(field.name for field in fields.EDITABLE if field.name not in FIRST),
 )
 READ_ONLY = ("open", "quality_score", "high", "campaign", "created_at", "updated_at")
 COLUMN_ORDER = (
@@ -36,17 +30,7 @@ COLUMN_ORDER = (
     "open",
     "quality_score",
     "high",
-    "first_name",
-    "last_name",
-    "company",
-    "position",
-    "status",
-    "email",
-    "source",
-    "notes",
-    "phone",
-    "linkedin_url",
-    "website",
+    *EDITABLE,
     "campaign",
     "created_at",
     "updated_at",
@@ -105,21 +89,22 @@ def column_config() -> dict[str, Any]:
             width="small",
         ),
         "high": cc.TextColumn(f"{HIGH_QUALITY}+", width=40, help=f"★ = score ≥ {HIGH_QUALITY}"),
-        "first_name": cc.TextColumn("First name", max_chars=1000),
-        "last_name": cc.TextColumn("Last name", max_chars=1000),
-        "email": cc.TextColumn("Email", max_chars=320),
-        "company": cc.TextColumn("Company", max_chars=1000),
-        "position": cc.TextColumn("Position", max_chars=1000),
-        "source": cc.TextColumn("Source", max_chars=100),
-        "status": cc.SelectboxColumn("Status", options=list(LEAD_STATUSES), required=True),
-        "notes": cc.TextColumn("Notes", max_chars=20000, width="medium"),
-        "phone": cc.TextColumn("Phone", max_chars=100),
-        "linkedin_url": cc.LinkColumn("LinkedIn", max_chars=1000),
-        "website": cc.LinkColumn("Website", max_chars=1000),
+        **{field.name: _field_column(field) for field in fields.EDITABLE},
         "campaign": cc.TextColumn("Campaign"),
         "created_at": cc.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm", timezone="UTC"),
         "updated_at": cc.DatetimeColumn("Updated", format="YYYY-MM-DD HH:mm", timezone="UTC"),
     }
+
+
+def _field_column(field: fields.LeadField) -> Any:
+    """How the grid shows and edits one lead field, by its kind."""
+    cc = st.column_config
+    if field.kind == "status":
+        return cc.SelectboxColumn(field.label, options=list(fields.LEAD_STATUSES), required=True)
+    if field.kind == "url":
+        return cc.LinkColumn(field.label, max_chars=field.max_length)
+    width: Literal["medium"] | None = "medium" if field.kind == "long" else None
+    return cc.TextColumn(field.label, max_chars=field.max_length, width=width)
 
 
 def _clean(value: Any) -> Any:

@@ -6,21 +6,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from leads_core import fields
 from leads_core.storage.models import Lead, LeadActivity
 
-FORM_FIELDS: dict[str, str] = {
-    "first_name": "First name",
-    "last_name": "Last name",
-    "email": "Email",
-    "company": "Company",
-    "position": "Position",
-    "source": "Source",
-    "linkedin_url": "LinkedIn URL",
-    "phone": "Phone",
-    "website": "Website",
-    "status": "Status",
-    "notes": "Notes",
-}
+FORM_FIELDS: tuple[fields.LeadField, ...] = fields.EDITABLE
+"""The lead form's fields, in the registry's order (``leads_core.fields``)."""
 _ENRICHMENT_LABELS = {
     "emailStatus": "Email status",
     "emailNormalized": "Email (normalized)",

@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Never
 
 from pydantic import ValidationError
 from tqdm import tqdm
@@ -20,12 +20,13 @@ from leads_core.config import ConfigError, get_settings
 from leads_core.errors import LeadsError
 from leads_core.files.headers import parse_mapping_json
 from leads_core.ingest import demo, importing
+from leads_core.ingest.options import ImportOptions
 from leads_core.schemas import CampaignCreate, CampaignCriteria
 from leads_core.services import apikeys, campaigns
 from leads_core.storage.db import get_engine, session_scope
 
 
-def _progress_bar(description: str, unit: str) -> tuple[Callable[[int, int], None], tqdm]:
+def _progress_bar(description: str, unit: str) -> tuple[Callable[[int, int], None], tqdm[Never]]:
     bar = tqdm(total=0, desc=description, unit=unit, file=sys.stderr, dynamic_ncols=True)
 
     def update(done: int, total: int) -> None:
@@ -106,18 +107,18 @@ def cmd_import_csv(args: argparse.Namespace) -> None:
     with bar, session_scope() as session:
         outcome = importing.import_csv(
             session,
-            campaign_id=args.campaign,
-            data=path.read_bytes(),
-            mapping=mapping,
-            region=settings.phone_region,
-            max_rows=settings.max_import_rows,
-            max_bytes=settings.max_upload_bytes,
-            auto_score=not args.no_score,
-            on_duplicate=args.on_duplicate,
-            origin="cli",
-            filename=path.name,
-            actor="cli",
-            progress=update,
+            path.read_bytes(),
+            ImportOptions.from_settings(
+                settings,
+                campaign_id=args.campaign,
+                mapping=mapping,
+                auto_score=not args.no_score,
+                on_duplicate=args.on_duplicate,
+                origin="cli",
+                filename=path.name,
+                actor="cli",
+                progress=update,
+            ),
         )
     summary = outcome.response().model_dump(by_alias=True, exclude={"leads"})
     print(json.dumps(summary, indent=2, ensure_ascii=False))

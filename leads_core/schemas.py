@@ -7,7 +7,7 @@ data models never inherit from table models.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -16,13 +16,21 @@ from pydantic import (
     PlainSerializer,
     StrictBool,
     StringConstraints,
+    create_model,
 )
 from pydantic import Field as DataField
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import WithJsonSchema
 
 from leads_core.clock import iso_utc
-from leads_core.fields import LEAD_STATUSES, STATUS_SYNONYMS, LeadStatus
+from leads_core.fields import (
+    FIELDS,
+    LEAD_STATUSES,
+    REQUIRABLE,
+    STATUS_SYNONYMS,
+    LeadField,
+    LeadStatus,
+)
 from leads_core.text import drop_nul
 
 UtcDateTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
@@ -43,22 +51,10 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
-def _text(*constraints: Any) -> Any:
-    """A required string with those constraints, NUL characters dropped first."""
-    return Annotated[str, *constraints, BeforeValidator(drop_nul)]
-
-
 def _optional_text(max_length: int, *, lower: bool = False) -> Any:
     """Optional string: surrounding spaces dropped, blank means missing, length capped."""
     text = Annotated[str, StringConstraints(max_length=max_length, to_lower=lower)]
     return Annotated[text | None, BeforeValidator(_blank_to_none)]
-
-
-Text = _optional_text(1000)
-LongText = _optional_text(20000)
-Email = _optional_text(320)
-Phone = _optional_text(100)
-Source = _optional_text(100, lower=True)
 
 
 class ApiModel(BaseModel):
@@ -74,6 +70,18 @@ class ApiModel(BaseModel):
 
 
 VISIBLE = r"[^\s\x00]"  # at least one character that is neither a space nor NUL
+# Required strings with these constraints, NUL characters dropped first.
+_Position = Annotated[
+    str, StringConstraints(max_length=200, pattern=VISIBLE), BeforeValidator(drop_nul)
+]
+_SourceName = Annotated[
+    str, StringConstraints(max_length=100, pattern=VISIBLE), BeforeValidator(drop_nul)
+]
+_CampaignName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=200, pattern=VISIBLE),
+    BeforeValidator(drop_nul),
+]
 
 
 class CampaignCriteria(ApiModel):
@@ -81,36 +89,25 @@ class CampaignCriteria(ApiModel):
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
-    target_positions: list[_text(StringConstraints(max_length=200, pattern=VISIBLE))] = DataField(
-        default_factory=list, max_length=100
-    )
-    target_sources: list[_text(StringConstraints(max_length=100, pattern=VISIBLE))] = DataField(
-        default_factory=list, max_length=100
-    )
+    target_positions: list[_Position] = DataField(default_factory=list, max_length=100)
+    target_sources: list[_SourceName] = DataField(default_factory=list, max_length=100)
     required_fields: list[
-        Annotated[
-            str,
-            StringConstraints(
-                pattern=r"^(firstName|lastName|email|company|position|linkedinUrl|phone|website|source)$"
-            ),
-        ]
-    ] = DataField(default_factory=list, max_length=9)
+        Annotated[str, StringConstraints(pattern=rf"^({'|'.join(REQUIRABLE)})$")]
+    ] = DataField(default_factory=list, max_length=len(REQUIRABLE))
 
 
 class CampaignCreate(ApiModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
     id: Annotated[str, StringConstraints(pattern=r"^cmp_[A-Za-z0-9_-]{1,60}$")] | None = None
-    name: _text(StringConstraints(strip_whitespace=True, max_length=200, pattern=VISIBLE))
+    name: _CampaignName
     criteria: CampaignCriteria = DataField(default_factory=CampaignCriteria)
 
 
 class CampaignUpdate(ApiModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
-    name: (
-        _text(StringConstraints(strip_whitespace=True, max_length=200, pattern=VISIBLE)) | None
-    ) = None
+    name: _CampaignName | None = None
     criteria: CampaignCriteria | None = None
 
 
@@ -130,79 +127,112 @@ class CampaignList(ApiModel):
 # ---------------------------------------------------------------- imports
 
 
-class LeadCreate(ApiModel):
-    """One lead as a client sends it (JSON import, CSV row after header mapping)."""
+# The lead's data models are built from the field registry (``leads_core.fields``): a
+# field added there is read, checked and answered by the API with nothing else to edit.
+# mypy sees the classes below the TYPE_CHECKING guard; their fields come from FIELDS.
 
+
+class _LeadInput(ApiModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="ignore", str_strip_whitespace=True
     )
 
-    first_name: Text = None
-    last_name: Text = None
-    email: Email = None
-    company: Text = None
-    position: Text = None
-    source: Source = None
-    linkedin_url: Text = None
-    phone: Phone = None
-    website: Text = None
-    status: Annotated[LeadStatus, BeforeValidator(_status)] = LeadStatus.NEW
-    notes: LongText = None
 
-
-class LeadUpdate(ApiModel):
-    """Partial update: only the fields present in the body change."""
-
+class _LeadChanges(ApiModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
-    first_name: Text = None
-    last_name: Text = None
-    email: Email = None
-    company: Text = None
-    position: Text = None
-    source: Source = None
-    linkedin_url: Text = None
-    phone: Phone = None
-    website: Text = None
-    # Documented without null: a lead always has a status (null is refused with 422).
-    status: Annotated[
-        LeadStatus | None,
-        BeforeValidator(_status),
-        WithJsonSchema({"type": "string", "enum": list(LEAD_STATUSES)}),
-    ] = None
-    notes: LongText = None
+
+def _input(field: LeadField) -> tuple[Any, Any]:
+    """A field as a client sends it: text trimmed, blank means missing; a status as a
+    CRM word or one of ours, defaulting to new."""
+    if field.kind == "status":
+        return Annotated[LeadStatus, BeforeValidator(_status)], LeadStatus.NEW
+    return _optional_text(field.max_length, lower=field.lower), None
 
 
-class LeadPublic(ApiModel):
-    """A lead in the list, in the document's field order."""
-
-    id: str
-    first_name: str | None
-    last_name: str | None
-    email: str | None
-    company: str | None
-    position: str | None
-    quality_score: int | None
-    source: str | None
-    linkedin_url: str | None
-    phone: str | None
-    website: str | None
-    status: str
-    campaign_id: str
-    created_at: UtcDateTime
+def _change(field: LeadField) -> tuple[Any, Any]:
+    """A field in a partial update: absent means unchanged."""
+    if field.kind == "status":
+        # Documented without null: a lead always has a status (null is refused with 422).
+        status = Annotated[
+            LeadStatus | None,
+            BeforeValidator(_status),
+            WithJsonSchema({"type": "string", "enum": list(LEAD_STATUSES)}),
+        ]
+        return status, None
+    return _optional_text(field.max_length, lower=field.lower), None
 
 
-class LeadDetail(LeadPublic):
-    """``GET /v1/leads/{id}``: the list fields plus notes, score and enrichment."""
+def _stored(field: LeadField) -> tuple[Any, Any]:
+    """A field as the API answers it (required: always present, maybe null)."""
+    return (str if field.kind == "status" else str | None), ...
 
-    notes: str | None
-    updated_at: UtcDateTime
-    score_breakdown: dict[str, int] | None
-    score_reasons: dict[str, str] | None
-    enrichment: dict[str, Any] | None
-    version: int = DataField(
-        description="Goes up by one with every change; also the `ETag` header. Send it back "
-        'as `If-Match: "<version>"` on PATCH or DELETE to refuse (412) a stale write.'
+
+def _public_fields() -> dict[str, tuple[Any, Any]]:
+    """A lead in the list, in the contract's order: its id, the person, the score, the
+    contact and pipeline fields, the campaign and when it was created."""
+    listed = [f for f in FIELDS if f.listed]
+    return {
+        "id": (str, ...),
+        **{f.name: _stored(f) for f in listed if f.section == "person"},
+        "quality_score": (int | None, ...),
+        **{f.name: _stored(f) for f in listed if f.section != "person"},
+        "campaign_id": (str, ...),
+        "created_at": (UtcDateTime, ...),
+    }
+
+
+VERSION_HELP = (
+    "Goes up by one with every change; also the `ETag` header. Send it back as "
+    '`If-Match: "<version>"` on PATCH or DELETE to refuse (412) a stale write.'
+)
+
+if TYPE_CHECKING:
+
+    class LeadCreate(ApiModel):
+        def __getattr__(self, name: str) -> Any: ...
+
+    class LeadUpdate(ApiModel):
+        def __getattr__(self, name: str) -> Any: ...
+
+    class LeadPublic(ApiModel):
+        def __getattr__(self, name: str) -> Any: ...
+
+    class LeadDetail(LeadPublic): ...
+
+else:
+    LeadCreate = create_model(
+        "LeadCreate",
+        __base__=_LeadInput,
+        __doc__="One lead as a client sends it (JSON import, CSV row after header mapping).",
+        __module__=__name__,
+        **{f.name: _input(f) for f in FIELDS},
+    )
+    LeadUpdate = create_model(
+        "LeadUpdate",
+        __base__=_LeadChanges,
+        __doc__="Partial update: only the fields present in the body change.",
+        __module__=__name__,
+        **{f.name: _change(f) for f in FIELDS if f.editable},
+    )
+    LeadPublic = create_model(
+        "LeadPublic",
+        __base__=ApiModel,
+        __doc__="A lead in the list, in the document's field order.",
+        __module__=__name__,
+        **_public_fields(),
+    )
+    LeadDetail = create_model(
+        "LeadDetail",
+        __base__=LeadPublic,
+        __doc__="``GET /v1/leads/{id}``: the list fields plus notes, score and enrichment.",
+        __module__=__name__,
+        **{f.name: _stored(f) for f in FIELDS if not f.listed},
+        updated_at=(UtcDateTime, ...),
+        score_breakdown=(dict[str, int] | None, ...),
+        score_reasons=(dict[str, str] | None, ...),
+        enrichment=(dict[str, Any] | None, ...),
+        version=(int, DataField(description=VERSION_HELP)),
     )
 
 

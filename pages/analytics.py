@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import charts, data, filters
-from leads_core.services.stats import HIGH_QUALITY
+from leads_core.scoring.rules import HIGH_QUALITY
 
 st.title("Analytics")
 version = data.version()

@@ -4,18 +4,16 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from dashboard import feedback
+from dashboard import data, feedback, writes
 from leads_core.errors import LeadsError
 from leads_core.services import apikeys
-from leads_core.storage.db import session_scope
 
 state = st.session_state
 
 
 def create() -> None:
     try:
-        with session_scope() as session:
-            key, plain = apikeys.create_api_key(session, name=state.key_name)
+        key, plain = writes.create_api_key(state.key_name)
     except LeadsError as exc:
         feedback.flash_error("Could not create the key", exc)
         return
@@ -24,8 +22,7 @@ def create() -> None:
 
 
 def revoke(key_id: str) -> None:
-    with session_scope() as session:
-        key = apikeys.revoke_api_key(session, key_id)
+    key = writes.revoke_api_key(key_id)
     feedback.flash("success", f"Revoked the key {key.name} ({key.prefix}…).")
 
 
@@ -52,8 +49,7 @@ if "created_key" in state:
     )
     st.code(plain, language=None)
 
-with session_scope() as session:
-    keys = apikeys.list_api_keys(session)
+keys = data.api_keys()
 if keys:
     st.dataframe(
         [

@@ -2,16 +2,12 @@
 
 import streamlit as st
 
-from dashboard import data, feedback
-from leads_core.config import get_settings
+from dashboard import data, feedback, writes
 from leads_core.errors import LeadsError, validated
+from leads_core.fields import REQUIRABLE
 from leads_core.schemas import CampaignCreate, CampaignUpdate
-from leads_core.scoring.rules import SOURCE_RELIABILITY
-from leads_core.services import campaigns, rescoring, stats
-from leads_core.storage.db import session_scope
+from leads_core.scoring.rules import HIGH_QUALITY, SOURCE_RELIABILITY
 
-REQUIRABLE = ["firstName", "lastName", "email", "company", "position", "linkedinUrl", "phone"]
-REQUIRABLE += ["website", "source"]
 state = st.session_state
 
 
@@ -35,7 +31,7 @@ def criteria_inputs(prefix: str, criteria: dict) -> None:
     )
     st.multiselect(
         "Required fields",
-        REQUIRABLE,
+        list(REQUIRABLE),
         default=criteria.get("requiredFields", []),
         key=f"{prefix}_required",
     )
@@ -54,8 +50,7 @@ def create() -> None:
         body = validated(
             CampaignCreate, {"name": state.new_name, "criteria": criteria_values("new")}
         )
-        with session_scope() as session:
-            campaign = campaigns.create_campaign(session, data=body)
+        campaign = writes.create_campaign(body)
     except LeadsError as exc:
         feedback.flash_error("Could not create the campaign", exc)
         return
@@ -69,8 +64,7 @@ def save(campaign_id: str, prefix: str) -> None:
         changes = validated(
             CampaignUpdate, {"name": state[f"{prefix}_name"], "criteria": criteria_values(prefix)}
         )
-        with session_scope() as session:
-            campaigns.update_campaign(session, campaign_id, changes)
+        writes.update_campaign(campaign_id, changes)
     except LeadsError as exc:
         feedback.flash_error("Could not save the campaign", exc)
         return
@@ -82,8 +76,7 @@ def save(campaign_id: str, prefix: str) -> None:
 
 def delete(campaign_id: str) -> None:
     try:
-        with session_scope() as session:
-            campaigns.delete_campaign(session, campaign_id, delete_leads=True)
+        writes.delete_campaign(campaign_id)
     except LeadsError as exc:
         feedback.flash_error("Could not delete the campaign", exc)
         return
@@ -105,7 +98,7 @@ if names:
                 "Campaign": row.name,
                 "Leads": row.leads,
                 "Average score": None if row.average_score is None else round(row.average_score, 1),
-                f"Score {stats.HIGH_QUALITY}+": row.high_quality,
+                f"Score {HIGH_QUALITY}+": row.high_quality,
                 "Id": row.campaign_id,
             }
             for row in (overview[cid] for cid in names if cid in overview)
@@ -126,8 +119,7 @@ if names:
     if state.get("edit_campaign") not in names:
         state["edit_campaign"] = next(iter(names))
     campaign_id = st.selectbox("Campaign", list(names), format_func=names.get, key="edit_campaign")
-    with session_scope() as session:
-        campaign = campaigns.to_public(campaigns.get_campaign(session, campaign_id))
+    campaign = data.campaign(campaign_id)
     criteria = campaign.criteria.model_dump(by_alias=True)
     prefix = f"edit_{campaign.id}_{campaign.updated_at.timestamp()}"
     with st.form(f"form_{prefix}"):
@@ -145,15 +137,12 @@ if names:
         help="Score every lead of the campaign again against its current criteria.",
     ):
         bar = st.progress(0.0, text="Re-scoring…")
-        with session_scope() as session:
-            changed = rescoring.rescore_campaign(
-                session,
-                campaign.id,
-                region=get_settings().phone_region,
-                progress=lambda done, total: bar.progress(
-                    done / total if total else 1.0, text=f"Re-scored {done:,} of {total:,}"
-                ),
-            )
+        changed = writes.rescore_campaign(
+            campaign.id,
+            progress=lambda done, total: bar.progress(
+                done / total if total else 1.0, text=f"Re-scored {done:,} of {total:,}"
+            ),
+        )
         bar.progress(1.0, text="Done")
         data.clear()
         st.success(f"Re-scored the campaign: {changed:,} score(s) changed.")

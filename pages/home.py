@@ -3,8 +3,7 @@
 import streamlit as st
 
 from dashboard import actions, data, feedback
-from leads_core.services.stats import HIGH_QUALITY, recent_imports
-from leads_core.storage.db import session_scope
+from leads_core.scoring.rules import HIGH_QUALITY
 
 st.title("Leads workspace")
 feedback.show_flashed()
@@ -33,8 +32,7 @@ share_col.metric(
 )
 
 st.subheader("Last imports")
-with session_scope() as session:
-    imports = recent_imports(session, limit=5)
+imports = data.recent_imports(limit=5)
 if imports:
     st.dataframe(
         [

@@ -4,15 +4,12 @@ see what was imported and what was not."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, feedback
+from dashboard import data, feedback, writes
 from leads_core.config import get_settings
 from leads_core.errors import LeadsError, validated
 from leads_core.files import csvfile
 from leads_core.files.headers import LEAD_FIELDS
-from leads_core.ingest import importing
 from leads_core.schemas import CampaignCreate
-from leads_core.services import campaigns
-from leads_core.storage.db import session_scope
 
 IGNORE = "(ignore)"
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -62,27 +59,19 @@ def run_import(data_bytes: bytes, filename: str, campaign_id: str | None, new_na
         bar.progress(done / total if total else 1.0, text=f"Imported {done:,} of {total:,} rows")
 
     try:
-        with session_scope() as session:
-            if campaign_id is None:
-                created = campaigns.create_campaign(
-                    session, data=validated(CampaignCreate, {"name": new_name})
-                )
-                campaign_id = created.id
-            outcome = importing.import_csv(
-                session,
-                campaign_id=campaign_id,
-                data=data_bytes,
-                mapping=state["import_mapping"],
-                region=settings.phone_region,
-                max_rows=settings.max_import_rows,
-                max_bytes=settings.max_upload_bytes,
-                auto_score=state["import_auto_score"],
-                on_duplicate=state["import_on_duplicate"],
-                origin="dashboard",
-                filename=filename,
-                actor="dashboard",
-                progress=progress,
-            )
+        if campaign_id is None:  # created first, in the import's session
+            campaign: str | CampaignCreate = validated(CampaignCreate, {"name": new_name})
+        else:
+            campaign = campaign_id
+        campaign_id, outcome = writes.import_csv(
+            data_bytes,
+            campaign=campaign,
+            mapping=state["import_mapping"],
+            auto_score=state["import_auto_score"],
+            on_duplicate=state["import_on_duplicate"],
+            filename=filename,
+            progress=progress,
+        )
     except LeadsError as exc:
         bar.empty()
         st.error(f"The file was not imported: {feedback.describe(exc)}")

@@ -3,17 +3,12 @@ facts, the history, delete."""
 
 import streamlit as st
 
-from dashboard import charts, data, feedback, lead_view
-from leads_core.config import get_settings
+from dashboard import charts, data, feedback, lead_view, writes
 from leads_core.errors import LeadsError, NotFound, PreconditionFailed, validated
 from leads_core.fields import LEAD_STATUSES
 from leads_core.schemas import LeadUpdate
-from leads_core.scoring.rules import COMPONENTS
-from leads_core.services import campaigns, leads
-from leads_core.services.stats import HIGH_QUALITY
-from leads_core.storage.db import session_scope
+from leads_core.scoring.rules import COMPONENTS, HIGH_QUALITY
 
-ACTOR = "dashboard"
 lead_id = st.query_params.get("id", "")
 
 
@@ -29,15 +24,7 @@ def save(lead_id: str, keys: dict[str, str], before: dict[str, object], version:
         feedback.flash("warning", "Nothing changed.")
         return
     try:
-        with session_scope() as session:
-            leads.update_lead(
-                session,
-                lead_id,
-                validated(LeadUpdate, changed),
-                region=get_settings().phone_region,
-                actor=ACTOR,
-                expected_version=version,
-            )
+        writes.update_lead(lead_id, validated(LeadUpdate, changed), expected_version=version)
     except PreconditionFailed:
         feedback.flash_stale("this lead", changed)
         data.clear()
@@ -55,8 +42,7 @@ def add_note(lead_id: str) -> None:
         feedback.flash("warning", "Write the note first.")
         return
     try:
-        with session_scope() as session:
-            leads.add_note(session, lead_id, text, actor=ACTOR)
+        writes.add_note(lead_id, text)
     except LeadsError as exc:
         feedback.flash_error("Could not add the note", exc)
         return
@@ -66,8 +52,7 @@ def add_note(lead_id: str) -> None:
 
 def delete(lead_id: str, version: int) -> None:
     try:
-        with session_scope() as session:
-            leads.delete_lead(session, lead_id, expected_version=version)
+        writes.delete_lead(lead_id, expected_version=version)
     except PreconditionFailed:
         feedback.flash(
             "error",
@@ -87,16 +72,14 @@ if not lead_id:
     st.page_link("pages/leads.py", label="Go to the leads", icon=":material/table_rows:")
     st.stop()
 try:
-    with session_scope() as session:
-        lead = leads.get_lead(session, lead_id)
-        campaign = campaigns.get_campaign(session, lead.campaign_id)
-        history = leads.lead_activity(session, lead_id)
+    record = data.lead_record(lead_id)
 except NotFound:
     st.title("Lead")
     st.error(f"There is no lead {lead_id!r}: it may have been deleted. Check the link.")
     st.page_link("pages/leads.py", label="Go to the leads", icon=":material/table_rows:")
     st.stop()
 
+lead = record.lead
 st.title(lead_view.display_name(lead))
 st.page_link("pages/leads.py", label="Back to the leads", icon=":material/arrow_back:")
 score_col, status_col, campaign_col, created_col = st.columns(4)
@@ -107,25 +90,24 @@ score_col.metric(
     delta=None if score is None else ("high quality" if score >= HIGH_QUALITY else None),
 )
 status_col.metric("Status", lead.status)
-campaign_col.metric("Campaign", campaign.name)
+campaign_col.metric("Campaign", record.campaign.name)
 created_col.metric("Created", f"{lead.created_at:%Y-%m-%d}")
 
 form_col, score_col = st.columns([3, 2], gap="large")
 with form_col:
     st.subheader("Details")
     suffix = f"{lead.id}_{lead.updated_at.timestamp()}"  # fresh widgets when the lead changed
-    keys = {name: f"lead_{name}_{suffix}" for name in lead_view.FORM_FIELDS}
-    before = {name: getattr(lead, name) for name in lead_view.FORM_FIELDS}
+    keys = {field.name: f"lead_{field.name}_{suffix}" for field in lead_view.FORM_FIELDS}
+    before = {name: getattr(lead, name) for name in keys}
     with st.form(f"lead_form_{suffix}"):
-        for name, label in lead_view.FORM_FIELDS.items():
-            if name == "status":
-                st.selectbox(
-                    label, LEAD_STATUSES, index=LEAD_STATUSES.index(lead.status), key=keys[name]
-                )
-            elif name == "notes":
-                st.text_area(label, value=lead.notes or "", key=keys[name], max_chars=20000)
+        for field in lead_view.FORM_FIELDS:
+            key, value = keys[field.name], getattr(lead, field.name)
+            if field.kind == "status":
+                st.selectbox(field.label, LEAD_STATUSES, index=LEAD_STATUSES.index(value), key=key)
+            elif field.kind == "long":
+                st.text_area(field.label, value=value or "", key=key, max_chars=field.max_length)
             else:
-                st.text_input(label, value=getattr(lead, name) or "", key=keys[name])
+                st.text_input(field.label, value=value or "", key=key)
         st.form_submit_button(
             "Save changes",
             type="primary",
@@ -161,7 +143,7 @@ with score_col:
         st.caption("No enrichment facts.")
 
 st.subheader("History")
-st.dataframe(lead_view.history_rows(history), hide_index=True, key="history")
+st.dataframe(lead_view.history_rows(record.history), hide_index=True, key="history")
 note_col, delete_col = st.columns([3, 1])
 with note_col:
     st.text_area("Add a note", key="new_note", placeholder="Called, left a voicemail…")

@@ -5,16 +5,12 @@ from dataclasses import astuple
 
 import streamlit as st
 
-from dashboard import actions, data, feedback, filters, grid, lead_view
-from leads_core.config import get_settings
+from dashboard import actions, data, feedback, filters, grid, lead_view, writes
 from leads_core.errors import LeadsError, PreconditionFailed, validated
 from leads_core.fields import LEAD_STATUSES
 from leads_core.files import export
 from leads_core.schemas import LeadUpdate
-from leads_core.services import leads, queries
-from leads_core.storage.db import session_scope
 
-ACTOR = "dashboard"
 state = st.session_state
 selected: set[str] = state.setdefault("selected_leads", set())
 
@@ -27,27 +23,22 @@ def save_edits(editor_key: str, shown: grid.Shown) -> None:
     for lead_id, on in selection.items():
         (selected.add if on else selected.discard)(lead_id)
     saved = []
-    region = get_settings().phone_region
-    with session_scope() as session:
-        for lead_id, values in changes.items():
-            try:
-                lead = leads.update_lead(
-                    session,
-                    lead_id,
-                    validated(LeadUpdate, values),
-                    region=region,
-                    actor=ACTOR,
-                    expected_version=shown.versions[lead_id],
-                )
-            except PreconditionFailed:
-                feedback.flash_stale(f"the lead {lead_id}", values)
-                data.clear()
-                continue
-            except LeadsError as exc:
-                feedback.flash_error(f"Could not save the lead {lead_id}", exc)
-                continue
-            fields = ", ".join(name.replace("_", " ") for name in values)
-            saved.append(f"{lead_view.display_name(lead)} ({fields}; score {lead.quality_score})")
+    for lead_id, values in changes.items():
+        try:
+            lead = writes.update_lead(
+                lead_id,
+                validated(LeadUpdate, values),
+                expected_version=shown.versions[lead_id],
+            )
+        except PreconditionFailed:
+            feedback.flash_stale(f"the lead {lead_id}", values)
+            data.clear()
+            continue
+        except LeadsError as exc:
+            feedback.flash_error(f"Could not save the lead {lead_id}", exc)
+            continue
+        fields = ", ".join(name.replace("_", " ") for name in values)
+        saved.append(f"{lead_view.display_name(lead)} ({fields}; score {lead.quality_score})")
     if saved:
         data.clear()
         feedback.flash("success", "Saved " + "; ".join(saved))
@@ -60,30 +51,18 @@ def redraw_grid() -> None:
 
 
 def set_status() -> None:
-    with session_scope() as session:
-        changed = leads.set_status(session, sorted(selected), state.bulk_status, actor=ACTOR)
+    changed = writes.set_status(sorted(selected), state.bulk_status)
     data.clear()
     feedback.flash("success", f"{changed} lead(s) moved to {state.bulk_status}.")
     redraw_grid()
 
 
 def delete_selected() -> None:
-    with session_scope() as session:
-        deleted = leads.delete_leads(session, sorted(selected))
+    deleted = writes.delete_leads(sorted(selected))
     selected.clear()
     data.clear()
     feedback.flash("success", f"Deleted {deleted} lead(s).")
     redraw_grid()
-
-
-def export_selected() -> bytes:
-    with session_scope() as session:
-        return export.leads_csv_bytes(queries.leads_by_ids(session, sorted(selected)))
-
-
-def export_filtered(lead_filters: queries.LeadFilters, sort: str) -> bytes:
-    with session_scope() as session:
-        return export.leads_csv_bytes(queries.iter_leads(session, filters=lead_filters, sort=sort))
 
 
 st.title("Leads")
@@ -93,23 +72,13 @@ names = data.campaign_names(version)
 lead_filters = filters.lead_filters(names, with_list_options=True)
 
 try:
-    with session_scope() as session:
-        result = queries.list_leads(
-            session, filters=lead_filters, page=state.f_page, limit=state.f_limit, sort=state.f_sort
-        )
-        if result.total and state.f_page > result.total_pages:  # filters shrank the list
-            state.f_page = result.total_pages
-            filters.write_url(with_list_options=True)
-            result = queries.list_leads(
-                session,
-                filters=lead_filters,
-                page=state.f_page,
-                limit=state.f_limit,
-                sort=state.f_sort,
-            )
+    result = data.lead_page(lead_filters, page=state.f_page, limit=state.f_limit, sort=state.f_sort)
 except LeadsError as exc:
     st.error(f"Could not list the leads: {feedback.describe(exc)}")
     st.stop()
+if result.page != state.f_page:  # the filters shrank the list: its last page was read
+    state.f_page = result.page
+    filters.write_url(with_list_options=True)
 
 if result.total == 0:
     if version[0] == 0:
@@ -167,7 +136,7 @@ with delete_col, st.popover("Delete selected…", disabled=not selected):
 with export_col:
     st.download_button(
         f"Export selected ({len(selected)}) as CSV",
-        data=export_selected,
+        data=lambda: data.leads_csv(sorted(selected)),
         file_name="leads-selected.csv",
         mime="text/csv",
         disabled=not selected,
@@ -177,7 +146,7 @@ with export_col:
     too_many = result.total > export.MAX_EXPORT_ROWS
     st.download_button(
         f"Export all {result.total:,} filtered as CSV",
-        data=lambda: export_filtered(lead_filters, state.f_sort),
+        data=lambda: data.filtered_leads_csv(lead_filters, state.f_sort),
         file_name="leads.csv",
         mime="text/csv",
         on_click="ignore",

@@ -23,7 +23,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings  # Starlette's State is untyped
+    return settings
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -37,7 +38,6 @@ def require_api_key(
 ) -> ApiKey:
     key = apikeys.authenticate(session, credentials.credentials if credentials else None)
     request.app.state.rate_limiter.check(key.id)
-    request.state.api_key = key
     return key
 
 

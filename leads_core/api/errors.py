@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
+from starlette.types import HTTPExceptionHandler
 
 from leads_core.errors import LeadsError
 
@@ -33,7 +35,11 @@ _HTTP_CODES = {
 
 
 def error_response(
-    status: int, code: str, message: str, details: list[dict[str, Any]] | None = None, headers=None
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "details": details or []}}
     return JSONResponse(body, status_code=status, headers=headers)
@@ -108,9 +114,20 @@ async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, "internal_error", "unexpected server error; it has been logged")
 
 
+_E = TypeVar("_E", bound=Exception)
+
+
+def _handle(
+    app: FastAPI, kind: type[_E], handler: Callable[[Request, _E], Awaitable[JSONResponse]]
+) -> None:
+    # Starlette types every handler as taking any Exception; it calls this one only with
+    # a `kind`, which its typing cannot tie to the handler (the TypeVar here does).
+    app.add_exception_handler(kind, cast(HTTPExceptionHandler, handler))
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(LeadsError, _leads_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(OperationalError, _database_busy)
-    app.add_exception_handler(Exception, _unexpected)
+    _handle(app, LeadsError, _leads_error)
+    _handle(app, RequestValidationError, _validation_error)
+    _handle(app, HTTPException, _http_error)
+    _handle(app, OperationalError, _database_busy)
+    _handle(app, Exception, _unexpected)

@@ -16,6 +16,7 @@ from leads_core.errors import ValidationFailed
 from leads_core.fields import LeadStatus
 from leads_core.files.headers import parse_mapping_json
 from leads_core.ingest import idempotency, importing
+from leads_core.ingest.options import ImportOptions
 from leads_core.schemas import (
     ActivityPublic,
     ImportResponse,
@@ -185,15 +186,16 @@ def import_leads(
     def run(before_commit: importing.BeforeCommit | None) -> importing.ImportOutcome:
         return importing.import_leads(
             session,
-            campaign_id=body.campaign_id,
-            rows=body.leads,
-            region=settings.phone_region,
-            max_rows=settings.max_import_rows,
-            auto_score=body.auto_score,
-            on_duplicate=on_duplicate,
-            origin="api-json",
-            actor=actor(key),
-            before_commit=before_commit,
+            body.leads,
+            ImportOptions.from_settings(
+                settings,
+                campaign_id=body.campaign_id,
+                auto_score=body.auto_score,
+                on_duplicate=on_duplicate,
+                origin="api-json",
+                actor=actor(key),
+                before_commit=before_commit,
+            ),
         )
 
     parts = (body.model_dump_json(by_alias=True), on_duplicate)
@@ -224,18 +226,20 @@ def import_csv(
     def run(before_commit: importing.BeforeCommit | None) -> importing.ImportOutcome:
         return importing.import_csv(
             session,
-            campaign_id=campaign_id,
-            data=data,
-            mapping=parse_mapping_json(mapping),
-            region=settings.phone_region,
-            max_rows=settings.max_import_rows,
-            max_bytes=settings.max_upload_bytes,
-            auto_score=auto_score,
-            on_duplicate=on_duplicate,
-            origin="api-csv",
-            filename=file.filename,
-            actor=actor(key),
-            before_commit=before_commit,
+            data,
+            ImportOptions(
+                campaign_id=campaign_id,
+                mapping=parse_mapping_json(mapping),
+                region=settings.phone_region,
+                max_rows=settings.max_import_rows,
+                max_bytes=settings.max_upload_bytes,
+                auto_score=auto_score,
+                on_duplicate=on_duplicate,
+                origin="api-csv",
+                filename=file.filename,
+                actor=actor(key),
+                before_commit=before_commit,
+            ),
         )
 
     parts = (campaign_id, data, mapping or "", str(auto_score), on_duplicate)

@@ -130,11 +130,14 @@ def document_errors(api: FastAPI) -> None:
     generate = api.openapi
 
     def openapi() -> dict[str, Any]:
-        if api.openapi_schema is None:
-            add_error_responses(generate())  # FastAPI caches this very dict
-        return api.openapi_schema
+        document = api.openapi_schema
+        if document is None:
+            document = generate()  # FastAPI caches this very dict as api.openapi_schema
+            add_error_responses(document)
+        return document
 
-    api.openapi = openapi  # FastAPI's documented way to change its document
+    # FastAPI's documented way to change its document, though it declares openapi a method.
+    api.openapi = openapi  # type: ignore[method-assign]
 
 
 def add_error_responses(document: dict[str, Any]) -> None:

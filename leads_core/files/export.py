@@ -17,6 +17,7 @@ import io
 from collections.abc import Iterable
 
 from leads_core.clock import iso_utc
+from leads_core.fields import FIELDS
 from leads_core.storage.models import Lead
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -24,26 +25,26 @@ MAX_EXPORT_ROWS = 100_000
 """Most leads in one dashboard download (about 30 MB): the file is built in the app's
 memory, which must stay small at a million leads. Narrow the filters for more."""
 
+
+def _export_columns() -> tuple[tuple[str, str], ...]:
+    """The lead's id and campaign, its exported fields (``leads_core.fields``) with the
+    score before the long texts (notes), then when it was created and changed."""
+    short = [f for f in FIELDS if f.exported and f.kind != "long"]
+    long = [f for f in FIELDS if f.exported and f.kind == "long"]
+    return (
+        ("id", "id"),
+        ("campaignId", "campaign_id"),
+        *((f.api_name, f.name) for f in short),
+        ("qualityScore", "quality_score"),
+        *((f.api_name, f.name) for f in long),
+        ("createdAt", "created_at"),
+        ("updatedAt", "updated_at"),
+    )
+
+
 #: (CSV header, Lead attribute). The headers are the API's field names, so an exported
 #: file imports again with every column matched.
-EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("id", "id"),
-    ("campaignId", "campaign_id"),
-    ("firstName", "first_name"),
-    ("lastName", "last_name"),
-    ("email", "email"),
-    ("company", "company"),
-    ("position", "position"),
-    ("source", "source"),
-    ("linkedinUrl", "linkedin_url"),
-    ("phone", "phone"),
-    ("website", "website"),
-    ("status", "status"),
-    ("qualityScore", "quality_score"),
-    ("notes", "notes"),
-    ("createdAt", "created_at"),
-    ("updatedAt", "updated_at"),
-)
+EXPORT_COLUMNS: tuple[tuple[str, str], ...] = _export_columns()
 
 
 def neutralize(value: str) -> str:

@@ -1,5 +1,5 @@
-"""CSV headers -> lead fields: the field list, the documented synonyms of each field
-(HubSpot, Apollo, Sales Navigator, French exports) and the automatic matching."""
+"""CSV headers -> lead fields: the automatic matching (by the header synonyms each field
+declares in ``leads_core.fields``) and a caller's own mapping, checked against the file."""
 
 from __future__ import annotations
 
@@ -9,192 +9,16 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 
 from leads_core.errors import ValidationFailed
+from leads_core.fields import FIELDS
 
-LEAD_FIELDS: tuple[str, ...] = (
-    "firstName",
-    "lastName",
-    "email",
-    "company",
-    "position",
-    "linkedinUrl",
-    "phone",
-    "website",
-    "source",
-    "status",
-    "notes",
-)
+LEAD_FIELDS: tuple[str, ...] = tuple(field.api_name for field in FIELDS)
+"""What a column can be mapped to: the lead fields' API names."""
 
-#: Header names recognised for each lead field, as people write them (real
-#: exports: LinkedIn Sales Navigator / Connections, HubSpot, Salesforce, Apollo,
-#: Outlook, Google Contacts, lemlist, Phantombuster, and French spellings).
-#: Matching is done on :func:`normalise_header` of both sides, so case, spaces,
-#: ``_ - .`` and accents do not matter: "First Name", "first_name", "FirstName"
-#: and "first-name" are one synonym. The field's own name is always accepted.
-#:
-#: Deliberately *absent*: "Company Linkedin Url" (the company page, not the
-#: person), "Email Status" / "Email Confidence" (Apollo verification columns),
-#: "Secondary Email", "Lifecycle Stage", "Stage", "Full Name" / "Name"
-#: (there is no full-name field) and "Sales Navigator URL" (not a public
-#: profile URL).
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "firstName": (
-        "firstName",
-        "First Name",
-        "Firstname",
-        "First",
-        "Given Name",
-        "Forename",
-        "Contact First Name",
-        "Prénom",
-    ),
-    "lastName": (
-        "lastName",
-        "Last Name",
-        "Lastname",
-        "Last",
-        "Surname",
-        "Family Name",
-        "Contact Last Name",
-        "Nom",
-        "Nom de famille",
-    ),
-    "email": (
-        "email",
-        "E-mail",
-        "Email Address",
-        "E-mail Address",
-        "E-mail 1",
-        "E-mail 1 - Value",
-        "Email 1",
-        "Work Email",
-        "Business Email",
-        "Professional Email",
-        "Primary Email",
-        "Contact Email",
-        "Mail",
-        "Courriel",
-        "Adresse e-mail",
-        "Adresse mail",
-        "Adresse électronique",
-    ),
-    "company": (
-        "company",
-        "Company Name",
-        "companyName",
-        "Current Company",
-        "Organization",
-        "Organisation",
-        "Organization Name",
-        "Organization 1 - Name",
-        "Account Name",
-        "Account",
-        "Employer",
-        "Entreprise",
-        "Nom de l'entreprise",
-        "Société",
-        "Raison sociale",
-    ),
-    "position": (
-        "position",
-        "Job Title",
-        "jobTitle",
-        "Title",
-        "Current Title",
-        "Organization 1 - Title",
-        "Role",
-        "Job Role",
-        "Job",
-        "Occupation",
-        "Designation",
-        "Poste",
-        "Fonction",
-        "Intitulé du poste",
-    ),
-    "linkedinUrl": (
-        "linkedinUrl",
-        "LinkedIn",
-        "LinkedIn Link",
-        "LinkedIn Profile",
-        "LinkedIn Profile URL",
-        "linkedinProfileUrl",
-        "linkedinProfile",
-        "Person Linkedin Url",
-        "Person LinkedIn",
-        "Contact LinkedIn URL",
-        "Profile URL",
-        "profileUrl",
-        "URL LinkedIn",
-        "Profil LinkedIn",
-    ),
-    "phone": (
-        "phone",
-        "Phone Number",
-        "Phone 1",
-        "Phone 1 - Value",
-        "Mobile",
-        "Mobile Phone",
-        "Mobile Phone Number",
-        "Mobile Number",
-        "Cell",
-        "Cell Phone",
-        "Work Phone",
-        "Work Direct Phone",
-        "Direct Phone",
-        "Business Phone",
-        "Corporate Phone",
-        "Other Phone",
-        "Home Phone",
-        "Telephone",
-        "Tel",
-        "Téléphone",
-        "Numéro de téléphone",
-        "Portable",
-    ),
-    "website": (
-        "website",
-        "Company Website",
-        "Website URL",
-        "Website 1 - Value",
-        "Web Site",
-        "Web Page",
-        "Web",
-        "Domain",
-        "Company Domain",
-        "Company Domain Name",
-        "Company URL",
-        "Homepage",
-        "URL",
-        "Site",
-        "Site web",
-        "Site internet",
-    ),
-    "source": (
-        "source",
-        "Lead Source",
-        "Original Source",
-        "Contact Source",
-        "Origine",
-        "Provenance",
-    ),
-    "status": (
-        "status",
-        "Lead Status",
-        "Contact Status",
-        "Statut",
-        "Statut du lead",
-    ),
-    "notes": (
-        "notes",
-        "Note",
-        "Comments",
-        "Comment",
-        "Remarks",
-        "Description",
-        "Commentaire",
-        "Commentaires",
-        "Remarques",
-    ),
+    field.api_name: (field.api_name, *field.headers) for field in FIELDS
 }
+"""Header names recognised for each lead field (the registry's, plus its API name)."""
+
 
 #: The mapping value meaning "do not import this column" (``None`` and ``""``
 #: mean the same).

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from leads_core.clock import utcnow
 from leads_core.ingest import importing
+from leads_core.ingest.options import ImportOptions
 from leads_core.schemas import CampaignCreate, CampaignCriteria
 from leads_core.services import campaigns
 
@@ -160,7 +161,7 @@ STATUSES = (
     ("rejected", 9),
 )
 FREE_MAIL = ("gmail.com", "yahoo.fr", "outlook.com", "hotmail.com")
-CAMPAIGN_TEMPLATES = (
+CAMPAIGN_TEMPLATES: tuple[tuple[str, list[str], list[str], list[str]], ...] = (
     (
         "Q1 CTO outreach",
         ["CTO", "VP Engineering", "Head of Data"],
@@ -283,12 +284,14 @@ def seed_demo(
                 continue
             outcome = importing.import_leads(
                 session,
-                campaign_id=campaign_id,
-                rows=rows,
-                region=region,
-                max_rows=len(rows),
-                origin="seed",
-                actor="seed-demo",
+                rows,
+                ImportOptions(
+                    campaign_id=campaign_id,
+                    region=region,
+                    max_rows=len(rows),
+                    origin="seed",
+                    actor="seed-demo",
+                ),
                 timestamps=stamps,
             )
             imported += outcome.imported

@@ -6,57 +6,40 @@ Used by ``POST /v1/leads``, ``POST /v1/leads/import/csv``, the CLI and the dashb
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import literal, select
+from sqlalchemy import literal
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from leads_core.clock import utcnow
 from leads_core.errors import PayloadTooLarge, ValidationFailed
 from leads_core.files.csvfile import CsvTable, read_csv_bytes
 from leads_core.identity import NEEDS_IDENTITY, IdentityKeys, identity_keys
 from leads_core.ids import new_id, new_ids
-from leads_core.schemas import CsvInfo, ImportedLead, ImportResponse, ImportRowError, LeadCreate
+from leads_core.ingest.options import (
+    BeforeCommit,
+    ImportOptions,
+    ImportOutcome,
+    OnDuplicate,
+    Progress,
+)
+from leads_core.schemas import CsvInfo, ImportedLead, ImportRowError, LeadCreate
 from leads_core.scoring.assess import assess
 from leads_core.scoring.criteria import CampaignCriteria
 from leads_core.services import campaigns, leads
 from leads_core.storage import sql
 from leads_core.storage.models import ImportBatch, Lead, LeadActivity
 
-OnDuplicate = Literal["skip", "update"]
 CHUNK = 5000  # rows validated, scored and inserted per step (progress granularity)
 MAX_FILENAME = 500  # import_batch.filename
 TRANSIENT_RETRIES = 3  # attempts at an import a deadlock or a concurrent edit ended
 _ROW = TypeAdapter(LeadCreate)
-Progress = Callable[[int, int], None]
-BeforeCommit = Callable[[Session, "ImportOutcome"], None]
-
-
-@dataclass
-class ImportOutcome:
-    imported: int = 0
-    updated: int = 0
-    skipped: int = 0
-    errors: list[ImportRowError] = field(default_factory=list)
-    leads: list[ImportedLead] = field(default_factory=list)
-    batch_id: str | None = None
-    csv: CsvInfo | None = None
-
-    def response(self) -> ImportResponse:
-        return ImportResponse(
-            imported=self.imported,
-            skipped=self.skipped,
-            errors=self.errors,
-            leads=self.leads,
-            updated=self.updated,
-            csv=self.csv,
-        )
 
 
 @dataclass
@@ -155,7 +138,8 @@ def _merge_into(
     The identity fields (email, LinkedIn URL) that matched are never overwritten; an empty
     one is filled unless another lead of the campaign already uses that value."""
     lead = ctx.session.get(Lead, lead_id)
-    assert lead is not None
+    if lead is None:  # deleted by another request since _Stored.load found it
+        raise RuntimeError(f"lead {lead_id} was deleted during the import")
     changes = {
         name: value
         for name, value in values.items()
@@ -245,10 +229,10 @@ def _process_chunk(
 
 def _record_created(ctx: _Context) -> None:
     """One "created" history entry per new lead, written by the database in one statement."""
-    table = LeadActivity.__table__
-    source = select(Lead.id, literal("created"), literal(ctx.actor), Lead.created_at).where(
-        Lead.import_id == ctx.batch_id
-    )
+    table = sql.table_of(LeadActivity)
+    source = select(
+        col(Lead.id), literal("created"), literal(ctx.actor), col(Lead.created_at)
+    ).where(col(Lead.import_id) == ctx.batch_id)
     ctx.session.execute(
         table.insert().from_select(["lead_id", "kind", "actor", "created_at"], source)
     )
@@ -256,38 +240,32 @@ def _record_created(ctx: _Context) -> None:
 
 def import_leads(
     session: Session,
-    *,
-    campaign_id: str,
     rows: Sequence[Mapping[str, Any]],
-    region: str,
-    max_rows: int,
+    options: ImportOptions,
+    *,
     row_numbers: Sequence[int] | None = None,
-    auto_score: bool = True,
-    on_duplicate: OnDuplicate = "skip",
-    origin: str = "api-json",
-    filename: str | None = None,
-    actor: str | None = None,
     timestamps: Sequence[datetime] | None = None,
-    progress: Progress | None = None,
     csv: CsvInfo | None = None,
-    before_commit: BeforeCommit | None = None,
 ) -> ImportOutcome:
-    """Import ``rows`` (camelCase or snake_case lead dicts) into a campaign.
+    """Import ``rows`` (camelCase or snake_case lead dicts) as ``options`` say.
 
-    ``row_numbers`` are what errors report (default: 1-based position in ``rows``).
-    ``before_commit(session, outcome)`` writes more in the import's transaction (the
-    response of an idempotent request)."""
-    if len(rows) > max_rows:
+    ``row_numbers`` are what errors report (default: 1-based position in ``rows``);
+    ``timestamps`` are the leads' creation times (default: now; the demo data spreads
+    them over a year); ``csv`` is how the file was read, for the response."""
+    if len(rows) > options.max_rows:
         raise PayloadTooLarge(
-            f"{len(rows)} leads in one request; the limit is {max_rows}. Split the import.",
-            details=[{"field": "leads", "message": f"at most {max_rows} leads per request"}],
+            f"{len(rows)} leads in one request; the limit is {options.max_rows}. Split the import.",
+            details=[
+                {"field": "leads", "message": f"at most {options.max_rows} leads per request"}
+            ],
         )
-    if on_duplicate not in ("skip", "update"):
+    if options.on_duplicate not in ("skip", "update"):
         raise ValidationFailed(
             "onDuplicate: use 'skip' or 'update'", details=[{"field": "onDuplicate"}]
         )
     numbers = list(row_numbers) if row_numbers is not None else list(range(1, len(rows) + 1))
-    campaign = campaigns.get_campaign(session, campaign_id)
+    campaign = campaigns.get_campaign(session, options.campaign_id)
+    filename = options.filename
     if filename and len(filename) > MAX_FILENAME:  # a client's name for the upload; kept short
         filename = filename[: MAX_FILENAME - 1] + "…"
 
@@ -296,19 +274,21 @@ def import_leads(
             session=session,
             campaign_id=campaign.id,
             criteria=campaigns.scoring_criteria(campaign),
-            auto_score=auto_score,
-            on_duplicate=on_duplicate,
-            region=region,
+            auto_score=options.auto_score,
+            on_duplicate=options.on_duplicate,
+            region=options.region,
             batch_id=new_id("imp"),
-            actor=actor,
+            actor=options.actor,
             timestamps=timestamps,
-            before_commit=before_commit,
+            before_commit=options.before_commit,
         )
 
     for attempt in range(1, TRANSIENT_RETRIES + 1):
         try:
             outcome = ImportOutcome(csv=csv)
-            return _import_once(context(), rows, numbers, origin, filename, progress, outcome)
+            return _import_once(
+                context(), rows, numbers, options.origin, filename, options.progress, outcome
+            )
         except (DBAPIError, StaleDataError) as exc:
             # PostgreSQL ended our transaction to break a deadlock with a concurrent
             # import, or an edit changed a lead onDuplicate=update was merging into (rolled
@@ -363,49 +343,26 @@ def _import_once(
     return outcome
 
 
-def import_csv(
-    session: Session,
-    *,
-    campaign_id: str,
-    data: bytes,
-    region: str,
-    max_rows: int,
-    max_bytes: int,
-    mapping: Mapping[str, str | None] | None = None,
-    auto_score: bool = True,
-    on_duplicate: OnDuplicate = "skip",
-    origin: str = "api-csv",
-    filename: str | None = None,
-    actor: str | None = None,
-    progress: Progress | None = None,
-    before_commit: BeforeCommit | None = None,
-) -> ImportOutcome:
-    """Read CSV bytes (encoding, delimiter and headers detected) and import the rows."""
-    if len(data) > max_bytes:
+def import_csv(session: Session, data: bytes, options: ImportOptions) -> ImportOutcome:
+    """Read CSV bytes (encoding, delimiter and headers detected; ``options.mapping``
+    overrides the header matching) and import the rows."""
+    if len(data) > options.max_bytes:
         raise PayloadTooLarge(
-            f"the file is {len(data) / 1_048_576:.1f} MB; the limit is {max_bytes // 1_048_576} MB",
+            f"the file is {len(data) / 1_048_576:.1f} MB; the limit is "
+            f"{options.max_bytes // 1_048_576} MB",
             details=[{"field": "file", "message": "file too large"}],
         )
-    campaigns.get_campaign(session, campaign_id)  # 404 before parsing a large file
-    table: CsvTable = read_csv_bytes(data, mapping)
+    campaigns.get_campaign(session, options.campaign_id)  # 404 before parsing a large file
+    table: CsvTable = read_csv_bytes(data, options.mapping)
     return import_leads(
         session,
-        campaign_id=campaign_id,
-        rows=table.rows,
+        table.rows,
+        options,
         row_numbers=table.row_numbers,
-        region=region,
-        max_rows=max_rows,
-        auto_score=auto_score,
-        on_duplicate=on_duplicate,
-        origin=origin,
-        filename=filename,
-        actor=actor,
-        progress=progress,
         csv=CsvInfo(
             encoding=table.encoding,
             delimiter=table.delimiter,
             mapping=table.mapping,
             ignored_columns=table.ignored_columns,
         ),
-        before_commit=before_commit,
     )

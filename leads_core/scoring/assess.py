@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from leads_core.fields import SEARCHED
 from leads_core.scoring.criteria import CampaignCriteria
 from leads_core.scoring.enrichment import enrich
 from leads_core.scoring.rules import score_lead
@@ -53,11 +54,8 @@ def assess(
     return Assessment(facts.to_public(), result.total, result.breakdown(), result.reasons(), text)
 
 
-SEARCHED_FIELDS = ("first_name", "last_name", "email", "company")
-
-
 def search_text(fields: Mapping[str, Any]) -> str:
-    """What free-text search (``q``) looks in: the folded name, email and company.
+    """What free-text search (``q``) looks in: the folded searched fields (name, email, company).
 
     Stored with the lead so a search is one LIKE on one column, identical on both engines."""
-    return fold(" ".join(str(fields[name]) for name in SEARCHED_FIELDS if fields.get(name)))
+    return fold(" ".join(str(fields[name]) for name in SEARCHED if fields.get(name)))

@@ -342,6 +342,7 @@ def enrich(
         phone_e164 = _phone_e164(phone, region)
         phone_valid = phone_e164 is not None
 
+    company_domain: str | None
     if site_domain is not None:
         company_domain = site_domain
     elif email_status == "valid" and not free_email and not disposable_email:

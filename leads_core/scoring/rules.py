@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from leads_core.fields import FIELDS
 from leads_core.scoring.criteria import CampaignCriteria, normalize_source, text_or_none
 from leads_core.scoring.enrichment import Enrichment, domain_from_url
 
@@ -102,6 +103,9 @@ COMPONENTS: tuple[ComponentSpec, ...] = (
 )
 _MAX = {spec.key: spec.max_points for spec in COMPONENTS}
 
+HIGH_QUALITY = 85
+"""The recommended threshold: leads scoring at least this are worth a call first."""
+
 # --- emailValidity ---------------------------------------------------------------------
 EMAIL_DISPOSABLE_POINTS = 5
 EMAIL_ROLE_POINTS = 20
@@ -111,12 +115,8 @@ EMAIL_CORPORATE_POINTS = 30
 
 # --- profileCompleteness: (lead key, word used in reasons) -----------------------------
 PROFILE_FIELD_POINTS = 4
-PROFILE_FIELDS: tuple[tuple[str, str], ...] = (
-    ("first_name", "first name"),
-    ("last_name", "last name"),
-    ("position", "position"),
-    ("linkedin_url", "LinkedIn URL"),
-    ("phone", "phone"),
+PROFILE_FIELDS: tuple[tuple[str, str], ...] = tuple(
+    (field.name, field.in_sentence) for field in FIELDS if field.profile
 )
 
 # --- companyData -----------------------------------------------------------------------
@@ -154,17 +154,35 @@ CAMPAIGN_POSITION_POINTS = 7
 CAMPAIGN_SOURCE_POINTS = 4
 CAMPAIGN_REQUIRED_POINTS = 4
 
-assert all(0 <= p <= _MAX["sourceReliability"] for p in SOURCE_RELIABILITY.values())
-assert (
-    (_MAX["campaignMatch"])
-    == CAMPAIGN_POSITION_POINTS + CAMPAIGN_SOURCE_POINTS + CAMPAIGN_REQUIRED_POINTS
-)
-assert (
-    (_MAX["companyData"])
-    == COMPANY_NAME_POINTS + COMPANY_WEBSITE_POINTS + COMPANY_EMAIL_MATCH_POINTS
-)
-assert PROFILE_FIELD_POINTS * len(PROFILE_FIELDS) == _MAX["profileCompleteness"]
-assert sum(_MAX.values()) == 100
+
+def _weight_problems() -> list[str]:
+    """What is wrong with the weights above: each component's parts must add up to its
+    maximum and the maxima to 100 (a profile field added to ``leads_core.fields`` without
+    changing PROFILE_FIELD_POINTS is one)."""
+    parts = {
+        "companyData": COMPANY_NAME_POINTS + COMPANY_WEBSITE_POINTS + COMPANY_EMAIL_MATCH_POINTS,
+        "profileCompleteness": PROFILE_FIELD_POINTS * len(PROFILE_FIELDS),
+        "campaignMatch": (
+            CAMPAIGN_POSITION_POINTS + CAMPAIGN_SOURCE_POINTS + CAMPAIGN_REQUIRED_POINTS
+        ),
+    }
+    problems = [
+        f"{key}: parts add up to {total}, not {_MAX[key]}"
+        for key, total in parts.items()
+        if total != _MAX[key]
+    ]
+    problems += [
+        f"source {name!r}: {points} is not within 0-{_MAX['sourceReliability']}"
+        for name, points in SOURCE_RELIABILITY.items()
+        if not 0 <= points <= _MAX["sourceReliability"]
+    ]
+    if sum(_MAX.values()) != 100:
+        problems.append(f"the component maxima add up to {sum(_MAX.values())}, not 100")
+    return problems
+
+
+if _weight_problems():  # checked on import (an assert would vanish under python -O)
+    raise RuntimeError("scoring weights: " + "; ".join(_weight_problems()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +332,10 @@ def _campaign_match(lead: Mapping[str, Any], criteria: CampaignCriteria | None) 
                 reasons.append(f"position '{position}' matches no target")
             else:
                 points += CAMPAIGN_POSITION_POINTS
-                target = criteria.target_positions[match.lastindex - 1]
+                group = match.lastindex  # each target is a group: criteria._position_pattern
+                if group is None:
+                    raise RuntimeError(f"position pattern without groups: {pattern.pattern!r}")
+                target = criteria.target_positions[group - 1]
                 reasons.append(f"position matches target '{target}'")
 
     if not criteria._sources:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, delete, select
 
+from leads_core import fields
 from leads_core.clock import utcnow
 from leads_core.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from leads_core.fields import LEAD_STATUSES
@@ -20,7 +21,7 @@ from leads_core.schemas import LeadDetail, LeadPublic, LeadUpdate
 from leads_core.scoring.assess import assess
 from leads_core.scoring.criteria import CampaignCriteria
 from leads_core.services import campaigns
-from leads_core.storage.models import SCORED_FIELDS, Lead, LeadActivity
+from leads_core.storage.models import Lead, LeadActivity
 from leads_core.text import drop_nul
 
 
@@ -168,7 +169,7 @@ def _check_identity_free(session: Session, lead: Lead, keys: IdentityKeys) -> No
 
 
 def scored_fields(lead: Lead) -> dict[str, Any]:
-    return {name: getattr(lead, name) for name in SCORED_FIELDS}
+    return {name: getattr(lead, name) for name in fields.SCORED}
 
 
 def apply_changes(
@@ -189,7 +190,7 @@ def apply_changes(
         setattr(lead, name, value)
     keys = identity_keys(lead.email, lead.linkedin_url)
     lead.email_key, lead.linkedin_key = keys.email, keys.linkedin
-    if any(name in SCORED_FIELDS for name in changed):
+    if any(name in fields.SCORED for name in changed):
         result = assess(scored_fields(lead), criteria, score=score, region=region)
         for name, value in result.columns().items():
             setattr(lead, name, value)
@@ -197,7 +198,7 @@ def apply_changes(
     return _activity_for_changes(lead.id, before, changed, actor)
 
 
-MAX_NOTES = 20000
+MAX_NOTES = fields.BY_NAME["notes"].max_length
 
 
 def add_note(session: Session, lead_id: str, text: str, *, actor: str | None = None) -> Lead:

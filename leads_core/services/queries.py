@@ -39,7 +39,9 @@ SCORE_JSON = frozenset({"score_breakdown", "score_reasons", "enrichment"})
 # three JSON documents to decode per lead that neither the API's list nor the dashboard's
 # table shows (read later, they would need the session the page was read in).
 LIST_COLUMNS = tuple(
-    getattr(Lead, column.key) for column in Lead.__table__.columns if column.key not in SCORE_JSON
+    getattr(Lead, column.key)
+    for column in sql.table_of(Lead).columns
+    if column.key not in SCORE_JSON
 )
 MAX_LIMIT = 200
 
@@ -109,8 +111,9 @@ def parse_sort(sort: str | None) -> list[Any]:
             f"sort: unknown field {name!r}; use one of {', '.join(SORTABLE)} (prefix - for descending)",
             details=[{"field": "sort", "location": "query", "message": "unknown sort field"}],
         )
-    key = sql.Folded(column) if name in TEXT_SORTS else col(column)  # "de la Tour" before "Zola"
-    key = key.desc() if descending else key.asc()
+    # Text sorts ignore case: "de la Tour" before "Zola".
+    ordered = sql.Folded(column) if name in TEXT_SORTS else col(column)
+    key = ordered.desc() if descending else ordered.asc()
     if column.nullable:  # empty values last either way; NOT NULL columns need no clause,
         key = key.nulls_last()  # which lets PostgreSQL read "DESC" from an ascending index
     return [key, col(Lead.id).desc() if descending else col(Lead.id).asc()]

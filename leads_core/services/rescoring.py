@@ -23,7 +23,7 @@ def rescore_leads(
     campaign_id: str,
     criteria: CampaignCriteria,
     region: str,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], object] | None = None,  # what it returns is unused
     chunk: int = 2000,
 ) -> int:
     """Score every scored lead of the campaign again (leads stored with ``autoScore: false``
@@ -33,7 +33,7 @@ def rescore_leads(
     last_id = ""
     statement = (
         update(Lead)
-        .where(Lead.id == bindparam("lead_id"))
+        .where(col(Lead.id) == bindparam("lead_id"))
         .values(
             quality_score=bindparam("quality_score"),
             score_breakdown=bindparam("score_breakdown"),
@@ -88,7 +88,7 @@ def rescore_campaign(
     campaign_id: str,
     *,
     region: str,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], object] | None = None,  # what it returns is unused
     chunk: int = 2000,
 ) -> int:
     """Re-score every scored lead of a campaign against its current criteria.

@@ -6,17 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import case, func
+from sqlalchemy import ColumnElement, case, func
 from sqlmodel import Session, col, select
 
 from leads_core.fields import LEAD_STATUSES
+from leads_core.scoring.rules import HIGH_QUALITY
 from leads_core.services.campaigns import count_campaigns
 from leads_core.services.queries import LeadFilters, filter_clauses
 from leads_core.storage import sql
 from leads_core.storage.models import Campaign, ImportBatch, Lead
-
-HIGH_QUALITY = 85
-"""The recommended threshold: leads scoring at least this are worth a call first."""
 
 FUNNEL = ("new", "contacted", "replied", "qualified", "converted")
 """The pipeline stages in order; ``rejected`` is counted aside."""
@@ -86,13 +84,13 @@ NO_SOURCE = "(none)"
 EARLIEST = datetime(1, 1, 1, tzinfo=UTC)  # before any lead: a range over all of them
 
 
-def _high() -> object:
+def _high() -> ColumnElement[int]:
     return func.sum(case((col(Lead.quality_score) >= HIGH_QUALITY, 1), else_=0))
 
 
 def workspace_counts(session: Session) -> WorkspaceCounts:
     leads, scored, high = session.exec(
-        select(func.count(), func.count(Lead.quality_score), _high()).select_from(Lead)
+        select(func.count(), func.count(col(Lead.quality_score)), _high()).select_from(Lead)
     ).one()
     return WorkspaceCounts(
         leads=leads, campaigns=count_campaigns(session), scored=scored, high_quality=high or 0
@@ -117,7 +115,7 @@ def score_summary(session: Session, filters: LeadFilters, *, width: int = 5) -> 
     rows = session.exec(
         select(Lead.quality_score, func.count())
         .where(*filter_clauses(filters))
-        .group_by(Lead.quality_score)
+        .group_by(col(Lead.quality_score))
     ).all()
     counts = {score: n for score, n in rows if score is not None}
     buckets: dict[int, int] = {}
@@ -207,7 +205,10 @@ def campaign_comparison(
         .subquery()
     )
     rows = session.exec(
-        select(Campaign.id, Campaign.name, stats.c.leads, stats.c.average, stats.c.high)
+        # sqlmodel's select() is typed for at most 4 columns (it takes any number)
+        select(  # type: ignore[call-overload]
+            Campaign.id, Campaign.name, stats.c.leads, stats.c.average, stats.c.high
+        )
         .join(stats, stats.c.campaign_id == Campaign.id, isouter=include_empty)
         .order_by(stats.c.leads.desc().nulls_last(), Campaign.name)
     ).all()

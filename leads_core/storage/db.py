@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from leads_core.config import Settings, get_settings
@@ -38,8 +41,11 @@ def _use_wal(cursor: sqlite3.Cursor, busy_timeout_ms: int) -> None:
             time.sleep(0.01)  # another connection is switching it: bounded by the deadline
 
 
-def _sqlite_pragmas(busy_timeout_ms: int):
-    def on_connect(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(
+    busy_timeout_ms: int,
+) -> Callable[[sqlite3.Connection, ConnectionPoolEntry], None]:
+    # Listens on SQLite engines only, whose driver (pysqlite) connects with sqlite3.
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         _use_wal(cursor, busy_timeout_ms)
@@ -51,7 +57,14 @@ def _sqlite_pragmas(busy_timeout_ms: int):
     return on_connect
 
 
-def _refuse_nul(_conn, _cursor, _statement, parameters, _context, executemany) -> None:
+def _refuse_nul(
+    _conn: Connection,
+    _cursor: DBAPICursor,
+    _statement: str,
+    parameters: Mapping[str, Any] | Sequence[Any],
+    _context: ExecutionContext | None,
+    executemany: bool,
+) -> None:
     """A NUL character in a query value (an id or a filter from a URL) gets the same 422 on
     both engines: SQLite would look it up, PostgreSQL cannot take it as text at all.
     Stored text never has one (the data models drop them); bulk inserts are skipped."""

@@ -4,8 +4,9 @@ is owned by the migrations (``leads_core.storage.migrations``); the API's data m
 
 from __future__ import annotations
 
+import types
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint, text
 from sqlalchemy import Text as SqlText
@@ -13,7 +14,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from leads_core.clock import utcnow
-from leads_core.fields import LeadStatus
+from leads_core.fields import FIELDS, LONGEST, LeadStatus
 
 JsonColumn = JSON().with_variant(JSONB(), "postgresql")
 
@@ -49,36 +50,43 @@ class ImportBatch(SQLModel, table=True):
 
 # ---------------------------------------------------------------- leads
 
-SCORED_FIELDS: tuple[str, ...] = (
-    "first_name",
-    "last_name",
-    "email",
-    "company",
-    "position",
-    "source",
-    "linkedin_url",
-    "phone",
-    "website",
-)
-"""Fields that feed the score or enrichment: changing one re-scores the lead."""
-
-
 SORT_INDEX_COVER = ("id", "campaign_id", "status", "source", "quality_score")
 """What a sort index holds after its key: the tie-break, then the filtered columns."""
 
 
-class LeadBase(SQLModel):
-    first_name: str | None = Field(default=None, max_length=1000)
-    last_name: str | None = Field(default=None, max_length=1000)
-    email: str | None = Field(default=None, max_length=320)
-    company: str | None = Field(default=None, max_length=1000)
-    position: str | None = Field(default=None, max_length=1000)
-    source: str | None = Field(default=None, max_length=100)
-    linkedin_url: str | None = Field(default=None, max_length=1000)
-    phone: str | None = Field(default=None, max_length=100)
-    website: str | None = Field(default=None, max_length=1000)
-    status: str = Field(default=LeadStatus.NEW.value, max_length=20)
-    notes: str | None = Field(default=None, max_length=20000)
+def _field_columns() -> dict[str, Any]:
+    """The class body of :class:`LeadBase`: a column per field of ``leads_core.fields``."""
+    annotations: dict[str, Any] = {}
+    body: dict[str, Any] = {"__annotations__": annotations}
+    for field in FIELDS:
+        if field.kind == "status":  # a lead always has one
+            annotations[field.name] = str
+            body[field.name] = Field(default=LeadStatus.NEW.value, max_length=field.max_length)
+        else:
+            annotations[field.name] = str | None
+            body[field.name] = Field(default=None, max_length=field.max_length)
+    return body
+
+
+if TYPE_CHECKING:
+    from sqlmodel.main import SQLModelMetaclass
+
+    class _LeadColumns(SQLModelMetaclass):
+        """What mypy sees of ``Lead.first_name`` and the other columns made from FIELDS."""
+
+        def __getattr__(cls, name: str) -> Any: ...
+
+    class LeadBase(SQLModel, metaclass=_LeadColumns):
+        """The lead's fields, as columns (their names and types come from FIELDS)."""
+
+        def __getattr__(self, name: str) -> Any: ...
+
+else:
+    LeadBase = types.new_class(
+        "LeadBase", (SQLModel,), exec_body=lambda body: body.update(_field_columns())
+    )
+    LeadBase.__module__ = __name__
+    LeadBase.__doc__ = "The lead's fields (``leads_core.fields.FIELDS``), as columns."
 
 
 # Each write to a lead adds one to it (SQLAlchemy's version counter: an ORM UPDATE or
@@ -150,8 +158,8 @@ class LeadActivity(SQLModel, table=True):
     lead_id: str = Field(foreign_key="lead.id", max_length=64, ondelete="CASCADE")
     kind: str = Field(max_length=20)  # created | field_change | status_change | note | rescored
     field: str | None = Field(default=None, max_length=40)
-    old_value: str | None = Field(default=None, max_length=20000)
-    new_value: str | None = Field(default=None, max_length=20000)
+    old_value: str | None = Field(default=None, max_length=LONGEST)
+    new_value: str | None = Field(default=None, max_length=LONGEST)
     actor: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
 

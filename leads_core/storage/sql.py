@@ -27,9 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.expression import BindParameter, ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 _JDN_TO_ORDINAL = 1721425  # Julian day number of 0000-12-31 (Python's ordinal 0)
 _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock, serialization
@@ -57,8 +57,8 @@ class SearchWord(ColumnElement[bool]):
 
     def __init__(self, word: str, *, indexed: bool = True) -> None:
         pattern, self.needs_escape = _like_pattern(word)
-        self.pattern = bindparam("search_word", pattern, unique=True)
-        self.phrase = bindparam("search_phrase", fts_phrase(word), unique=True)
+        self.pattern: BindParameter[str] = bindparam("search_word", pattern, unique=True)
+        self.phrase: BindParameter[str] = bindparam("search_phrase", fts_phrase(word), unique=True)
         self.trigrams = len(word) >= TRIGRAM
         self.indexed = indexed  # False: SQLite checks each row against the matches
 
@@ -148,6 +148,13 @@ class Unindexed(_ColumnAs):
     sqlite_template = "+{}"
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """The ``Table`` of a table model (``table=True``), e.g. for :func:`insert_new`."""
+    # SQLModel sets __table__ on every table model but does not declare it for type checkers.
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
 def dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
@@ -211,6 +218,8 @@ def _pg_insert_new(session: Session, table: Table, rows: list[dict[str, Any]]) -
         for row in rows
     ]
     driver = session.connection().connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):  # None: invalidated since checked out
+        raise RuntimeError(f"not an open psycopg connection: {driver!r}")
     written: set[str] = set()
     try:
         with driver.cursor() as cursor:
@@ -250,7 +259,8 @@ def without_waiting(session: Session) -> Iterator[None]:
         yield
         return
     raw = session.connection().connection.dbapi_connection
-    assert raw is not None
+    if raw is None:  # invalidated since session.connection() checked it out
+        raise RuntimeError("the session's database connection is closed")
     waits = raw.execute("PRAGMA busy_timeout").fetchone()[0]
     raw.execute("PRAGMA busy_timeout=0")
     try:

@@ -19,6 +19,7 @@ from starlette.routing import Mount
 from leads_core.api import create_api
 from leads_core.config import load_settings
 from leads_core.ingest import importing
+from leads_core.ingest.options import ImportOptions
 from leads_core.schemas import CampaignCreate, CampaignCriteria
 from leads_core.services import apikeys, campaigns
 from leads_core.storage.db import make_engine
@@ -431,7 +432,10 @@ def test_list_sort_by_created_at(client: TestClient, session: Session) -> None:
     rows = [{"email": f"{name.lower()}@acme.io", "firstName": name} for name in "ABC"]
     stamps = [datetime(2025, 1, day, 10, 0, tzinfo=UTC) for day in (20, 5, 12)]
     importing.import_leads(
-        session, campaign_id="cmp_123", rows=rows, region="FR", max_rows=10, timestamps=stamps
+        session,
+        rows,
+        ImportOptions(campaign_id="cmp_123", region="FR", max_rows=10),
+        timestamps=stamps,
     )
 
     default = client.get("/v1/leads").json()

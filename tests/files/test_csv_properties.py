@@ -35,6 +35,7 @@ from leads_core.files import export
 from leads_core.files.csvfile import problem_rows_csv, read_csv_bytes
 from leads_core.files.headers import HEADER_SYNONYMS, LEAD_FIELDS
 from leads_core.ingest import importing
+from leads_core.ingest.options import ImportOptions
 from leads_core.schemas import CampaignCreate, CampaignCriteria
 from leads_core.services import campaigns, queries
 from leads_core.storage.models import Lead
@@ -360,13 +361,13 @@ def test_an_export_imports_again_unchanged(session: Session, rows: list[dict[str
         for _ in range(2)
     )
     imported = importing.import_leads(
-        session, campaign_id=first, rows=rows, region="FR", max_rows=100
+        session, rows, ImportOptions(campaign_id=first, region="FR", max_rows=100)
     )
     ids = [lead.id for lead in imported.leads]
     file = export.leads_csv_bytes(queries.leads_by_ids(session, ids))
 
     again = importing.import_csv(
-        session, campaign_id=second, data=file, region="FR", max_rows=100, max_bytes=10**7
+        session, file, ImportOptions(campaign_id=second, region="FR", max_rows=100, max_bytes=10**7)
     )
 
     assert (again.imported, again.skipped, again.updated, again.errors) == (len(ids), 0, 0, [])

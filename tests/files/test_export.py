@@ -13,6 +13,7 @@ from sqlmodel import Session
 from leads_core.config import PROJECT_ROOT
 from leads_core.files import csvfile, export
 from leads_core.ingest import importing
+from leads_core.ingest.options import ImportOptions
 from leads_core.services import queries
 from leads_core.services.queries import LeadFilters
 from tests.conftest import FIXTURES
@@ -63,7 +64,7 @@ def test_unneutralize(cell: str, value: str) -> None:
 
 def _import(session: Session, rows: list[dict]) -> list[str]:
     outcome = importing.import_leads(
-        session, campaign_id="cmp_123", rows=rows, region="FR", max_rows=100
+        session, rows, ImportOptions(campaign_id="cmp_123", region="FR", max_rows=100)
     )
     return [lead.id for lead in outcome.leads]
 

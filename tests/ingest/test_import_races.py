@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from leads_core.ingest import importing
+from leads_core.ingest.options import ImportOptions
 from leads_core.storage.models import ImportBatch, Lead
 
 pytestmark = [pytest.mark.postgresql_only, pytest.mark.usefixtures("campaign")]
@@ -23,7 +24,9 @@ pytestmark = [pytest.mark.postgresql_only, pytest.mark.usefixtures("campaign")]
 def import_rows(engine: Engine, rows: list[dict[str, Any]], **options: Any):
     with Session(engine, expire_on_commit=False) as session:
         return importing.import_leads(
-            session, campaign_id="cmp_123", rows=rows, region="FR", max_rows=1000, **options
+            session,
+            rows,
+            ImportOptions(campaign_id="cmp_123", region="FR", max_rows=1000, **options),
         )
 
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from leads_core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from leads_core.ingest import importing
+from leads_core.ingest.options import ImportOptions
 from leads_core.schemas import CampaignCreate, ImportRowError
 from leads_core.services import campaigns
 from leads_core.storage.models import ImportBatch, Lead, LeadActivity
@@ -31,9 +32,13 @@ JEAN = {
 
 
 def run(session: Session, rows: list, campaign_id: str = "cmp_123", **options):
+    """Import ``rows``; ``options`` are ImportOptions fields or import_leads' own keywords."""
+    own = {name: options.pop(name) for name in ("row_numbers", "timestamps") if name in options}
     options.setdefault("region", "FR")
     options.setdefault("max_rows", 100)
-    return importing.import_leads(session, campaign_id=campaign_id, rows=rows, **options)
+    return importing.import_leads(
+        session, rows, ImportOptions(campaign_id=campaign_id, **options), **own
+    )
 
 
 def count(engine: Engine, model, *where) -> int:
@@ -502,13 +507,15 @@ def test_timestamps_set_created_at(session: Session, engine: Engine) -> None:
 def test_import_csv_sample(session: Session, engine: Engine) -> None:
     outcome = importing.import_csv(
         session,
-        campaign_id="cmp_123",
-        data=(FIXTURES / "sample_leads.csv").read_bytes(),
-        region="FR",
-        max_rows=100,
-        max_bytes=10 * 1024 * 1024,
-        filename="sample_leads.csv",
-        origin="cli",
+        (FIXTURES / "sample_leads.csv").read_bytes(),
+        ImportOptions(
+            campaign_id="cmp_123",
+            region="FR",
+            max_rows=100,
+            max_bytes=10 * 1024 * 1024,
+            filename="sample_leads.csv",
+            origin="cli",
+        ),
     )
 
     assert (outcome.imported, outcome.skipped) == (34, 3)
@@ -535,11 +542,8 @@ def test_import_csv_too_large_is_refused_before_the_campaign_check(session: Sess
     with pytest.raises(PayloadTooLarge) as raised:
         importing.import_csv(
             session,
-            campaign_id="cmp_nope",
-            data=b"email\n" + b"a" * 2000,
-            region="FR",
-            max_rows=100,
-            max_bytes=1000,
+            b"email\n" + b"a" * 2000,
+            ImportOptions(campaign_id="cmp_nope", region="FR", max_rows=100, max_bytes=1000),
         )
 
     assert raised.value.details == [{"field": "file", "message": "file too large"}]
@@ -549,9 +553,6 @@ def test_import_csv_unknown_campaign(session: Session) -> None:
     with pytest.raises(NotFound):
         importing.import_csv(
             session,
-            campaign_id="cmp_nope",
-            data=b"email\na@acme.io\n",
-            region="FR",
-            max_rows=100,
-            max_bytes=1000,
+            b"email\na@acme.io\n",
+            ImportOptions(campaign_id="cmp_nope", region="FR", max_rows=100, max_bytes=1000),
         )

@@ -576,3 +576,13 @@ def test_total_is_the_sum_and_stays_within_0_100() -> None:
             seen_totals.add(result.total)
     assert max(seen_totals) == 100
     assert min(seen_totals) == 0
+
+
+def test_weights_that_do_not_add_up_stop_the_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert scoring._weight_problems() == []
+    monkeypatch.setattr(scoring, "COMPANY_NAME_POINTS", 9)
+    monkeypatch.setitem(scoring.SOURCE_RELIABILITY, "fax", 16)
+    assert scoring._weight_problems() == [
+        "companyData: parts add up to 21, not 20",
+        "source 'fax': 16 is not within 0-15",
+    ]

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, delete, select
 
 from leads_core.errors import Conflict, NotFound, ValidationFailed
 from leads_core.ingest import importing
+from leads_core.ingest.options import ImportOptions
 from leads_core.schemas import CampaignCriteria, CampaignUpdate, LeadUpdate
 from leads_core.services import campaigns, leads, queries, rescoring
 from leads_core.services.queries import LeadFilters, LeadPageResult
@@ -41,7 +42,10 @@ def seed(session: Session) -> dict[str, str]:
     ]
     stamps = [datetime(2025, 1, day, 9, 0, tzinfo=UTC) for *_rest, day in PEOPLE]
     outcome = importing.import_leads(
-        session, campaign_id="cmp_123", rows=rows, region="FR", max_rows=10, timestamps=stamps
+        session,
+        rows,
+        ImportOptions(campaign_id="cmp_123", region="FR", max_rows=10),
+        timestamps=stamps,
     )
     return {row[0]: lead.id for row, lead in zip(PEOPLE, outcome.leads, strict=True)}
 
@@ -176,11 +180,8 @@ def test_update_rescores_and_records_history(session: Session, engine: Engine) -
 def test_update_of_unscored_lead_keeps_it_unscored(session: Session) -> None:
     outcome = importing.import_leads(
         session,
-        campaign_id="cmp_123",
-        rows=[{"email": "jean@startup.io"}],
-        region="FR",
-        max_rows=10,
-        auto_score=False,
+        [{"email": "jean@startup.io"}],
+        ImportOptions(campaign_id="cmp_123", region="FR", max_rows=10, auto_score=False),
     )
 
     lead = update(session, outcome.leads[0].id, email="jean@gmail.com")
@@ -332,11 +333,8 @@ def test_rescore_leads_counts_changes(session: Session, engine: Engine) -> None:
 def test_rescore_leaves_unscored_leads_unscored(session: Session, engine: Engine) -> None:
     importing.import_leads(
         session,
-        campaign_id="cmp_123",
-        rows=[{"email": "jean@startup.io", "position": "CTO"}],
-        region="FR",
-        max_rows=10,
-        auto_score=False,
+        [{"email": "jean@startup.io", "position": "CTO"}],
+        ImportOptions(campaign_id="cmp_123", region="FR", max_rows=10, auto_score=False),
     )
 
     changed = rescoring.rescore_campaign(session, "cmp_123", region="FR")

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from leads_core.fields import LEAD_STATUSES
 from leads_core.ingest import importing
+from leads_core.ingest.options import ImportOptions
 from leads_core.schemas import CampaignCreate
 from leads_core.services import campaigns, leads, queries
 from leads_core.services.queries import LeadFilters
@@ -59,10 +60,8 @@ def stored(session: Session, campaign: Any) -> list[Lead]:
         stamps = [start + timedelta(hours=rng.randint(0, 40)) for _ in part]  # ties
         importing.import_leads(
             session,
-            campaign_id=campaign_id,
-            rows=part,
-            region="FR",
-            max_rows=500,
+            part,
+            ImportOptions(campaign_id=campaign_id, region="FR", max_rows=500),
             timestamps=stamps,
         )
     everyone = session.exec(select(Lead)).all()

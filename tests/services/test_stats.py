@@ -10,6 +10,7 @@ from sqlalchemy import NullPool, create_engine, make_url, text
 from sqlmodel import Session
 
 from leads_core.ingest import importing
+from leads_core.ingest.options import ImportOptions
 from leads_core.schemas import CampaignCreate
 from leads_core.services import campaigns, leads, stats
 from leads_core.services.queries import LeadFilters
@@ -45,7 +46,10 @@ def seeded(session: Session) -> list[str]:
     ]
     stamps = [datetime(2025, m, d, 10, tzinfo=UTC) for *_x, (m, d), _p in ROWS]
     outcome = importing.import_leads(
-        session, campaign_id="cmp_123", rows=rows, region="FR", max_rows=10, timestamps=stamps
+        session,
+        rows,
+        ImportOptions(campaign_id="cmp_123", region="FR", max_rows=10),
+        timestamps=stamps,
     )
     return [lead.id for lead in outcome.leads]
 
@@ -69,11 +73,8 @@ def test_score_summary_buckets_share_and_average(session: Session, seeded: list[
 def test_score_summary_counts_unscored_leads(session: Session) -> None:
     importing.import_leads(
         session,
-        campaign_id="cmp_123",
-        rows=[{"email": "u@x.io"}],
-        region="FR",
-        max_rows=1,
-        auto_score=False,
+        [{"email": "u@x.io"}],
+        ImportOptions(campaign_id="cmp_123", region="FR", max_rows=1, auto_score=False),
     )
     summary = stats.score_summary(session, LeadFilters())
     assert (summary.scored, summary.unscored, summary.average) == (0, 1, None)
@@ -123,10 +124,8 @@ def test_weeks_are_utc_whatever_the_servers_time_zone(db_url: str, settings) -> 
         campaigns.create_campaign(session, data=CampaignCreate(id="cmp_tz", name="TZ"))
         importing.import_leads(
             session,
-            campaign_id="cmp_tz",
-            rows=[{"email": "late@techcorp.com"}],
-            region="FR",
-            max_rows=1,
+            [{"email": "late@techcorp.com"}],
+            ImportOptions(campaign_id="cmp_tz", region="FR", max_rows=1),
             timestamps=[datetime(2025, 1, 12, 23, 30, tzinfo=UTC)],
         )
         assert stats.leads_per_week(session, LeadFilters(campaign_id="cmp_tz")) == [
@@ -167,11 +166,8 @@ def test_data_version_changes_with_every_kind_of_write(session: Session, seeded:
 def test_recent_imports_newest_first(session: Session, seeded: list[str]) -> None:
     importing.import_leads(
         session,
-        campaign_id="cmp_123",
-        rows=[{"email": "z@x.io"}],
-        region="FR",
-        max_rows=1,
-        filename="later.csv",
+        [{"email": "z@x.io"}],
+        ImportOptions(campaign_id="cmp_123", region="FR", max_rows=1, filename="later.csv"),
     )
     first, second = stats.recent_imports(session, limit=5)
     assert (first.filename, first.imported, first.campaign_name) == (

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from leads_core.ingest import importing
+from leads_core.ingest.options import ImportOptions
 from leads_core.schemas import LeadUpdate
 from leads_core.services import campaigns, leads, queries
 from leads_core.services.queries import LeadFilters
@@ -27,13 +28,11 @@ def two(session: Session) -> dict[str, str]:
     """Two leads; email -> id."""
     importing.import_leads(
         session,
-        campaign_id="cmp_123",
-        rows=[
+        [
             {"email": "jean@startup.io", "firstName": "Jean", "lastName": "Martin"},
             {"email": "zoe@corp.io", "lastName": "Martínez", "company": "50% Off_Shop"},
         ],
-        region="FR",
-        max_rows=10,
+        ImportOptions(campaign_id="cmp_123", region="FR", max_rows=10),
     )
     return dict(session.exec(select(Lead.email, Lead.id)).all())
 
@@ -88,10 +87,8 @@ def test_a_word_matches_as_a_substring_not_as_scattered_trigrams(
     """'Mart Rtin' holds every trigram of 'martin' (mar art rti tin), not the word."""
     importing.import_leads(
         session,
-        campaign_id="cmp_123",
-        rows=[{"email": "scattered@x.io", "firstName": "Mart", "lastName": "Rtin"}],
-        region="FR",
-        max_rows=10,
+        [{"email": "scattered@x.io", "firstName": "Mart", "lastName": "Rtin"}],
+        ImportOptions(campaign_id="cmp_123", region="FR", max_rows=10),
     )
     assert found(session, "martin") == ["jean@startup.io", "zoe@corp.io"]
     assert found(session, "rtin mart") == ["jean@startup.io", "scattered@x.io", "zoe@corp.io"]
@@ -107,14 +104,13 @@ def test_sqlite_search_table_matches_every_lead_after_imports_and_edits(
     it, or there twice, fails. Imports index their leads in one statement at the end,
     other inserts through the trigger."""
     rows = [{"email": f"p{i}@bulk.io", "company": f"Bulk {i}"} for i in range(12_000)]
-    importing.import_leads(session, campaign_id="cmp_123", rows=rows, region="FR", max_rows=20_000)
-    importing.import_leads(  # a duplicate merged into a stored lead, and one new lead
+    importing.import_leads(
+        session, rows, ImportOptions(campaign_id="cmp_123", region="FR", max_rows=20_000)
+    )
+    importing.import_leads(
         session,
-        campaign_id="cmp_123",
-        rows=[{"email": "p1@bulk.io", "lastName": "Merged"}, {"email": "new@bulk.io"}],
-        region="FR",
-        max_rows=10,
-        on_duplicate="update",
+        [{"email": "p1@bulk.io", "lastName": "Merged"}, {"email": "new@bulk.io"}],
+        ImportOptions(campaign_id="cmp_123", region="FR", max_rows=10, on_duplicate="update"),
     )
     session.add(Lead(id="lead_direct", campaign_id="cmp_123", search_text="direct insert"))
     session.commit()

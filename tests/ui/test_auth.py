@@ -20,6 +20,7 @@ from streamlit.testing.v1 import app_test as app_test_module
 from dashboard import auth
 from leads_core import config
 from leads_core.ingest import importing
+from leads_core.ingest.options import ImportOptions
 from leads_core.storage.models import Campaign, Lead
 from tests.conftest import FIXTURES
 from tests.ui.conftest import APP
@@ -80,12 +81,14 @@ def sample(ui_session: Session, campaign: Campaign) -> Campaign:
     """The 34 leads of sample_leads.csv in ``cmp_123``: data a locked session must not see."""
     outcome = importing.import_csv(
         ui_session,
-        campaign_id=campaign.id,
-        data=(FIXTURES / "sample_leads.csv").read_bytes(),
-        region="FR",
-        max_rows=1000,
-        max_bytes=10_000_000,
-        filename="sample_leads.csv",
+        (FIXTURES / "sample_leads.csv").read_bytes(),
+        ImportOptions(
+            campaign_id=campaign.id,
+            region="FR",
+            max_rows=1000,
+            max_bytes=10_000_000,
+            filename="sample_leads.csv",
+        ),
     )
     assert outcome.imported == 34
     return campaign

@@ -10,6 +10,7 @@ from sqlmodel import Session, func, select
 from streamlit.testing.v1 import AppTest
 
 from leads_core.ingest import importing
+from leads_core.ingest.options import ImportOptions
 from leads_core.schemas import LeadUpdate
 from leads_core.services import apikeys, campaigns, leads
 from leads_core.storage.models import Campaign, Lead, LeadActivity
@@ -24,12 +25,14 @@ def sample(ui_session: Session, campaign: Campaign) -> Campaign:
     """The 34 leads of sample_leads.csv in ``cmp_123``."""
     outcome = importing.import_csv(
         ui_session,
-        campaign_id=campaign.id,
-        data=SAMPLE,
-        region="FR",
-        max_rows=1000,
-        max_bytes=10_000_000,
-        filename="sample_leads.csv",
+        SAMPLE,
+        ImportOptions(
+            campaign_id=campaign.id,
+            region="FR",
+            max_rows=1000,
+            max_bytes=10_000_000,
+            filename="sample_leads.csv",
+        ),
     )
     assert outcome.imported == 34
     return campaign

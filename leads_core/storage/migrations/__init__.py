@@ -57,7 +57,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 def head() -> str:
     """The newest revision (read once: the scripts do not change while a process runs)."""
     revision = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert revision is not None
+    if revision is None:  # an installation without the revision scripts
+        raise RuntimeError(f"no migration found in {HERE / 'versions'}")
     return revision
 
 
@@ -72,7 +73,9 @@ def differences(connection: Connection) -> list[object]:
     )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", UNREFLECTED_WARNING)
-        return compare_metadata(context, SQLModel.metadata)
+        # Alembic annotates the result as Any; it is a list of diffs (tuples or lists).
+        diffs: list[object] = compare_metadata(context, SQLModel.metadata)
+        return diffs
 
 
 def upgrade(engine: Engine) -> None:
@@ -93,7 +96,7 @@ def upgrade(engine: Engine) -> None:
 def _shape(connection: Connection) -> dict[str, tuple[frozenset[str], ...]]:
     """Each table's column, index and unique-constraint names."""
     found = inspect(connection)
-    shape = {}
+    shape: dict[str, tuple[frozenset[str], ...]] = {}
     for table in found.get_table_names():
         if table == "alembic_version" or not include_name(table, "table", None):
             continue

@@ -1,0 +1,144 @@
+"""Writes the pages make, each in a session of its own: take plain values (ids, validated
+data models, a progress callback), call ``leads_core``, return what it returned.
+
+The rules live in ``leads_core``; these only open the session and add what the dashboard
+always passes: its name as the actor of history entries and the origin of imports, and
+the phone region and import limits from the settings. ``LeadsError`` goes through to the
+page that shows it; clearing cached reads and telling the user are the page's business."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from leads_core.config import get_settings
+from leads_core.ingest import demo, importing
+from leads_core.ingest.options import ImportOptions
+from leads_core.schemas import CampaignCreate, CampaignUpdate, LeadUpdate
+from leads_core.services import apikeys, campaigns, leads, rescoring
+from leads_core.storage.db import session_scope
+from leads_core.storage.models import ApiKey, Campaign, Lead
+
+ACTOR = "dashboard"
+
+
+# ------------------------------------------------------------------ leads
+
+
+def update_lead(lead_id: str, changes: LeadUpdate, *, expected_version: int) -> Lead:
+    """Save the fields set in ``changes`` (re-scored if needed), unless the lead is no
+    longer at ``expected_version`` (``PreconditionFailed``)."""
+    with session_scope() as session:
+        return leads.update_lead(
+            session,
+            lead_id,
+            changes,
+            region=get_settings().phone_region,
+            actor=ACTOR,
+            expected_version=expected_version,
+        )
+
+
+def add_note(lead_id: str, text: str) -> Lead:
+    with session_scope() as session:
+        return leads.add_note(session, lead_id, text, actor=ACTOR)
+
+
+def delete_lead(lead_id: str, *, expected_version: int) -> None:
+    with session_scope() as session:
+        leads.delete_lead(session, lead_id, expected_version=expected_version)
+
+
+def set_status(lead_ids: Sequence[str], status: str) -> int:
+    """How many of the leads changed status."""
+    with session_scope() as session:
+        return leads.set_status(session, lead_ids, status, actor=ACTOR)
+
+
+def delete_leads(lead_ids: Sequence[str]) -> int:
+    """How many of the leads existed, and are deleted with their history."""
+    with session_scope() as session:
+        return leads.delete_leads(session, lead_ids)
+
+
+# ------------------------------------------------------------------ campaigns
+
+
+def create_campaign(body: CampaignCreate) -> Campaign:
+    with session_scope() as session:
+        return campaigns.create_campaign(session, data=body)
+
+
+def update_campaign(campaign_id: str, changes: CampaignUpdate) -> Campaign:
+    with session_scope() as session:
+        return campaigns.update_campaign(session, campaign_id, changes)
+
+
+def delete_campaign(campaign_id: str) -> None:
+    """Delete the campaign with its leads."""
+    with session_scope() as session:
+        campaigns.delete_campaign(session, campaign_id, delete_leads=True)
+
+
+def rescore_campaign(campaign_id: str, *, progress: importing.Progress) -> int:
+    """Score the campaign's leads again against its criteria; how many scores changed."""
+    with session_scope() as session:
+        return rescoring.rescore_campaign(
+            session, campaign_id, region=get_settings().phone_region, progress=progress
+        )
+
+
+# ------------------------------------------------------------------ imports
+
+
+def import_csv(
+    data: bytes,
+    *,
+    campaign: str | CampaignCreate,
+    mapping: Mapping[str, str | None],
+    auto_score: bool,
+    on_duplicate: importing.OnDuplicate,
+    filename: str,
+    progress: importing.Progress,
+) -> tuple[str, importing.ImportOutcome]:
+    """Import a CSV file into the campaign with id ``campaign``, or into a new campaign
+    created first; returns that campaign's id and the outcome."""
+    settings = get_settings()
+    with session_scope() as session:
+        if isinstance(campaign, CampaignCreate):
+            campaign = campaigns.create_campaign(session, data=campaign).id
+        outcome = importing.import_csv(
+            session,
+            data,
+            ImportOptions.from_settings(
+                settings,
+                campaign_id=campaign,
+                mapping=mapping,
+                auto_score=auto_score,
+                on_duplicate=on_duplicate,
+                origin="dashboard",
+                filename=filename,
+                actor=ACTOR,
+                progress=progress,
+            ),
+        )
+    return campaign, outcome
+
+
+def load_demo(leads_count: int) -> demo.DemoResult:
+    """Five demo campaigns holding ``leads_count`` realistic leads."""
+    with session_scope() as session:
+        return demo.seed_demo(session, leads=leads_count, region=get_settings().phone_region)
+
+
+# ------------------------------------------------------------------ API keys
+
+
+def create_api_key(name: str) -> tuple[ApiKey, str]:
+    """The stored key and its plain text, which is not stored: show it once."""
+    with session_scope() as session:
+        return apikeys.create_api_key(session, name=name)
+
+
+def revoke_api_key(key_id: str) -> ApiKey:
+    with session_scope() as session:
+        return apikeys.revoke_api_key(session, key_id)

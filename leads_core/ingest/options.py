@@ -1,0 +1,73 @@
+"""What an import is asked to do (:class:`ImportOptions`) and what it reports
+(:class:`ImportOutcome`): the two ends of ``ingest.importing.import_leads`` and
+``import_csv``, shared by the API, the dashboard, the CLI and the demo data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlmodel import Session
+
+from leads_core.config import Settings
+from leads_core.schemas import CsvInfo, ImportedLead, ImportResponse, ImportRowError
+
+OnDuplicate = Literal["skip", "update"]
+Progress = Callable[[int, int], None]
+"""``progress(rows done, rows in all)``, called after each chunk."""
+BeforeCommit = Callable[[Session, "ImportOutcome"], None]
+"""Writes more in the import's own transaction (the stored response of an idempotent
+request), just before it commits."""
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """One import request: where its leads go and how it treats them."""
+
+    campaign_id: str
+    region: str  # reads phone numbers written without +country (LEADS_PHONE_REGION)
+    max_rows: int  # more rows in the request -> 413 (LEADS_MAX_IMPORT_ROWS)
+    max_bytes: int = 10 * 1024 * 1024  # a larger CSV file -> 413 (LEADS_MAX_UPLOAD_MB)
+    mapping: Mapping[str, str | None] | None = None  # CSV header -> lead field (or None)
+    auto_score: bool = True  # False: stored unscored (autoScore: false)
+    on_duplicate: OnDuplicate = "skip"  # or "update" the stored lead with the new values
+    origin: str = "api-json"  # api-json, api-csv, cli, dashboard, seed: the batch's origin
+    filename: str | None = None  # the uploaded file's name, for the import history
+    actor: str | None = None  # who imports, for the leads' history
+    progress: Progress | None = None
+    before_commit: BeforeCommit | None = None
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, campaign_id: str, **choices: Any
+    ) -> ImportOptions:
+        """Options with this process's limits and phone region, plus the caller's choices."""
+        return cls(
+            campaign_id=campaign_id,
+            region=settings.phone_region,
+            max_rows=settings.max_import_rows,
+            max_bytes=settings.max_upload_bytes,
+            **choices,
+        )
+
+
+@dataclass
+class ImportOutcome:
+    imported: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[ImportRowError] = field(default_factory=list)
+    leads: list[ImportedLead] = field(default_factory=list)
+    batch_id: str | None = None
+    csv: CsvInfo | None = None
+
+    def response(self) -> ImportResponse:
+        return ImportResponse(
+            imported=self.imported,
+            skipped=self.skipped,
+            errors=self.errors,
+            leads=self.leads,
+            updated=self.updated,
+            csv=self.csv,
+        )
