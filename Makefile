@@ -61,6 +61,7 @@ test-quick: dev
 lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## make typecheck: mypy alone (what it checks and how strictly: pyproject.toml [tool.mypy])
 typecheck: dev

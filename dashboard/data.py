@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from datetime import date
+from typing import Any
 
 import streamlit as st
 
@@ -85,9 +86,9 @@ class Analytics:
 
 @st.cache_data(ttl=TTL_S, show_spinner="Computing the charts…")
 def _analytics(
-    database_url: str, data_version: tuple[object, ...], filter_values: tuple[object, ...]
+    database_url: str, data_version: tuple[object, ...], filter_values: tuple[Any, ...]
 ) -> Analytics:
-    filters = LeadFilters(*filter_values)
+    filters = LeadFilters(*filter_values)  # filter_values: astuple(LeadFilters(...))
     with session_scope() as session:
         return Analytics(
             scores=stats.score_summary(session, filters),

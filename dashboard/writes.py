@@ -8,11 +8,11 @@ page that shows it; clearing cached reads and telling the user are the page's bu
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from leads_core.config import get_settings
 from leads_core.ingest import demo, importing
-from leads_core.ingest.options import ImportOptions
+from leads_core.ingest.options import ImportOptions, ImportOutcome, OnDuplicate, Progress
 from leads_core.schemas import CampaignCreate, CampaignUpdate, LeadUpdate
 from leads_core.services import apikeys, campaigns, leads, rescoring
 from leads_core.storage.db import session_scope
@@ -79,7 +79,7 @@ def delete_campaign(campaign_id: str) -> None:
         campaigns.delete_campaign(session, campaign_id, delete_leads=True)
 
 
-def rescore_campaign(campaign_id: str, *, progress: importing.Progress) -> int:
+def rescore_campaign(campaign_id: str, *, progress: Callable[[int, int], object]) -> int:
     """Score the campaign's leads again against its criteria; how many scores changed."""
     with session_scope() as session:
         return rescoring.rescore_campaign(
@@ -96,10 +96,10 @@ def import_csv(
     campaign: str | CampaignCreate,
     mapping: Mapping[str, str | None],
     auto_score: bool,
-    on_duplicate: importing.OnDuplicate,
+    on_duplicate: OnDuplicate,
     filename: str,
-    progress: importing.Progress,
-) -> tuple[str, importing.ImportOutcome]:
+    progress: Progress,
+) -> tuple[str, ImportOutcome]:
     """Import a CSV file into the campaign with id ``campaign``, or into a new campaign
     created first; returns that campaign's id and the outcome."""
     settings = get_settings()

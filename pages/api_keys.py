@@ -73,7 +73,7 @@ if keys:
     if active:
         revoke_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
         chosen = revoke_col.selectbox(
-            "Revoke a key", list(active), format_func=active.get, key="revoke_choice"
+            "Revoke a key", list(active), format_func=active.__getitem__, key="revoke_choice"
         )
         button_col.button("Revoke", on_click=revoke, args=(chosen,), key="revoke")
 else:

@@ -118,7 +118,9 @@ if names:
     st.subheader("Edit a campaign")
     if state.get("edit_campaign") not in names:
         state["edit_campaign"] = next(iter(names))
-    campaign_id = st.selectbox("Campaign", list(names), format_func=names.get, key="edit_campaign")
+    campaign_id = st.selectbox(
+        "Campaign", list(names), format_func=names.__getitem__, key="edit_campaign"
+    )
     campaign = data.campaign(campaign_id)
     criteria = campaign.criteria.model_dump(by_alias=True)
     prefix = f"edit_{campaign.id}_{campaign.updated_at.timestamp()}"

@@ -29,7 +29,7 @@ def campaign_choice(names: dict[str, str]) -> tuple[str | None, str]:
     )
     if mode == "Existing campaign" and names:
         chosen = st.selectbox(
-            "Import into", list(names), format_func=names.get, key="import_campaign"
+            "Import into", list(names), format_func=names.__getitem__, key="import_campaign"
         )
         return chosen, ""
     return None, st.text_input("New campaign name", key="import_new_campaign", max_chars=200)

@@ -16,7 +16,7 @@ from leads_core.errors import ValidationFailed
 from leads_core.fields import LeadStatus
 from leads_core.files.headers import parse_mapping_json
 from leads_core.ingest import idempotency, importing
-from leads_core.ingest.options import ImportOptions
+from leads_core.ingest.options import BeforeCommit, ImportOptions, ImportOutcome
 from leads_core.schemas import (
     ActivityPublic,
     ImportResponse,
@@ -85,14 +85,14 @@ def expected_version(if_match: str | None) -> int | None:
     return int(found.group(1))
 
 
-def import_body(outcome: importing.ImportOutcome) -> str:
+def import_body(outcome: ImportOutcome) -> str:
     return outcome.response().model_dump_json(by_alias=True)
 
 
 def _answer_import(
     session: Session,
     pending: idempotency.Request | None,
-    run: Callable[[importing.BeforeCommit | None], importing.ImportOutcome],
+    run: Callable[[BeforeCommit | None], ImportOutcome],
 ) -> Response:
     """Run an import; under an ``Idempotency-Key``, at most once per key."""
     if pending is None:
@@ -183,7 +183,7 @@ def import_leads(
     on_duplicate: OnDuplicateQuery = "skip",
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
-    def run(before_commit: importing.BeforeCommit | None) -> importing.ImportOutcome:
+    def run(before_commit: BeforeCommit | None) -> ImportOutcome:
         return importing.import_leads(
             session,
             body.leads,
@@ -223,7 +223,7 @@ def import_csv(
 ) -> Response:
     data = file.file.read(settings.max_upload_bytes + 1)
 
-    def run(before_commit: importing.BeforeCommit | None) -> importing.ImportOutcome:
+    def run(before_commit: BeforeCommit | None) -> ImportOutcome:
         return importing.import_csv(
             session,
             data,

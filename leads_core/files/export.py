@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from datetime import datetime
 
 from leads_core.clock import iso_utc
 from leads_core.fields import FIELDS
@@ -66,8 +67,8 @@ def unneutralize(cell: str) -> str:
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    if hasattr(value, "isoformat"):
-        return iso_utc(value)  # type: ignore[arg-type]
+    if isinstance(value, datetime):  # created_at and updated_at
+        return iso_utc(value)
     return neutralize(str(value))
 
 

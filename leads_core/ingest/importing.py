@@ -138,8 +138,9 @@ def _merge_into(
     The identity fields (email, LinkedIn URL) that matched are never overwritten; an empty
     one is filled unless another lead of the campaign already uses that value."""
     lead = ctx.session.get(Lead, lead_id)
-    if lead is None:  # deleted by another request since _Stored.load found it
-        raise RuntimeError(f"lead {lead_id} was deleted during the import")
+    if lead is None:  # deleted by another request since _Stored.load found it: the import
+        # is rolled back and run again (import_leads), and then stores the row as new
+        raise StaleDataError(f"lead {lead_id} was deleted during the import")
     changes = {
         name: value
         for name, value in values.items()
