@@ -1,4 +1,5 @@
-"""Text helpers shared by every layer: NUL characters dropped, case and accents folded."""
+"""Text helpers shared by every layer: NUL characters dropped, blank text read as missing,
+case and accents folded."""
 
 from __future__ import annotations
 
@@ -20,3 +21,13 @@ def fold(text: str) -> str:
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def text_or_none(value: Any) -> str | None:
+    """Stripped text, or None for None / empty / whitespace-only values."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = str(value)
+    value = value.strip()
+    return value or None

@@ -9,15 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-
-def text_or_none(value: Any) -> str | None:
-    """Stripped text, or None for None / empty / whitespace-only values."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        value = str(value)
-    value = value.strip()
-    return value or None
+from leads_core.text import text_or_none
 
 
 def _strings(value: Any) -> tuple[str, ...]:

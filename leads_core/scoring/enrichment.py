@@ -34,6 +34,7 @@ from email_validator import EmailNotValidError, validate_email
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 
 from leads_core.scoring.mailboxes import FREE_EMAIL_BRANDS, FREE_EMAIL_DOMAINS, ROLE_LOCAL_PARTS
+from leads_core.text import text_or_none
 
 __all__ = [
     "Enrichment",
@@ -85,16 +86,6 @@ class Enrichment:
             "phoneValid": self.phone_valid,
             "companyDomain": self.company_domain,
         }
-
-
-def _clean(value: Any) -> str | None:
-    """Stripped text, or None for None / empty / whitespace-only values."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        value = str(value)
-    value = value.strip()
-    return value or None
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -309,9 +300,9 @@ def enrich(
     ``region`` (ISO 3166 alpha-2) is used to read phone numbers written without ``+country``.
     Whitespace-only values count as missing.
     """
-    email = _clean(email)
-    phone = _clean(phone)
-    website = _clean(website)
+    email = text_or_none(email)
+    phone = text_or_none(phone)
+    website = text_or_none(website)
 
     email_normalized = email_error = email_domain = None
     free_email = disposable_email = role_email = False

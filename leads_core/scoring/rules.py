@@ -41,8 +41,9 @@ from functools import lru_cache
 from typing import Any
 
 from leads_core.fields import FIELDS
-from leads_core.scoring.criteria import CampaignCriteria, normalize_source, text_or_none
+from leads_core.scoring.criteria import CampaignCriteria, normalize_source
 from leads_core.scoring.enrichment import Enrichment, domain_from_url
+from leads_core.text import text_or_none
 
 __all__ = [
     "ComponentSpec",
