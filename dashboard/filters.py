@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from leads_core import sizes
 from leads_core.fields import LEAD_STATUSES
 from leads_core.scoring.rules import HIGH_QUALITY, SOURCE_RELIABILITY
 from leads_core.services.queries import LeadFilters
@@ -178,7 +179,7 @@ def _filter_widgets(campaign_names: Mapping[str, str]) -> None:
         **_COMMON,
     )
     sidebar.text_input(
-        "Search", key="f_q", placeholder="name, email, company…", max_chars=200, **_COMMON
+        "Search", key="f_q", placeholder="name, email, company…", max_chars=sizes.SEARCH, **_COMMON
     )
 
 

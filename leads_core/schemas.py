@@ -22,8 +22,10 @@ from pydantic import Field as DataField
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import WithJsonSchema
 
+from leads_core import sizes
 from leads_core.clock import iso_utc
 from leads_core.fields import (
+    BY_NAME,
     FIELDS,
     LEAD_STATUSES,
     REQUIRABLE,
@@ -72,14 +74,18 @@ class ApiModel(BaseModel):
 VISIBLE = r"[^\s\x00]"  # at least one character that is neither a space nor NUL
 # Required strings with these constraints, NUL characters dropped first.
 _Position = Annotated[
-    str, StringConstraints(max_length=200, pattern=VISIBLE), BeforeValidator(drop_nul)
+    str,
+    StringConstraints(max_length=sizes.TARGET_POSITION, pattern=VISIBLE),
+    BeforeValidator(drop_nul),
 ]
 _SourceName = Annotated[
-    str, StringConstraints(max_length=100, pattern=VISIBLE), BeforeValidator(drop_nul)
+    str,
+    StringConstraints(max_length=BY_NAME["source"].max_length, pattern=VISIBLE),
+    BeforeValidator(drop_nul),
 ]
 _CampaignName = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=200, pattern=VISIBLE),
+    StringConstraints(strip_whitespace=True, max_length=sizes.CAMPAIGN_NAME, pattern=VISIBLE),
     BeforeValidator(drop_nul),
 ]
 
@@ -89,8 +95,12 @@ class CampaignCriteria(ApiModel):
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
-    target_positions: list[_Position] = DataField(default_factory=list, max_length=100)
-    target_sources: list[_SourceName] = DataField(default_factory=list, max_length=100)
+    target_positions: list[_Position] = DataField(
+        default_factory=list, max_length=sizes.CRITERIA_ITEMS
+    )
+    target_sources: list[_SourceName] = DataField(
+        default_factory=list, max_length=sizes.CRITERIA_ITEMS
+    )
     required_fields: list[
         Annotated[str, StringConstraints(pattern=rf"^({'|'.join(REQUIRABLE)})$")]
     ] = DataField(default_factory=list, max_length=len(REQUIRABLE))

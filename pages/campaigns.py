@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import data, feedback, writes
+from leads_core import sizes
 from leads_core.errors import LeadsError, validated
 from leads_core.fields import REQUIRABLE
 from leads_core.schemas import CampaignCreate, CampaignUpdate
@@ -110,7 +111,7 @@ else:
     st.info("**No campaign yet.** Create one below, or import a CSV into a new campaign.")
 
 with st.expander("New campaign", expanded=not names), st.form("new_campaign", clear_on_submit=True):
-    st.text_input("Name", key="new_name", max_chars=200)
+    st.text_input("Name", key="new_name", max_chars=sizes.CAMPAIGN_NAME)
     criteria_inputs("new", {})
     st.form_submit_button("Create campaign", type="primary", on_click=create)
 
@@ -125,7 +126,9 @@ if names:
     criteria = campaign.criteria.model_dump(by_alias=True)
     prefix = f"edit_{campaign.id}_{campaign.updated_at.timestamp()}"
     with st.form(f"form_{prefix}"):
-        st.text_input("Name", value=campaign.name, key=f"{prefix}_name", max_chars=200)
+        st.text_input(
+            "Name", value=campaign.name, key=f"{prefix}_name", max_chars=sizes.CAMPAIGN_NAME
+        )
         criteria_inputs(prefix, criteria)
         st.form_submit_button(
             "Save campaign", type="primary", on_click=save, args=(campaign.id, prefix)

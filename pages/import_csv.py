@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, feedback, writes
+from leads_core import sizes
 from leads_core.config import get_settings
 from leads_core.errors import LeadsError, validated
 from leads_core.files import csvfile
@@ -32,7 +33,9 @@ def campaign_choice(names: dict[str, str]) -> tuple[str | None, str]:
             "Import into", list(names), format_func=names.__getitem__, key="import_campaign"
         )
         return chosen, ""
-    return None, st.text_input("New campaign name", key="import_new_campaign", max_chars=200)
+    return None, st.text_input(
+        "New campaign name", key="import_new_campaign", max_chars=sizes.CAMPAIGN_NAME
+    )
 
 
 def mapping_editor(preview: csvfile.CsvPreview, file_key: str) -> dict[str, str | None]:

@@ -11,9 +11,10 @@ from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from leads_core import sizes
 from leads_core.api.deps import ApiKeyDep, SessionDep, SettingsDep, actor
 from leads_core.errors import ValidationFailed
-from leads_core.fields import LeadStatus
+from leads_core.fields import BY_NAME, LeadStatus
 from leads_core.files.headers import parse_mapping_json
 from leads_core.ingest import idempotency, importing
 from leads_core.ingest.options import BeforeCommit, ImportOptions, ImportOutcome
@@ -132,10 +133,11 @@ def list_leads(
     session: SessionDep,
     campaign_id: Annotated[str | None, Query(alias="campaignId", max_length=64)] = None,
     min_score: Annotated[int | None, Query(alias="minScore", ge=0, le=100)] = None,
-    source: Annotated[str | None, Query(max_length=100)] = None,
+    source: Annotated[str | None, Query(max_length=BY_NAME["source"].max_length)] = None,
     status: LeadStatus | None = None,
     q: Annotated[
-        str | None, Query(max_length=200, description="Words searched in name, email, company")
+        str | None,
+        Query(max_length=sizes.SEARCH, description="Words searched in name, email, company"),
     ] = None,
     sort: Annotated[
         str | None,

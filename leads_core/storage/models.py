@@ -13,6 +13,7 @@ from sqlalchemy import Text as SqlText
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from leads_core import sizes
 from leads_core.clock import utcnow
 from leads_core.fields import FIELDS, LONGEST, LeadStatus
 
@@ -21,7 +22,7 @@ JsonColumn = JSON().with_variant(JSONB(), "postgresql")
 
 class Campaign(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=sizes.CAMPAIGN_NAME)
     criteria: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JsonColumn, nullable=False)
     )
