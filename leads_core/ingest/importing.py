@@ -23,11 +23,8 @@ from leads_core.files.csvfile import CsvTable, read_csv_bytes
 from leads_core.identity import NEEDS_IDENTITY, IdentityKeys, identity_keys
 from leads_core.ids import new_id, new_ids
 from leads_core.ingest.options import (
-    BeforeCommit,
     ImportOptions,
     ImportOutcome,
-    OnDuplicate,
-    Progress,
 )
 from leads_core.schemas import CsvInfo, ImportedLead, ImportRowError, LeadCreate
 from leads_core.scoring.assess import assess
@@ -44,16 +41,13 @@ _ROW = TypeAdapter(LeadCreate)
 
 @dataclass
 class _Context:
+    """One attempt at an import: the request's options and what the attempt keeps."""
+
     session: Session
-    campaign_id: str
+    options: ImportOptions
     criteria: CampaignCriteria
-    auto_score: bool
-    on_duplicate: OnDuplicate
-    region: str
     batch_id: str
-    actor: str | None
     timestamps: Sequence[datetime] | None
-    before_commit: BeforeCommit | None = None
     seen_emails: set[str] = field(default_factory=set)
     seen_linkedins: set[str] = field(default_factory=set)
 
@@ -127,7 +121,7 @@ class _Stored:
 def _identity_taken(ctx: _Context, name: str, value: str) -> bool:
     """Is this email / LinkedIn URL already used by a lead of the campaign?"""
     keys = identity_keys(value, None) if name == "email" else identity_keys(None, value)
-    return _Stored.load(ctx.session, ctx.campaign_id, [keys]).match(keys) is not None
+    return _Stored.load(ctx.session, ctx.options.campaign_id, [keys]).match(keys) is not None
 
 
 def _merge_into(
@@ -155,9 +149,9 @@ def _merge_into(
                 lead,
                 changes,
                 criteria=ctx.criteria,
-                score=ctx.auto_score or lead.quality_score is not None,
-                region=ctx.region,
-                actor=ctx.actor,
+                score=ctx.options.auto_score or lead.quality_score is not None,
+                region=ctx.options.region,
+                actor=ctx.options.actor,
             )
         )
     outcome.updated += 1
@@ -188,26 +182,28 @@ def _process_chunk(
             continue
         fresh.append((offset + index, keys, values))
 
-    stored = _Stored.load(ctx.session, ctx.campaign_id, [keys for _, keys, _ in fresh])
+    stored = _Stored.load(ctx.session, ctx.options.campaign_id, [keys for _, keys, _ in fresh])
     inserts: list[dict[str, Any]] = []
     ids = new_ids("lead", len(fresh))
     now = utcnow()
     for (position, keys, values), lead_id in zip(fresh, ids, strict=True):
         match = stored.match(keys)
         if match:
-            if ctx.on_duplicate == "update":
+            if ctx.options.on_duplicate == "update":
                 _merge_into(ctx, match, values, outcome)
             else:
                 outcome.skipped += 1
             continue
-        result = assess(values, ctx.criteria, score=ctx.auto_score, region=ctx.region)
+        result = assess(
+            values, ctx.criteria, score=ctx.options.auto_score, region=ctx.options.region
+        )
         created = ctx.timestamps[position] if ctx.timestamps is not None else now
         inserts.append(
             {
                 **values,
                 **result.columns(),
                 "id": lead_id,
-                "campaign_id": ctx.campaign_id,
+                "campaign_id": ctx.options.campaign_id,
                 "import_id": ctx.batch_id,
                 **keys.columns(),
                 "created_at": created,
@@ -232,7 +228,7 @@ def _record_created(ctx: _Context) -> None:
     """One "created" history entry per new lead, written by the database in one statement."""
     table = sql.table_of(LeadActivity)
     source = select(
-        col(Lead.id), literal("created"), literal(ctx.actor), col(Lead.created_at)
+        col(Lead.id), literal("created"), literal(ctx.options.actor), col(Lead.created_at)
     ).where(col(Lead.import_id) == ctx.batch_id)
     ctx.session.execute(
         table.insert().from_select(["lead_id", "kind", "actor", "created_at"], source)
@@ -265,31 +261,11 @@ def import_leads(
             "onDuplicate: use 'skip' or 'update'", details=[{"field": "onDuplicate"}]
         )
     numbers = list(row_numbers) if row_numbers is not None else list(range(1, len(rows) + 1))
-    campaign = campaigns.get_campaign(session, options.campaign_id)
-    filename = options.filename
-    if filename and len(filename) > MAX_FILENAME:  # a client's name for the upload; kept short
-        filename = filename[: MAX_FILENAME - 1] + "…"
-
-    def context() -> _Context:
-        return _Context(
-            session=session,
-            campaign_id=campaign.id,
-            criteria=campaigns.scoring_criteria(campaign),
-            auto_score=options.auto_score,
-            on_duplicate=options.on_duplicate,
-            region=options.region,
-            batch_id=new_id("imp"),
-            actor=options.actor,
-            timestamps=timestamps,
-            before_commit=options.before_commit,
-        )
-
+    criteria = campaigns.scoring_criteria(campaigns.get_campaign(session, options.campaign_id))
     for attempt in range(1, TRANSIENT_RETRIES + 1):
         try:
-            outcome = ImportOutcome(csv=csv)
-            return _import_once(
-                context(), rows, numbers, options.origin, filename, options.progress, outcome
-            )
+            ctx = _Context(session, options, criteria, new_id("imp"), timestamps)
+            return _import_once(ctx, rows, numbers, ImportOutcome(csv=csv))
         except (DBAPIError, StaleDataError) as exc:
             # PostgreSQL ended our transaction to break a deadlock with a concurrent
             # import, or an edit changed a lead onDuplicate=update was merging into (rolled
@@ -304,22 +280,21 @@ def _import_once(
     ctx: _Context,
     rows: Sequence[Mapping[str, Any]],
     numbers: Sequence[int],
-    origin: str,
-    filename: str | None,
-    progress: Progress | None,
     outcome: ImportOutcome,
 ) -> ImportOutcome:
     """One attempt, in one transaction: it commits everything or nothing."""
-    session = ctx.session
+    session, options, progress = ctx.session, ctx.options, ctx.options.progress
     outcome.batch_id = ctx.batch_id
+    filename = options.filename
+    if filename and len(filename) > MAX_FILENAME:  # a client's name for the upload; kept short
+        filename = filename[: MAX_FILENAME - 1] + "…"
+    batch = ImportBatch(
+        id=ctx.batch_id, campaign_id=options.campaign_id, origin=options.origin, filename=filename
+    )
     try:
         # Writing the batch row first takes SQLite's write lock: the duplicate check below
         # then sees every committed lead and nobody can add one before we commit.
-        session.add(
-            ImportBatch(
-                id=ctx.batch_id, campaign_id=ctx.campaign_id, origin=origin, filename=filename
-            )
-        )
+        session.add(batch)
         session.flush()
         for start in range(0, len(rows), CHUNK):
             _process_chunk(
@@ -329,12 +304,10 @@ def _import_once(
                 progress(min(start + CHUNK, len(rows)), len(rows))
         _record_created(ctx)
         sql.index_imported(session, ctx.batch_id)
-        batch = session.get(ImportBatch, ctx.batch_id)
-        assert batch is not None
         batch.imported, batch.updated = outcome.imported, outcome.updated
         batch.skipped, batch.errors = outcome.skipped, len(outcome.errors)
-        if ctx.before_commit:
-            ctx.before_commit(session, outcome)
+        if options.before_commit:
+            options.before_commit(session, outcome)
         session.commit()
     except BaseException:
         session.rollback()

@@ -182,8 +182,9 @@ def _weight_problems() -> list[str]:
     return problems
 
 
-if _weight_problems():  # checked on import (an assert would vanish under python -O)
-    raise RuntimeError("scoring weights: " + "; ".join(_weight_problems()))
+_PROBLEMS = _weight_problems()  # checked on import (an assert would vanish under python -O)
+if _PROBLEMS:
+    raise RuntimeError("scoring weights: " + "; ".join(_PROBLEMS))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
 """Reading leads for lists and exports: filters, sort orders and pages, in SQL.
 
 A page is read in its sort's index order where that is cheaper than sorting the matches
-(:func:`_indexed_filters`); the lead list, the API's ``GET /v1/leads``, the dashboard's
-grid and exports all go through :func:`list_leads` or :func:`iter_leads`."""
+(:func:`_indexed_filters`). The API's ``GET /v1/leads`` and the dashboard's grid read pages
+with :func:`list_leads`; exports stream :func:`iter_leads` (every match) or
+:func:`leads_by_ids` (the ticked rows)."""
 
 from __future__ import annotations
 
