@@ -38,6 +38,12 @@ else:
             "pages/import_csv.py", title="Import", icon=":material/upload_file:", url_path="import"
         ),
         st.Page(
+            "pages/imports.py",
+            title="Import history",
+            icon=":material/history:",
+            url_path="imports",
+        ),
+        st.Page(
             "pages/analytics.py",
             title="Analytics",
             icon=":material/bar_chart:",

@@ -23,10 +23,10 @@ import streamlit as st
 from leads_core.config import get_settings
 from leads_core.files import export
 from leads_core.schemas import CampaignPublic
-from leads_core.services import apikeys, campaigns, leads, queries, stats
+from leads_core.services import apikeys, campaigns, imports, leads, queries, stats
 from leads_core.services.queries import LeadFilters
 from leads_core.storage.db import session_scope
-from leads_core.storage.models import ApiKey, Campaign, Lead, LeadActivity
+from leads_core.storage.models import ApiKey, Campaign, ImportBatch, Lead, LeadActivity
 
 TTL_S = 300
 
@@ -139,9 +139,27 @@ def lead_page(filters: LeadFilters, *, page: int, limit: int, sort: str) -> quer
     return result
 
 
-def recent_imports(limit: int = 5) -> list[stats.ImportRow]:
+def imports_page(*, page: int = 1, limit: int = 5) -> imports.ImportPage:
+    """A page of the import history, newest first, with each import's campaign name."""
     with session_scope() as session:
-        return stats.recent_imports(session, limit=limit)
+        return imports.list_imports(session, page=page, limit=limit)
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    batch: ImportBatch
+    campaign_name: str
+    remaining: int  # leads of the import still there
+    changed: int  # of which someone changed since
+
+
+def import_record(import_id: str) -> ImportRecord:
+    """One import, its campaign's name and how many of its leads remain (``NotFound``)."""
+    with session_scope() as session:
+        batch = imports.get_import(session, import_id)
+        remaining, changed = imports.remaining_leads(session, import_id)
+        name = campaigns.get_campaign(session, batch.campaign_id).name
+        return ImportRecord(batch, name, remaining, changed)
 
 
 def api_keys() -> list[ApiKey]:

@@ -12,9 +12,15 @@ from collections.abc import Callable, Mapping, Sequence
 
 from leads_core.config import get_settings
 from leads_core.ingest import demo, importing
-from leads_core.ingest.options import ImportOptions, ImportOutcome, OnDuplicate, Progress
+from leads_core.ingest.options import (
+    NEW_CAMPAIGN,
+    ImportOptions,
+    ImportOutcome,
+    OnDuplicate,
+    Progress,
+)
 from leads_core.schemas import CampaignCreate, CampaignUpdate, LeadUpdate
-from leads_core.services import apikeys, campaigns, leads, rescoring
+from leads_core.services import apikeys, campaigns, imports, leads, rescoring
 from leads_core.storage.db import session_scope
 from leads_core.storage.models import ApiKey, Campaign, Lead
 
@@ -90,31 +96,38 @@ def rescore_campaign(campaign_id: str, *, progress: Callable[[int, int], object]
 # ------------------------------------------------------------------ imports
 
 
-def import_csv(
+def import_file(
     data: bytes,
     *,
     campaign: str | CampaignCreate,
     mapping: Mapping[str, str | None],
+    sheet: str | None,
     auto_score: bool,
     on_duplicate: OnDuplicate,
     filename: str,
-    progress: Progress,
+    progress: Progress | None = None,
+    dry_run: bool = False,
 ) -> tuple[str, ImportOutcome]:
-    """Import a CSV file into the campaign with id ``campaign``, or into a new campaign
-    created first; returns that campaign's id and the outcome."""
+    """Import a CSV file or a workbook into the campaign with id ``campaign``, or into a
+    new campaign created first; returns that campaign's id and the outcome. A dry run
+    writes nothing, not even the new campaign."""
     settings = get_settings()
     with session_scope() as session:
         if isinstance(campaign, CampaignCreate):
-            campaign = campaigns.create_campaign(session, data=campaign).id
-        outcome = importing.import_csv(
+            campaign = (
+                NEW_CAMPAIGN if dry_run else campaigns.create_campaign(session, data=campaign).id
+            )
+        outcome = importing.import_file(
             session,
             data,
             ImportOptions.from_settings(
                 settings,
                 campaign_id=campaign,
                 mapping=mapping,
+                sheet=sheet,
                 auto_score=auto_score,
                 on_duplicate=on_duplicate,
+                dry_run=dry_run,
                 origin="dashboard",
                 filename=filename,
                 actor=ACTOR,
@@ -122,6 +135,12 @@ def import_csv(
             ),
         )
     return campaign, outcome
+
+
+def undo_import(import_id: str) -> tuple[int, int]:
+    """Delete the leads the import created that nobody changed since: (deleted, kept)."""
+    with session_scope() as session:
+        return imports.undo_import(session, import_id)
 
 
 def load_demo(leads_count: int) -> demo.DemoResult:

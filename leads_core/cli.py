@@ -105,7 +105,7 @@ def cmd_import_csv(args: argparse.Namespace) -> None:
     mapping = parse_mapping_json(args.mapping)
     update, bar = _progress_bar(f"importing {path.name}", "rows")
     with bar, session_scope() as session:
-        outcome = importing.import_csv(
+        outcome = importing.import_file(
             session,
             path.read_bytes(),
             ImportOptions.from_settings(

@@ -77,6 +77,9 @@ class LeadField:
     searched: bool = False  # free-text search (``q``) looks in it
     profile: bool = False  # earns "profile completeness" points when filled
     headers: tuple[str, ...] = ()  # CSV headers meaning this field (besides api_name)
+    # Headers that mean this field only when no column has one of ``headers``: Outlook's
+    # "Title" is Mr./Ms. beside its "Job Title", a generic "URL" may be a profile link.
+    weak_headers: tuple[str, ...] = ()
 
     @property
     def api_name(self) -> str:
@@ -99,8 +102,9 @@ class LeadField:
 #: matter: "First Name", "first_name", "FirstName" and "first-name" are one synonym.
 #: Deliberately *absent*: "Company Linkedin Url" (the company page, not the person),
 #: "Email Status" / "Email Confidence" (Apollo verification columns), "Secondary Email",
-#: "Lifecycle Stage", "Stage", "Full Name" / "Name" (there is no full-name field) and
-#: "Sales Navigator URL" (not a public profile URL).
+#: "Lifecycle Stage", "Stage" and "Sales Navigator URL" (not a public profile URL). A full
+#: name ("Name", "Full Name") is split into first and last name by the import
+#: (``files.headers.FULL_NAME_HEADERS``).
 FIELDS: tuple[LeadField, ...] = (
     LeadField(
         "first_name",
@@ -112,12 +116,12 @@ FIELDS: tuple[LeadField, ...] = (
         headers=(
             "First Name",
             "Firstname",
-            "First",
             "Given Name",
             "Forename",
             "Contact First Name",
             "Prénom",
         ),
+        weak_headers=("First",),
     ),
     LeadField(
         "last_name",
@@ -129,13 +133,13 @@ FIELDS: tuple[LeadField, ...] = (
         headers=(
             "Last Name",
             "Lastname",
-            "Last",
             "Surname",
             "Family Name",
             "Contact Last Name",
             "Nom",
             "Nom de famille",
         ),
+        weak_headers=("Last",),
     ),
     LeadField(
         "email",
@@ -155,12 +159,12 @@ FIELDS: tuple[LeadField, ...] = (
             "Professional Email",
             "Primary Email",
             "Contact Email",
-            "Mail",
             "Courriel",
             "Adresse e-mail",
             "Adresse mail",
             "Adresse électronique",
         ),
+        weak_headers=("Mail",),
     ),
     LeadField(
         "company",
@@ -172,17 +176,20 @@ FIELDS: tuple[LeadField, ...] = (
             "Company Name",
             "companyName",
             "Current Company",
-            "Organization",
             "Organisation",
             "Organization Name",
             "Organization 1 - Name",
             "Account Name",
-            "Account",
+            "Company / Account",
             "Employer",
             "Entreprise",
             "Nom de l'entreprise",
             "Société",
             "Raison sociale",
+        ),
+        weak_headers=(
+            "Account",
+            "Organization",
         ),
     ),
     LeadField(
@@ -194,17 +201,20 @@ FIELDS: tuple[LeadField, ...] = (
         headers=(
             "Job Title",
             "jobTitle",
-            "Title",
             "Current Title",
             "Organization 1 - Title",
-            "Role",
+            "Organization Title",
             "Job Role",
-            "Job",
             "Occupation",
             "Designation",
             "Poste",
             "Fonction",
             "Intitulé du poste",
+        ),
+        weak_headers=(
+            "Title",
+            "Role",
+            "Job",
         ),
     ),
     LeadField(
@@ -252,6 +262,7 @@ FIELDS: tuple[LeadField, ...] = (
         profile=True,
         headers=(
             "Phone Number",
+            "First Phone",
             "Phone 1",
             "Phone 1 - Value",
             "Mobile",
@@ -286,16 +297,18 @@ FIELDS: tuple[LeadField, ...] = (
             "Website 1 - Value",
             "Web Site",
             "Web Page",
-            "Web",
             "Domain",
             "Company Domain",
             "Company Domain Name",
             "Company URL",
             "Homepage",
-            "URL",
-            "Site",
             "Site web",
             "Site internet",
+        ),
+        weak_headers=(
+            "URL",
+            "Web",
+            "Site",
         ),
     ),
     LeadField(

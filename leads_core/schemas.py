@@ -53,6 +53,49 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
+def _attribute_text(value: Any) -> Any:
+    """An attribute's value: text as it is (NUL dropped, trimmed); a JSON number or
+    boolean as its text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return drop_nul(value).strip() if isinstance(value, str) else value
+
+
+def _attribute_map(value: Any) -> Any:
+    """Blank values dropped: an attribute holds text; an empty object is no attributes."""
+    if isinstance(value, dict):
+        value = {
+            (drop_nul(k).strip() if isinstance(k, str) else k): v
+            for k, v in value.items()
+            if v is not None and not (isinstance(v, str) and not v.strip())
+        }
+        return value or None
+    return value
+
+
+_AttributeMap = Annotated[
+    dict[
+        Annotated[str, StringConstraints(min_length=1, max_length=sizes.ATTRIBUTE_KEY)],
+        Annotated[
+            str,
+            BeforeValidator(_attribute_text),
+            StringConstraints(max_length=sizes.ATTRIBUTE_VALUE),
+        ],
+    ],
+    DataField(max_length=sizes.ATTRIBUTES),
+]
+Attributes = Annotated[
+    _AttributeMap | None,
+    BeforeValidator(_attribute_map),
+    DataField(
+        description="What the lead's file had beyond the lead fields: column header -> text "
+        f"(at most {sizes.ATTRIBUTES}).",
+    ),
+]
+
+
 def _optional_text(max_length: int, *, lower: bool = False) -> Any:
     """Optional string: surrounding spaces dropped, blank means missing, length capped."""
     text = Annotated[str, StringConstraints(max_length=max_length, to_lower=lower)]
@@ -217,6 +260,7 @@ else:
         __doc__="One lead as a client sends it (JSON import, CSV row after header mapping).",
         __module__=__name__,
         **{f.name: _input(f) for f in FIELDS},
+        attributes=(Attributes, None),
     )
     LeadUpdate = create_model(
         "LeadUpdate",
@@ -224,6 +268,7 @@ else:
         __doc__="Partial update: only the fields present in the body change.",
         __module__=__name__,
         **{f.name: _change(f) for f in FIELDS if f.editable},
+        attributes=(Attributes, None),
     )
     LeadPublic = create_model(
         "LeadPublic",
@@ -238,6 +283,10 @@ else:
         __doc__="``GET /v1/leads/{id}``: the list fields plus notes, score and enrichment.",
         __module__=__name__,
         **{f.name: _stored(f) for f in FIELDS if not f.listed},
+        attributes=(
+            Annotated[dict[str, str], BeforeValidator(lambda v: v or {})],
+            DataField(default_factory=dict),
+        ),
         updated_at=(UtcDateTime, ...),
         score_breakdown=(dict[str, int] | None, ...),
         score_reasons=(dict[str, str] | None, ...),
@@ -265,11 +314,34 @@ class ImportedLead(ApiModel):
     status: str
 
 
+class ImportDuplicate(ApiModel):
+    """A row not imported as a new lead because it is already there: an earlier row of the
+    same file (``repeatsRow``) or a lead of the campaign (``leadId``)."""
+
+    row: int
+    repeats_row: int | None = None
+    lead_id: str | None = None
+
+
 class CsvInfo(ApiModel):
-    encoding: str
-    delimiter: str
-    mapping: dict[str, str | None]
+    """How an uploaded file was read."""
+
+    kind: str = DataField(default="csv", description="`csv` or `xlsx`")
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    sheets: list[str] = DataField(default_factory=list)
+    header_row: int = 1
+    mapping: dict[str, str | None] = DataField(
+        description="Each column: the lead field it fills, `fullName` (split into first and "
+        "last name), `attribute` (kept in the lead's attributes) or null (ignored)."
+    )
+    matched_by: dict[str, str | None] = DataField(
+        default_factory=dict,
+        description="How each column was matched: `header`, `values`, `mapping` or null.",
+    )
     ignored_columns: list[str]
+    attribute_columns: list[str] = DataField(default_factory=list)
 
 
 class ImportResponse(ApiModel):
@@ -278,6 +350,16 @@ class ImportResponse(ApiModel):
     errors: list[ImportRowError]
     leads: list[ImportedLead]
     updated: int = 0
+    import_id: str | None = DataField(
+        default=None, description="The import in `GET /v1/imports/{id}`; null for a dry run."
+    )
+    dry_run: bool = False
+    rows: int = DataField(default=0, description="Rows the request held.")
+    in_file_duplicates: int = DataField(default=0, description="Rows repeating an earlier row.")
+    already_in_campaign: int = DataField(
+        default=0, description="Rows matching a lead the campaign already has."
+    )
+    duplicates: list[ImportDuplicate] = DataField(default_factory=list)
     csv: CsvInfo | None = DataField(default=None, exclude_if=lambda v: v is None)
 
 

@@ -12,3 +12,9 @@ CRITERIA_ITEMS = 100
 """Target positions, or target sources, one campaign may list."""
 SEARCH = 200
 """The free-text search (``q``)."""
+ATTRIBUTE_KEY = 200
+"""The name of one of a lead's attributes (a column header of the file it came from)."""
+ATTRIBUTE_VALUE = 1000
+"""The text of one attribute."""
+ATTRIBUTES = 100
+"""Attributes one lead may hold."""

@@ -32,18 +32,18 @@ share_col.metric(
 )
 
 st.subheader("Last imports")
-imports = data.recent_imports(limit=5)
+imports = data.imports_page(limit=5).imports
 if imports:
     st.dataframe(
         [
             {
-                "When": row.created_at,
+                "When": row.batch.created_at,
                 "Campaign": row.campaign_name,
-                "From": row.filename or row.origin,
-                "Imported": row.imported,
-                "Updated": row.updated,
-                "Skipped": row.skipped,
-                "Errors": row.errors,
+                "From": row.batch.filename or row.batch.origin,
+                "Imported": row.batch.imported,
+                "Updated": row.batch.updated,
+                "Skipped": row.batch.skipped,
+                "Errors": row.batch.errors,
             }
             for row in imports
         ],

@@ -1,163 +1,158 @@
-"""Import: drop a CSV, check how it was read, map the columns, import with progress,
-see what was imported and what was not."""
+"""Import: drop a CSV file or an Excel workbook, see how it was read, map the columns,
+preview what will happen, import with progress, see what was imported and what was not."""
 
-import pandas as pd
+import json
+
 import streamlit as st
 
-from dashboard import data, feedback, writes
+from dashboard import data, feedback, importer, writes
 from leads_core import sizes
 from leads_core.config import get_settings
 from leads_core.errors import LeadsError, validated
-from leads_core.files import csvfile
-from leads_core.files.headers import LEAD_FIELDS
 from leads_core.schemas import CampaignCreate
 
-IGNORE = "(ignore)"
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+NEW = "__new__"
 settings = get_settings()
 state = st.session_state
+max_mb = settings.max_upload_bytes // 1_048_576
 
 
 def campaign_choice(names: dict[str, str]) -> tuple[str | None, str]:
-    """(existing campaign id or None, new campaign name)."""
-    mode = st.radio(
+    """(existing campaign id or None, new campaign name); nothing is chosen by default."""
+    options = [*names, NEW]
+    chosen = st.selectbox(
         "Campaign",
-        ["Existing campaign", "New campaign"],
-        index=0 if names else 1,
-        horizontal=True,
-        key="import_campaign_mode",
-        disabled=not names,
+        options,
+        index=None,
+        format_func=lambda key: "➕ A new campaign…" if key == NEW else names[key],
+        placeholder="Choose the campaign these leads go to",
+        key="import_campaign",
     )
-    if mode == "Existing campaign" and names:
-        chosen = st.selectbox(
-            "Import into", list(names), format_func=names.__getitem__, key="import_campaign"
+    if chosen == NEW:
+        name = st.text_input(
+            "New campaign name", key="import_new_campaign", max_chars=sizes.CAMPAIGN_NAME
         )
-        return chosen, ""
-    return None, st.text_input(
-        "New campaign name", key="import_new_campaign", max_chars=sizes.CAMPAIGN_NAME
-    )
+        return None, name
+    return chosen, ""
 
 
-def mapping_editor(preview: csvfile.CsvPreview, file_key: str) -> dict[str, str | None]:
-    st.markdown("**Columns** - how each column of the file maps to a lead field:")
-    options = [IGNORE, *LEAD_FIELDS]
-    mapping: dict[str, str | None] = {}
-    columns = st.columns(min(4, len(preview.headers)) or 1)
-    for i, header in enumerate(preview.headers):
-        detected = preview.mapping.get(header)
-        choice = columns[i % len(columns)].selectbox(
-            header,
-            options,
-            index=options.index(detected) if detected else 0,
-            key=f"map_{file_key}_{i}",
-        )
-        mapping[header] = None if choice == IGNORE else choice
-    return mapping
-
-
-def run_import(data_bytes: bytes, filename: str, campaign_id: str | None, new_name: str) -> None:
-    bar = st.progress(0.0, text="Importing…")
+def run(data_bytes: bytes, filename: str, choice: dict, *, dry_run: bool) -> None:
+    """A preview (``dry_run``) or the import itself; its outcome goes to the session."""
+    bar = None if dry_run else st.progress(0.0, text="Importing…")
 
     def progress(done: int, total: int) -> None:
-        bar.progress(done / total if total else 1.0, text=f"Imported {done:,} of {total:,} rows")
+        if bar is not None:
+            bar.progress(
+                done / total if total else 1.0, text=f"Imported {done:,} of {total:,} rows"
+            )
 
+    campaign: str | CampaignCreate
     try:
-        if campaign_id is None:  # created first, in the import's session
-            campaign: str | CampaignCreate = validated(CampaignCreate, {"name": new_name})
+        if choice["campaign_id"] is None:  # created first, in the import's session
+            campaign = validated(CampaignCreate, {"name": choice["new_name"]})
         else:
-            campaign = campaign_id
-        campaign_id, outcome = writes.import_csv(
+            campaign = choice["campaign_id"]
+        campaign_id, outcome = writes.import_file(
             data_bytes,
             campaign=campaign,
-            mapping=state["import_mapping"],
-            auto_score=state["import_auto_score"],
-            on_duplicate=state["import_on_duplicate"],
+            mapping=choice["mapping"],
+            sheet=choice["sheet"],
+            auto_score=choice["auto_score"],
+            on_duplicate=choice["on_duplicate"],
             filename=filename,
             progress=progress,
+            dry_run=dry_run,
         )
     except LeadsError as exc:
-        bar.empty()
-        st.error(f"The file was not imported: {feedback.describe(exc)}")
+        if bar is not None:
+            bar.empty()
+        what = "The file cannot be imported" if dry_run else "The file was not imported"
+        st.error(f"{what}: {feedback.describe(exc)}")
         return
-    bar.progress(1.0, text="Done")
+    if dry_run:
+        state["import_preview"] = {"choice": choice, "outcome": outcome}
+        return
+    if bar is not None:
+        bar.progress(1.0, text="Done")
     data.clear()
-    problems = {error.row: f"{error.field}: {error.message}" for error in outcome.errors}
-    state["import_result"] = {
-        "filename": filename,
-        "campaign_id": campaign_id,
-        "outcome": outcome,
-        "problem_csv": csvfile.problem_rows_csv(data_bytes, problems) if problems else None,
-    }
+    state.pop("import_preview", None)
+    state["import_result"] = {"filename": filename, "campaign_id": campaign_id, "outcome": outcome}
 
 
 def show_result(result: dict) -> None:
     outcome = result["outcome"]
     st.success(f"Imported **{result['filename']}**.")
-    imported, updated, skipped, errors = st.columns(4)
-    imported.metric("Imported", f"{outcome.imported:,}")
-    updated.metric("Updated", f"{outcome.updated:,}")
-    skipped.metric("Skipped (duplicates)", f"{outcome.skipped:,}")
-    errors.metric("Rows with errors", f"{len({e.row for e in outcome.errors}):,}")
-    st.page_link(
+    importer.show_counts(outcome, preview=False)
+    links = st.columns(2)
+    links[0].page_link(
         "pages/leads.py",
         label="See the leads of this campaign",
         icon=":material/table_rows:",
         query_params={"campaignId": result["campaign_id"], "sort": "-createdAt"},
     )
-    if outcome.errors:
-        st.markdown("**Rows not imported** - fix them and import the downloaded file again:")
-        st.dataframe(
-            pd.DataFrame(
-                [e.model_dump() for e in outcome.errors], columns=["row", "field", "message"]
-            ),
-            hide_index=True,
-            key="import_errors",
-        )
-        st.download_button(
-            "Download problem rows as CSV",
-            data=result["problem_csv"].encode("utf-8-sig"),  # a BOM, as every export
-            file_name=f"problems-{result['filename']}",
-            mime="text/csv",
-            on_click="ignore",
-            key="download_problems",
-        )
+    links[1].page_link(
+        "pages/imports.py",
+        label="See this import in the history (problem rows, undo)",
+        icon=":material/history:",
+        query_params={"id": outcome.batch_id},
+    )
 
 
 st.title("Import leads")
-max_mb = settings.max_upload_bytes // 1_048_576
 st.caption(
-    f"CSV files up to {max_mb} MB and {settings.max_import_rows:,} rows; any common encoding "
-    "(UTF-8, Windows-1252, Latin-1) and delimiter (comma, semicolon, tab, pipe). Each lead "
-    "needs an email or a LinkedIn URL. The same import runs behind "
-    "`POST /v1/leads/import/csv`."
+    f"CSV files or Excel workbooks (.xlsx) up to {max_mb} MB and "
+    f"{settings.max_import_rows:,} rows: exports from LinkedIn, Sales Navigator, Google "
+    "Contacts, Outlook, HubSpot, Salesforce, Pipedrive, Apollo, lemlist, Instantly, or your "
+    "own sheet, in any common encoding and delimiter. Each lead needs an email or a LinkedIn "
+    "URL; columns that match no lead field are kept as attributes. The same import runs "
+    "behind `POST /v1/leads/import/csv`."
 )
-uploaded = st.file_uploader(
-    f"Drop a CSV file here (max {max_mb} MB)", type=["csv", "txt", "tsv"], key="import_file"
-)
+uploaded = st.file_uploader(f"Drop a CSV or Excel file here (max {max_mb} MB)", key="import_file")
 if "import_result" in state and (uploaded is None or uploaded.file_id != state.get("import_for")):
     del state["import_result"]
 if uploaded is None:
-    st.info("Drag a CSV export from your CRM, LinkedIn or Apollo onto the box above.")
+    st.info("Drag a file onto the box above, or click *Browse files*.")
+    st.page_link("pages/imports.py", label="Import history", icon=":material/history:")
     st.stop()
 
 data_bytes = uploaded.getvalue()
+if len(data_bytes) > settings.max_upload_bytes:
+    st.error(
+        f"{uploaded.name} is {len(data_bytes) / 1_048_576:.1f} MB; the limit is {max_mb} MB. "
+        "Split it into smaller files, or import it from the command line: "
+        f"`python -m leads_core import-csv {uploaded.name} --campaign cmp_…`."
+    )
+    st.stop()
+file_digest = importer.digest(data_bytes)
+sheet = state.get(f"import_sheet_{file_digest}")
 try:
-    preview = csvfile.preview_csv_bytes(data_bytes)
+    found = importer.inspect(data_bytes, file_digest, sheet)
 except LeadsError as exc:
     st.error(f"{uploaded.name} cannot be imported: {feedback.describe(exc)}")
     st.stop()
 
-delimiter = DELIMITER_NAMES.get(preview.delimiter, repr(preview.delimiter))
-st.markdown(
-    f"**{uploaded.name}** - {len(data_bytes) / 1024:,.0f} KB, read as **{preview.encoding}**, "
-    f"delimiter **{delimiter}**, {len(preview.headers)} columns. First rows:"
-)
+if len(found.sheets) > 1:
+    st.selectbox(
+        "Sheet",
+        found.sheets,
+        index=found.sheets.index(found.sheet),
+        key=f"import_sheet_{file_digest}",
+    )
+st.markdown(found.how_read(uploaded.name, len(data_bytes)) + " First rows:")
 st.dataframe(
-    pd.DataFrame(preview.rows, columns=preview.headers), hide_index=True, key="import_preview"
+    [dict(zip(found.headers, row, strict=False)) for row in found.first_rows],
+    hide_index=True,
+    key="import_first_rows",
 )
-state["import_mapping"] = mapping_editor(preview, uploaded.file_id)
-if not any(state["import_mapping"].values()):
-    st.error("Map at least one column to a lead field (email or LinkedIn URL is required).")
+st.markdown(
+    "**Columns** - what each column becomes, matched by its header or by its values. "
+    "Change *Import as* where it is wrong; attributes are shown on the lead, exported and "
+    "searched."
+)
+changes = importer.edit_mapping(found, key=f"import_mapping_{file_digest}_{found.sheet}")
+problems = importer.mapping_problems(found, changes)
+for problem in problems:
+    st.error(problem)
 
 campaign_id, new_name = campaign_choice(data.campaign_names(data.version()))
 score_col, duplicate_col = st.columns(2)
@@ -169,11 +164,35 @@ duplicate_col.radio(
     key="import_on_duplicate",
     horizontal=True,
 )
-ready = campaign_id is not None or bool(new_name.strip())
-if st.button("Import", type="primary", disabled=not ready, key="import_go"):
-    state["import_for"] = uploaded.file_id
-    run_import(data_bytes, uploaded.name, campaign_id, new_name)
+choice = {
+    "file": file_digest,
+    "sheet": found.sheet,
+    "mapping": changes,
+    "campaign_id": campaign_id,
+    "new_name": new_name.strip(),
+    "auto_score": state["import_auto_score"],
+    "on_duplicate": state["import_on_duplicate"],
+}
+ready = (campaign_id is not None or bool(choice["new_name"])) and not problems
+preview = state.get("import_preview")
+previewed = preview is not None and json.dumps(preview["choice"]) == json.dumps(choice)
+preview_col, import_col = st.columns(2)
+if preview_col.button("Preview", disabled=not ready, key="import_preview_go", width="stretch"):
+    run(data_bytes, uploaded.name, choice, dry_run=True)
+    preview = state.get("import_preview")
+    previewed = preview is not None and json.dumps(preview["choice"]) == json.dumps(choice)
+go = import_col.button(
+    "Import", type="primary", disabled=not (ready and previewed), key="import_go", width="stretch"
+)
 if not ready:
-    st.caption("Choose a campaign or name a new one to import.")
+    st.caption("Choose a campaign or name a new one, then preview the import.")
+elif not previewed:
+    st.caption("Preview first: it shows what the import will do, and writes nothing.")
+if go:
+    state["import_for"] = uploaded.file_id
+    run(data_bytes, uploaded.name, choice, dry_run=False)
 if "import_result" in state:
     show_result(state["import_result"])
+elif previewed and preview is not None:
+    st.subheader("Preview - nothing is written yet")
+    importer.show_counts(preview["outcome"], preview=True)

@@ -141,6 +141,16 @@ with score_col:
         st.dataframe(facts, hide_index=True, key="enrichment")
     else:
         st.caption("No enrichment facts.")
+    st.subheader("Attributes")
+    if lead.attributes:
+        st.dataframe(
+            [{"Column": name, "Value": value} for name, value in lead.attributes.items()],
+            hide_index=True,
+            column_config={"Value": st.column_config.TextColumn(width="large")},
+            key="attributes",
+        )
+    else:
+        st.caption("No attributes: the lead's file had no column beyond the lead fields.")
 
 st.subheader("History")
 st.dataframe(lead_view.history_rows(record.history), hide_index=True, key="history")

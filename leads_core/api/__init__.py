@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
-from leads_core.api import campaigns, leads
+from leads_core.api import campaigns, imports, leads
 from leads_core.api.deps import require_api_key
 from leads_core.api.errors import install_error_handlers
 from leads_core.api.limits import BodyLimit, RateLimiter, body_limit
@@ -77,4 +77,5 @@ def create_api(engine: Engine | None = None, settings: Settings | None = None) -
     document_errors(api)
     api.include_router(leads.router)
     api.include_router(campaigns.router)
+    api.include_router(imports.router)
     return api

@@ -118,6 +118,14 @@ def _pending(
     return idempotency.request(key.id, header, endpoint, parts)
 
 
+DryRunQuery = Annotated[
+    bool,
+    Query(
+        alias="dryRun",
+        description="`true`: answer what the import would do (new leads, repeats inside the "
+        "request, leads already in the campaign, errors) and write nothing.",
+    ),
+]
 OnDuplicateQuery = Annotated[
     Literal["skip", "update"],
     Query(
@@ -183,6 +191,7 @@ def import_leads(
     settings: SettingsDep,
     key: ApiKeyDep,
     on_duplicate: OnDuplicateQuery = "skip",
+    dry_run: DryRunQuery = False,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     def run(before_commit: BeforeCommit | None) -> ImportOutcome:
@@ -194,6 +203,7 @@ def import_leads(
                 campaign_id=body.campaign_id,
                 auto_score=body.auto_score,
                 on_duplicate=on_duplicate,
+                dry_run=dry_run,
                 origin="api-json",
                 actor=actor(key),
                 before_commit=before_commit,
@@ -201,7 +211,8 @@ def import_leads(
         )
 
     parts = (body.model_dump_json(by_alias=True), on_duplicate)
-    return _answer_import(session, _pending(key, idempotency_key, "POST /leads", parts), run)
+    pending = None if dry_run else _pending(key, idempotency_key, "POST /leads", parts)
+    return _answer_import(session, pending, run)
 
 
 @router.post(
@@ -214,29 +225,42 @@ def import_csv(
     session: SessionDep,
     settings: SettingsDep,
     key: ApiKeyDep,
-    file: Annotated[UploadFile, File(description="CSV file (max 10 MB)")],
+    file: Annotated[
+        UploadFile,
+        File(description="A CSV file or an .xlsx workbook (told apart by content; max 10 MB)"),
+    ],
     campaign_id: Annotated[str, Form(alias="campaignId", min_length=1, max_length=64)],
     mapping: Annotated[
-        str | None, Form(description='JSON object {"CSV header": "leadField" or null}')
+        str | None,
+        Form(
+            description='JSON object {"column header": "leadField", "fullName", "attribute" '
+            "or null (ignore)}; columns it does not name are matched automatically"
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None, Form(max_length=200, description="The workbook's sheet (default: the first)")
     ] = None,
     auto_score: Annotated[bool, Form(alias="autoScore")] = True,
+    dry_run_field: Annotated[bool, Form(alias="dryRun")] = False,
     on_duplicate: OnDuplicateQuery = "skip",
+    dry_run: DryRunQuery = False,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     data = file.file.read(settings.max_upload_bytes + 1)
+    dry = dry_run or dry_run_field
 
     def run(before_commit: BeforeCommit | None) -> ImportOutcome:
-        return importing.import_csv(
+        return importing.import_file(
             session,
             data,
-            ImportOptions(
+            ImportOptions.from_settings(
+                settings,
                 campaign_id=campaign_id,
                 mapping=parse_mapping_json(mapping),
-                region=settings.phone_region,
-                max_rows=settings.max_import_rows,
-                max_bytes=settings.max_upload_bytes,
+                sheet=sheet or None,
                 auto_score=auto_score,
                 on_duplicate=on_duplicate,
+                dry_run=dry,
                 origin="api-csv",
                 filename=file.filename,
                 actor=actor(key),
@@ -244,10 +268,10 @@ def import_csv(
             ),
         )
 
-    parts = (campaign_id, data, mapping or "", str(auto_score), on_duplicate)
-    return _answer_import(
-        session, _pending(key, idempotency_key, "POST /leads/import/csv", parts), run
-    )
+    parts = (campaign_id, data, mapping or "", sheet or "", str(auto_score), on_duplicate)
+    endpoint = "POST /leads/import/csv"
+    pending = None if dry else _pending(key, idempotency_key, endpoint, parts)
+    return _answer_import(session, pending, run)
 
 
 @router.get(

@@ -87,8 +87,8 @@ DOMAIN_ERRORS: dict[tuple[str, str], dict[int, str]] = {
         "`LEADS_MAX_BODY_MB`",
     },
     ("POST", "/leads/import/csv"): {
-        400: "Bad file: the upload is not CSV text (binary, UTF-16, empty...), or the form "
-        "data is unreadable",
+        400: "Bad file: the upload is neither CSV text nor a readable .xlsx workbook (binary, "
+        "empty, password-protected, unpacking too large...), or the form data is unreadable",
         404: "Not found: `campaignId` names no campaign",
         413: "Payload too large: a file over `LEADS_MAX_UPLOAD_MB`, more rows than "
         "`LEADS_MAX_IMPORT_ROWS`, or a body over `LEADS_MAX_BODY_MB`",

@@ -1,47 +1,23 @@
-"""Turn the bytes of an uploaded CSV file into rows keyed by lead field names.
+"""CSV bytes -> records of cell text: the text encoding and the delimiter are found here;
+which record is the header and what each column means is ``files.reading``'s work.
 
-This module only *reads* the file: it finds the text encoding and the delimiter,
-parses the records with Python's :mod:`csv` module, matches the header line to
-the lead fields (``firstName``, ``email`` ...) and returns every data row as a
-``dict`` of raw cell text. Checking the values (is the email valid, is the row a
-duplicate ...) is the importer's job, so a cell like ``not-an-email`` or
-``=HYPERLINK(...)`` comes back exactly as written in the file; only the ``'`` that
-our exports put before a formula (``'=HYPERLINK(...)``) is taken off (rule 5).
+1. **Not text** - an empty file, a file with NUL bytes (that is not UTF-16 with its byte
+   order mark), a known binary signature (PNG, PDF, ZIP ...) or more than ~10 % control
+   characters raises :class:`~leads_core.errors.BadFile`.
+2. **Encoding** - UTF-16 when the file starts with its byte order mark (Excel's "Unicode
+   Text"); else strict UTF-8 (``"utf-8-sig"`` with a byte order mark, ``"utf-8"``
+   without); when that fails ``charset_normalizer`` chooses among the Western single-byte
+   encodings (``cp1252``, ``latin-1``, ``iso8859-15``); a file holding bytes 0x80-0x9F
+   (``€``, curly quotes, ``œ`` in Windows-1252) is read as ``cp1252``; the last resort is
+   ``latin-1``, which decodes anything.
+3. **Delimiter** - one of ``,`` ``;`` tab ``|``: an Excel ``sep=;`` first line is obeyed
+   and skipped; otherwise the delimiter whose reading of the first lines gives the best
+   header (``files.layout``), then the one occurring most often outside quotes in the first
+   line, a tie settled by which gives the same number of cells on the next lines.
 
-Reading rules, in order:
-
-1. **Not text** - an empty file, a file with NUL bytes (this includes UTF-16),
-   a known binary signature (PNG, ZIP/XLSX, PDF, old XLS ...) or more than
-   ~10 % control characters raises :class:`~leads_core.errors.BadFile`.
-2. **Encoding** - strict UTF-8 first (``"utf-8-sig"`` when the file starts with
-   a byte order mark, ``"utf-8"`` otherwise); when that fails
-   ``charset_normalizer`` chooses among the Western single-byte encodings
-   (``cp1252``, ``latin-1``, ``iso8859-15``); a file holding bytes 0x80-0x9F
-   (``€``, curly quotes, ``œ`` in Windows-1252) is read as ``cp1252``; the last
-   resort is ``latin-1``, which decodes anything.
-3. **Delimiter** - one of ``,`` ``;`` tab ``|``: the one occurring most often
-   outside quotes in the header line; a tie is settled by which delimiter gives
-   the same number of cells on the next lines; a header line with none of them
-   (a one-column file) falls back to :class:`csv.Sniffer`, then to ``,``. An
-   Excel ``sep=;`` hint on the first line is obeyed and skipped.
-4. **Header** - the first record that is not blank. Each header is matched
-   after :func:`normalise_header` against :data:`HEADER_SYNONYMS`; the first
-   column matching a field wins, later ones are ignored. An explicit mapping
-   overrides this for the columns it names.
-5. **Rows** - cells are stripped of surrounding whitespace, then one leading ``'``
-   is removed when the rest of the cell, after its leading ``'``, begins with a
-   formula trigger (``=`` ``+`` ``-`` ``@`` tab CR): ``'=SUM(A1)`` is read
-   ``=SUM(A1)``, ``''=x`` is read ``'=x``, ``O'Neil`` and ``'tis`` are kept - the
-   inverse of :func:`leads_core.export.neutralize`, so an export imports again
-   unchanged. A row with more cells than headers loses the extra cells, a
-   shorter one gets ``""`` for the missing ones; a row whose cells are all
-   blank is skipped.
-
-**Row numbers** are the numbers a spreadsheet shows: record *N* of the file is
-row *N*, the header being row 1 (so the first data row is 2). A record whose
-quoted cell spans several physical lines is one row; skipped blank rows still
-use up their number. An Excel ``sep=`` line is not counted (Excel hides it);
-blank lines *before* the header are counted, as a spreadsheet shows them.
+**Record numbers** are the numbers a spreadsheet shows: record *N* of the file is row
+*N*; a record whose quoted cell spans several physical lines is one row; blank lines
+count. An Excel ``sep=`` line is not counted (Excel hides it).
 """
 
 from __future__ import annotations
@@ -49,66 +25,24 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 import charset_normalizer
 
-from leads_core.errors import BadFile, ValidationFailed
-from leads_core.files.export import neutralize, unneutralize
-from leads_core.files.headers import (
-    HEADER_SYNONYMS,
-    IGNORE,
-    LEAD_FIELDS,
-    detect_mapping,
-    normalise_header,
-    resolve_mapping,
-)
-
-__all__ = [
-    "DELIMITERS",
-    "HEADER_SYNONYMS",
-    "IGNORE",
-    "LEAD_FIELDS",
-    "CsvPreview",
-    "CsvTable",
-    "detect_mapping",
-    "normalise_header",
-    "preview_csv_bytes",
-    "problem_rows_csv",
-    "read_csv_bytes",
-]
-
+from leads_core.errors import BadFile
 
 #: Delimiters recognised, in order of preference when nothing else decides.
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 
 
 @dataclass(frozen=True)
-class CsvTable:
-    """A parsed CSV file.
-
-    ``rows[i]`` has one key per *mapped* lead field (every row has the same
-    keys); values are the cell text stripped of surrounding whitespace, an
-    export's ``'`` before a formula removed (rule 5), ``""`` for an empty or
-    missing cell. ``row_numbers[i]`` is the spreadsheet row number of
-    ``rows[i]`` (header = row 1, see the module docstring).
-    ``headers`` are the file's column names in order, stripped of whitespace;
-    an empty header becomes ``"Column N"`` and a repeated one ``"Email (2)"``
-    so each column has a distinct name to map. ``mapping`` maps every header to
-    its lead field or ``None``; ``ignored_columns`` lists the ``None`` ones.
-    """
-
-    rows: list[dict[str, str]]
-    row_numbers: list[int]
+class CsvRecords:
+    records: list[list[str]]  # records[i] is spreadsheet row i + 1
     encoding: str
     delimiter: str
-    headers: list[str]
-    mapping: dict[str, str | None]
-    ignored_columns: list[str]
 
 
 # --------------------------------------------------------------------------- bytes -> text
@@ -119,9 +53,7 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"GIF87a", "a GIF image"),
     (b"GIF89a", "a GIF image"),
     (b"%PDF-", "a PDF document"),
-    (b"PK\x03\x04", "a ZIP archive or an Excel .xlsx workbook - save it as CSV"),
     (b"PK\x05\x06", "an empty ZIP archive"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel .xls workbook - save it as CSV"),
     (b"\x1f\x8b", "a gzip archive"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
     (b"Rar!\x1a\x07", "a RAR archive"),
@@ -144,18 +76,34 @@ def _not_text(reason: str) -> BadFile:
     return BadFile(f"The uploaded file is not a CSV text file: {reason}.")
 
 
-def _check_is_text(data: bytes) -> None:
+_CONTROL_CHARS = {code: None for code in _CONTROL_BYTES}
+
+
+def _check_controls(sample: str | bytes) -> None:
+    if isinstance(sample, bytes):
+        kept = len(sample.translate(None, _CONTROL_BYTES))
+    else:
+        kept = len(sample.translate(_CONTROL_CHARS))
+    if len(sample) - kept > _MAX_CONTROL_RATIO * len(sample):
+        raise _not_text("it is mostly binary data (control characters)")
+
+
+def _text(data: bytes) -> tuple[str, str]:
+    """Rules 1 and 2: ``(text, encoding name)``, or :class:`BadFile`."""
+    if data.startswith(_UTF16_BOMS):  # Excel's "Unicode Text" (tab-separated)
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise _not_text("it starts like UTF-16 text but is not valid UTF-16") from None
+        _check_controls(text[:_SNIFF_BYTES])
+        return text.replace("\x00", ""), "utf-16"
     for magic, what in _SIGNATURES:
         if data.startswith(magic):
             raise _not_text(f"it looks like {what}")
-    if data.startswith(_UTF16_BOMS) and not data.startswith(_BOM):
-        raise _not_text("it is UTF-16 encoded (Excel 'Unicode Text'); save it as 'CSV UTF-8'")
     if b"\x00" in data:
-        raise _not_text("it contains NUL bytes, so it is binary or UTF-16 data")
-    sample = data[:_SNIFF_BYTES]
-    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
-    if controls > _MAX_CONTROL_RATIO * len(sample):
-        raise _not_text("it is mostly binary data (control characters)")
+        raise _not_text("it contains NUL bytes, so it is binary data")
+    _check_controls(data[:_SNIFF_BYTES])
+    return _decode(data)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -229,63 +177,14 @@ def _sniff_delimiter(sample: str) -> str:
         return ","
 
 
-# --------------------------------------------------------------------------- parsing
+# --------------------------------------------------------------------------- records
 
 
-def _unique_headers(cells: list[str]) -> list[str]:
-    headers: list[str] = []
-    seen: set[str] = set()
-    for position, cell in enumerate(cells, start=1):
-        name = cell.replace("\ufeff", "").strip() or f"Column {position}"
-        unique, n = name, 1
-        while unique in seen:
-            n += 1
-            unique = f"{name} ({n})"
-        seen.add(unique)
-        headers.append(unique)
-    return headers
-
-
-@dataclass
-class _Opened:
-    reader: Any  # csv.reader over the decoded text
-    encoding: str
-    delimiter: str
-    headers: list[str]
-    header_row: int
-
-
-def _open(data: bytes) -> _Opened:
-    """Rules 1-4 up to the header line: check, decode, pick the delimiter, read the header."""
-    if not data.strip():
-        raise BadFile("The uploaded file is empty: a CSV file needs a header line and data rows.")
-    _check_is_text(data)
-    text, encoding = _decode(data)
-
-    hint = _SEP_HINT.match(text)
-    if hint and hint.group(1) in DELIMITERS:
-        delimiter = hint.group(1)
-        text = text[hint.end() :]
-    else:
-        delimiter = _detect_delimiter(text)
-
+def _reader(text: str, delimiter: str) -> Any:
     # skipinitialspace: `a@x.fr, "Acme, Inc"` (space after the delimiter) is quoted.
-    reader = csv.reader(
+    return csv.reader(
         io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', skipinitialspace=True
     )
-    header_cells: list[str] = []
-    header_row = 0
-    with _csv_errors(reader):
-        for record in reader:
-            header_row += 1
-            if "".join(record).strip():
-                header_cells = record
-                break
-    if not header_cells:
-        raise BadFile(
-            "The uploaded file has no header line: the first non-blank line must name the columns."
-        )
-    return _Opened(reader, encoding, delimiter, _unique_headers(header_cells), header_row)
 
 
 @contextmanager
@@ -299,127 +198,48 @@ def _csv_errors(reader: Any) -> Iterator[None]:
         ) from exc
 
 
-def read_csv_bytes(data: bytes, mapping: Mapping[str, str | None] | None = None) -> CsvTable:
-    """Parse an uploaded CSV file; see the module docstring for the rules.
-
-    ``mapping`` (``{"CSV header": "leadField"}``, a value of ``None``, ``""``
-    or ``"ignore"`` to skip a column) overrides the automatic matching for the
-    headers it names; the other headers are still matched automatically.
-
-    Raises :class:`BadFile` for a file that is not CSV text, is empty, has no
-    header line or cannot be parsed; :class:`ValidationFailed` for a bad
-    ``mapping`` or when no column matches any lead field.
-    """
-    opened = _open(data)
-    headers = opened.headers
-    resolved = resolve_mapping(headers, mapping)
-    positions = [i for i, h in enumerate(headers) if resolved[h]]
-    if not positions:
-        raise ValidationFailed(
-            "no column could be matched to a lead field; headers found: "
-            + ", ".join(headers)
-            + ". Rename the columns or give a mapping.",
-            details=[{"field": "mapping", "message": "no column matches a lead field"}],
-        )
-    fields = [str(resolved[headers[i]]) for i in positions]
-    with _csv_errors(opened.reader):
-        rows, row_numbers = _read_rows(opened.reader, positions, fields, opened.header_row)
-    return CsvTable(
-        rows=rows,
-        row_numbers=row_numbers,
-        encoding=opened.encoding,
-        delimiter=opened.delimiter,
-        headers=headers,
-        mapping=resolved,
-        ignored_columns=[h for h in headers if resolved[h] is None],
-    )
-
-
-@dataclass(frozen=True)
-class CsvPreview:
-    """What the import screen shows before importing: the first records as written,
-    and how the file was read (encoding, delimiter, the automatic header mapping)."""
-
-    headers: list[str]
-    rows: list[list[str]]
-    encoding: str
-    delimiter: str
-    mapping: dict[str, str | None]
-
-
-def preview_csv_bytes(data: bytes, *, rows: int = 5) -> CsvPreview:
-    """The header and the first ``rows`` non-blank records, each padded or cut to the
-    header's width. Raises :class:`BadFile` like :func:`read_csv_bytes`."""
-    opened = _open(data)
-    width = len(opened.headers)
-    sample: list[list[str]] = []
-    with _csv_errors(opened.reader):
-        for record in opened.reader:
-            if len(sample) >= rows:
+def _head(text: str, delimiter: str, count: int) -> list[list[str]]:
+    """The first ``count`` records of ``text`` read with ``delimiter`` (errors ignored:
+    a wrong delimiter may leave a quote open)."""
+    reader = _reader(text[:_SNIFF_BYTES], delimiter)
+    head: list[list[str]] = []
+    try:
+        for record in reader:
+            head.append(record)
+            if len(head) >= count:
                 break
-            if "".join(record).strip():
-                sample.append((record + [""] * width)[:width])
-    return CsvPreview(
-        headers=opened.headers,
-        rows=sample,
-        encoding=opened.encoding,
-        delimiter=opened.delimiter,
-        mapping=detect_mapping(opened.headers),
-    )
+    except csv.Error:
+        pass
+    return head
 
 
-def problem_rows_csv(data: bytes, problems: Mapping[int, str]) -> str:
-    """The records of an uploaded file whose row numbers are in ``problems``, as CSV text
-    with the original header plus a last ``Problem`` column (the message), so a user can
-    fix them in a spreadsheet and import that file again. Each cell is written as the
-    value it was read as (:func:`cell_value`), neutralized like every export (see
-    :func:`leads_core.export.neutralize`): ``=1+1`` and ``'=1+1`` are both written
-    ``'=1+1``, so the file imports to the same values as the original rows."""
-    opened = _open(data)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=opened.delimiter, lineterminator="\r\n")
-    writer.writerow([*opened.headers, "Problem"])
-    width = len(opened.headers)
-    with _csv_errors(opened.reader):
-        for number, record in enumerate(opened.reader, start=opened.header_row + 1):
-            if number in problems:
-                cells = [*map(cell_value, (record + [""] * width)[:width]), problems[number]]
-                writer.writerow([neutralize(cell) for cell in cells])
-    return out.getvalue()
+HeaderScore = Callable[[list[list[str]]], float]
+"""How good the best header among these first records is (``files.layout``)."""
 
 
-def cell_value(cell: str) -> str:
-    """What a cell of the file means (rule 5): surrounding whitespace stripped, then an
-    export's ``'`` before a formula trigger removed. :func:`_read_rows` inlines it."""
-    return unneutralize(cell.strip())
+def read_records(data: bytes, header_score: HeaderScore | None = None) -> CsvRecords:
+    """Every record of a CSV file (rules 1-3 of the module docstring)."""
+    if not data.strip():
+        raise BadFile("The uploaded file is empty: a CSV file needs a header line and data rows.")
+    text, encoding = _text(data)
+    hint = _SEP_HINT.match(text)
+    if hint and hint.group(1) in DELIMITERS:
+        delimiter = hint.group(1)
+        text = text[hint.end() :]
+    else:
+        delimiter = _choose_delimiter(text, header_score)
+    reader = _reader(text, delimiter)
+    with _csv_errors(reader):
+        records = list(reader)
+    return CsvRecords(records, encoding, delimiter)
 
 
-def _read_rows(
-    reader: Iterator[list[str]], positions: list[int], fields: list[str], header_row: int
-) -> tuple[list[dict[str, str]], list[int]]:
-    """The hot loop: one dict per non-blank record, kept tight for speed."""
-    rows: list[dict[str, str]] = []
-    row_numbers: list[int] = []
-    append_row, append_number = rows.append, row_numbers.append
-    width = max(positions) + 1
-    pick = itemgetter(*positions) if len(positions) > 1 else (lambda r: (r[positions[0]],))
-    # Common case: the mapped columns are the first ones, so zip() can read the record as
-    # is (it stops after the last field) - saves a tuple per row.
-    prefix = positions == list(range(len(positions)))
-    strip = str.strip
-    for number, record in enumerate(reader, start=header_row + 1):
-        if len(record) < width:
-            if not record:
-                continue  # an empty line
-            record = record + [""] * (width - len(record))
-        row = dict(zip(fields, map(strip, record if prefix else pick(record)), strict=False))
-        joined = "".join(record)
-        if not any(row.values()) and not joined.strip():
-            continue  # every cell blank
-        if "'" in joined:  # rare: one test per record keeps the loop fast
-            for field, cell in row.items():
-                if cell.startswith("'"):
-                    row[field] = unneutralize(cell)
-        append_row(row)
-        append_number(number)
-    return rows, row_numbers
+def _choose_delimiter(text: str, header_score: HeaderScore | None) -> str:
+    guess = _detect_delimiter(text)
+    if header_score is None:
+        return guess
+    scores = {d: header_score(_head(text, d, 60)) for d in DELIMITERS}
+    best = max(scores.values())
+    if best <= 0 or scores[guess] == best:
+        return guess
+    return next(d for d in DELIMITERS if scores[d] == best)

@@ -73,14 +73,41 @@ def _cell(value: object) -> str:
 
 
 def write_leads_csv(leads: Iterable[Lead], out: io.TextIOBase) -> int:
-    """Write a header and one line per lead to ``out``; returns the number of leads."""
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([header for header, _ in EXPORT_COLUMNS])
-    count = 0
+    """Write a header and one line per lead to ``out``; returns the number of leads.
+
+    The lead's fields come first (:data:`EXPORT_COLUMNS`), then one column per attribute
+    any exported lead has, in the order first met (the file's other columns come back as
+    they were imported). The lines are written to memory first, as the attribute columns
+    are known only at the end: each line's own cells, then its attributes."""
+    body = io.StringIO()
+    writer = csv.writer(body, lineterminator="\r\n")  # quotes a cell holding a line break
+    ends: list[int] = []
+    attributes: list[dict[str, str] | None] = []
+    keys: dict[str, None] = {}
     for lead in leads:
         writer.writerow([_cell(getattr(lead, name)) for _, name in EXPORT_COLUMNS])
-        count += 1
-    return count
+        ends.append(body.tell() - 2)  # where the line's own cells end
+        found = lead.attributes or None
+        if found:
+            keys.update(dict.fromkeys(found))
+        attributes.append(found)
+    header = csv.writer(out, lineterminator="\r\n")
+    header.writerow([*(h for h, _ in EXPORT_COLUMNS), *keys])
+    text, start = body.getvalue(), 0
+    tail = io.StringIO()
+    tail_writer = csv.writer(tail, lineterminator="\r\n")
+    names = list(keys)
+    for end, found in zip(ends, attributes, strict=True):
+        out.write(text[start:end])
+        start = end + 2
+        if not names:
+            out.write("\r\n")
+            continue
+        tail.seek(0)
+        tail.truncate()
+        tail_writer.writerow(["", *(_cell((found or {}).get(k)) for k in names)])
+        out.write(tail.getvalue())
+    return len(ends)
 
 
 def leads_csv_bytes(leads: Iterable[Lead]) -> bytes:

@@ -1,5 +1,7 @@
-"""The one import path: JSON rows or CSV bytes -> validated, deduplicated, enriched and
-scored leads, bulk-inserted in ONE transaction (a request applies fully or not at all).
+"""The one import path: JSON rows or a file (CSV or ``.xlsx``) -> validated,
+deduplicated, enriched and scored leads, bulk-inserted in ONE transaction (a request
+applies fully or not at all), recorded in the import history with its problem rows.
+A dry run goes as far as the duplicate check against the campaign and writes nothing.
 
 Used by ``POST /v1/leads``, ``POST /v1/leads/import/csv``, the CLI and the dashboard.
 """
@@ -19,13 +21,10 @@ from sqlmodel import Session, col, select
 
 from leads_core.clock import utcnow
 from leads_core.errors import PayloadTooLarge, ValidationFailed
-from leads_core.files.csvfile import CsvTable, read_csv_bytes
+from leads_core.files import reading
 from leads_core.identity import NEEDS_IDENTITY, IdentityKeys, identity_keys
 from leads_core.ids import new_id, new_ids
-from leads_core.ingest.options import (
-    ImportOptions,
-    ImportOutcome,
-)
+from leads_core.ingest.options import NEW_CAMPAIGN, ImportOptions, ImportOutcome
 from leads_core.schemas import CsvInfo, ImportedLead, ImportRowError, LeadCreate
 from leads_core.scoring.assess import assess
 from leads_core.scoring.criteria import CampaignCriteria
@@ -48,18 +47,22 @@ class _Context:
     criteria: CampaignCriteria
     batch_id: str
     timestamps: Sequence[datetime] | None
-    seen_emails: set[str] = field(default_factory=set)
-    seen_linkedins: set[str] = field(default_factory=set)
+    seen_emails: dict[str, int] = field(default_factory=dict)
+    seen_linkedins: dict[str, int] = field(default_factory=dict)
 
-    def seen_before(self, keys: IdentityKeys) -> bool:
-        """True for a duplicate of an earlier row of this request; remembers the row."""
-        if keys.email in self.seen_emails or keys.linkedin in self.seen_linkedins:
-            return True
+    def seen_before(self, keys: IdentityKeys, row: int) -> int | None:
+        """The earlier row of this request that ``keys`` repeats, or None (and the row is
+        remembered)."""
+        first = self.seen_emails.get(keys.email or "") or self.seen_linkedins.get(
+            keys.linkedin or ""
+        )
+        if first is not None:
+            return first
         if keys.email:
-            self.seen_emails.add(keys.email)
+            self.seen_emails[keys.email] = row
         if keys.linkedin:
-            self.seen_linkedins.add(keys.linkedin)
-        return False
+            self.seen_linkedins[keys.linkedin] = row
+        return None
 
 
 def _validate(
@@ -135,6 +138,8 @@ def _merge_into(
     if lead is None:  # deleted by another request since _Stored.load found it: the import
         # is rolled back and run again (import_leads), and then stores the row as new
         raise StaleDataError(f"lead {lead_id} was deleted during the import")
+    if values.get("attributes"):  # the file's attributes added to the lead's own
+        values = {**values, "attributes": {**(lead.attributes or {}), **values["attributes"]}}
     changes = {
         name: value
         for name, value in values.items()
@@ -177,8 +182,9 @@ def _process_chunk(
         if keys.empty:  # neither given, or a LinkedIn "URL" that normalizes to nothing
             outcome.errors.append(ImportRowError(row=number, field="email", message=NEEDS_IDENTITY))
             continue
-        if ctx.seen_before(keys):
-            outcome.skipped += 1
+        first = ctx.seen_before(keys, number)
+        if first is not None:
+            outcome.repeated(number, first)
             continue
         fresh.append((offset + index, keys, values))
 
@@ -186,13 +192,18 @@ def _process_chunk(
     inserts: list[dict[str, Any]] = []
     ids = new_ids("lead", len(fresh))
     now = utcnow()
+    update, dry_run = ctx.options.on_duplicate == "update", ctx.options.dry_run
     for (position, keys, values), lead_id in zip(fresh, ids, strict=True):
         match = stored.match(keys)
         if match:
-            if ctx.options.on_duplicate == "update":
+            outcome.existing(numbers[position - offset], match, update=update)
+            if update and dry_run:
+                outcome.updated += 1
+            elif update:
                 _merge_into(ctx, match, values, outcome)
-            else:
-                outcome.skipped += 1
+            continue
+        if dry_run:
+            outcome.imported += 1
             continue
         result = assess(
             values, ctx.criteria, score=ctx.options.auto_score, region=ctx.options.region
@@ -242,13 +253,14 @@ def import_leads(
     *,
     row_numbers: Sequence[int] | None = None,
     timestamps: Sequence[datetime] | None = None,
-    csv: CsvInfo | None = None,
+    table: reading.FileTable | None = None,
 ) -> ImportOutcome:
     """Import ``rows`` (camelCase or snake_case lead dicts) as ``options`` say.
 
     ``row_numbers`` are what errors report (default: 1-based position in ``rows``);
     ``timestamps`` are the leads' creation times (default: now; the demo data spreads
-    them over a year); ``csv`` is how the file was read, for the response."""
+    them over a year); ``table`` is the file the rows were read from, if any: then a
+    file without rows, or none of whose rows can be imported, is refused (422)."""
     if len(rows) > options.max_rows:
         raise PayloadTooLarge(
             f"{len(rows)} leads in one request; the limit is {options.max_rows}. Split the import.",
@@ -260,12 +272,21 @@ def import_leads(
         raise ValidationFailed(
             "onDuplicate: use 'skip' or 'update'", details=[{"field": "onDuplicate"}]
         )
+    if table is not None and not rows:
+        raise ValidationFailed(
+            "The file has a header but no data rows: nothing to import.",
+            details=[{"field": "file", "message": "no data rows"}],
+        )
     numbers = list(row_numbers) if row_numbers is not None else list(range(1, len(rows) + 1))
-    criteria = campaigns.scoring_criteria(campaigns.get_campaign(session, options.campaign_id))
+    if options.dry_run and options.campaign_id == NEW_CAMPAIGN:
+        criteria = campaigns.scoring_criteria(None)
+    else:
+        criteria = campaigns.scoring_criteria(campaigns.get_campaign(session, options.campaign_id))
     for attempt in range(1, TRANSIENT_RETRIES + 1):
         try:
             ctx = _Context(session, options, criteria, new_id("imp"), timestamps)
-            return _import_once(ctx, rows, numbers, ImportOutcome(csv=csv))
+            outcome = ImportOutcome(csv=_file_info(table), dry_run=options.dry_run)
+            return _import_once(ctx, rows, numbers, outcome, table)
         except (DBAPIError, StaleDataError) as exc:
             # PostgreSQL ended our transaction to break a deadlock with a concurrent
             # import, or an edit changed a lead onDuplicate=update was merging into (rolled
@@ -281,31 +302,34 @@ def _import_once(
     rows: Sequence[Mapping[str, Any]],
     numbers: Sequence[int],
     outcome: ImportOutcome,
+    table: reading.FileTable | None,
 ) -> ImportOutcome:
     """One attempt, in one transaction: it commits everything or nothing."""
     session, options, progress = ctx.session, ctx.options, ctx.options.progress
-    outcome.batch_id = ctx.batch_id
-    filename = options.filename
-    if filename and len(filename) > MAX_FILENAME:  # a client's name for the upload; kept short
-        filename = filename[: MAX_FILENAME - 1] + "…"
-    batch = ImportBatch(
-        id=ctx.batch_id, campaign_id=options.campaign_id, origin=options.origin, filename=filename
-    )
+    outcome.batch_id, outcome.rows = ctx.batch_id, len(rows)
     try:
-        # Writing the batch row first takes SQLite's write lock: the duplicate check below
-        # then sees every committed lead and nobody can add one before we commit.
-        session.add(batch)
-        session.flush()
+        if not options.dry_run:
+            # Writing the batch row first takes SQLite's write lock: the duplicate check
+            # below then sees every committed lead and nobody can add one before we commit.
+            batch = _new_batch(ctx, table)
+            session.add(batch)
+            session.flush()
         for start in range(0, len(rows), CHUNK):
             _process_chunk(
                 ctx, rows[start : start + CHUNK], numbers[start : start + CHUNK], start, outcome
             )
             if progress:
                 progress(min(start + CHUNK, len(rows)), len(rows))
+        if table is not None and len(outcome.errors) == len(rows):
+            raise _nothing_importable(outcome)
+        if options.dry_run:
+            session.rollback()
+            return outcome
         _record_created(ctx)
         sql.index_imported(session, ctx.batch_id)
-        batch.imported, batch.updated = outcome.imported, outcome.updated
+        batch.rows, batch.imported, batch.updated = len(rows), outcome.imported, outcome.updated
         batch.skipped, batch.errors = outcome.skipped, len(outcome.errors)
+        batch.problems = _problem_rows(outcome, rows, table)
         if options.before_commit:
             options.before_commit(session, outcome)
         session.commit()
@@ -317,26 +341,78 @@ def _import_once(
     return outcome
 
 
-def import_csv(session: Session, data: bytes, options: ImportOptions) -> ImportOutcome:
-    """Read CSV bytes (encoding, delimiter and headers detected; ``options.mapping``
-    overrides the header matching) and import the rows."""
+def _new_batch(ctx: _Context, table: reading.FileTable | None) -> ImportBatch:
+    options = ctx.options
+    filename = options.filename
+    if filename and len(filename) > MAX_FILENAME:  # a client's name for the upload; kept short
+        filename = filename[: MAX_FILENAME - 1] + "…"
+    return ImportBatch(
+        id=ctx.batch_id,
+        campaign_id=options.campaign_id,
+        origin=options.origin,
+        filename=filename,
+        actor=options.actor,
+        sheet=table.sheet if table else None,
+        mapping=dict(table.mapping) if table else None,
+    )
+
+
+def _nothing_importable(outcome: ImportOutcome) -> ValidationFailed:
+    shown = outcome.errors[:MAX_REPORTED]
+    first = "; ".join(f"row {e.row}, {e.field}: {e.message}" for e in shown[:3])
+    return ValidationFailed(
+        f"None of the {outcome.rows} rows of the file can be imported ({first}"
+        f"{' ...' if len(outcome.errors) > 3 else ''}). Fix the file or the column mapping "
+        "and import it again.",
+        details=[{"row": e.row, "field": e.field, "message": e.message} for e in shown],
+    )
+
+
+MAX_REPORTED = 1000  # row errors listed in a 422 for a file none of whose rows import
+
+
+def _problem_rows(
+    outcome: ImportOutcome, rows: Sequence[Any], table: reading.FileTable | None
+) -> str | None:
+    """The rows that did not import, as CSV with a Problem column (kept with the batch)."""
+    if not outcome.errors:
+        return None
+    problems: dict[int, str] = {}
+    for error in outcome.errors:
+        text = f"{error.field}: {error.message}"
+        problems[error.row] = f"{problems[error.row]}; {text}" if error.row in problems else text
+    if table is not None:
+        return reading.problem_rows_csv(table, problems)
+    return reading.problem_objects_csv(rows, problems)
+
+
+def _file_info(table: reading.FileTable | None) -> CsvInfo | None:
+    if table is None:
+        return None
+    return CsvInfo(
+        kind=table.kind,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        sheet=table.sheet,
+        sheets=list(table.sheets),
+        header_row=table.header_row,
+        mapping=table.mapping,
+        matched_by=dict(table.matched_by),
+        ignored_columns=table.ignored_columns,
+        attribute_columns=table.attribute_columns,
+    )
+
+
+def import_file(session: Session, data: bytes, options: ImportOptions) -> ImportOutcome:
+    """Read a CSV file or an ``.xlsx`` workbook (encoding, delimiter, header row and
+    columns detected; ``options.mapping`` overrides the column matching) and import it."""
     if len(data) > options.max_bytes:
         raise PayloadTooLarge(
             f"the file is {len(data) / 1_048_576:.1f} MB; the limit is "
             f"{options.max_bytes // 1_048_576} MB",
             details=[{"field": "file", "message": "file too large"}],
         )
-    campaigns.get_campaign(session, options.campaign_id)  # 404 before parsing a large file
-    table: CsvTable = read_csv_bytes(data, options.mapping)
-    return import_leads(
-        session,
-        table.rows,
-        options,
-        row_numbers=table.row_numbers,
-        csv=CsvInfo(
-            encoding=table.encoding,
-            delimiter=table.delimiter,
-            mapping=table.mapping,
-            ignored_columns=table.ignored_columns,
-        ),
-    )
+    if not (options.dry_run and options.campaign_id == NEW_CAMPAIGN):
+        campaigns.get_campaign(session, options.campaign_id)  # 404 before reading a large file
+    table = reading.read_upload(data, options.mapping, sheet=options.sheet)
+    return import_leads(session, table.rows, options, row_numbers=table.row_numbers, table=table)

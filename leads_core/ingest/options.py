@@ -1,6 +1,6 @@
 """What an import is asked to do (:class:`ImportOptions`) and what it reports
 (:class:`ImportOutcome`): the two ends of ``ingest.importing.import_leads`` and
-``import_csv``, shared by the API, the dashboard, the CLI and the demo data."""
+``import_file``, shared by the API, the dashboard, the CLI and the demo data."""
 
 from __future__ import annotations
 
@@ -11,9 +11,17 @@ from typing import Any, Literal
 from sqlmodel import Session
 
 from leads_core.config import Settings
-from leads_core.schemas import CsvInfo, ImportedLead, ImportResponse, ImportRowError
+from leads_core.schemas import (
+    CsvInfo,
+    ImportDuplicate,
+    ImportedLead,
+    ImportResponse,
+    ImportRowError,
+)
 
 OnDuplicate = Literal["skip", "update"]
+NEW_CAMPAIGN = ""
+"""``campaign_id`` of a dry run into a campaign not created yet: nothing is in it."""
 Progress = Callable[[int, int], None]
 """``progress(rows done, rows in all)``, called after each chunk."""
 BeforeCommit = Callable[[Session, "ImportOutcome"], None]
@@ -29,7 +37,9 @@ class ImportOptions:
     region: str  # reads phone numbers written without +country (LEADS_PHONE_REGION)
     max_rows: int  # more rows in the request -> 413 (LEADS_MAX_IMPORT_ROWS)
     max_bytes: int = 10 * 1024 * 1024  # a larger CSV file -> 413 (LEADS_MAX_UPLOAD_MB)
-    mapping: Mapping[str, str | None] | None = None  # CSV header -> lead field (or None)
+    mapping: Mapping[str, str | None] | None = None  # column header -> lead field (or None)
+    sheet: str | None = None  # a workbook's sheet to read (default: the first)
+    dry_run: bool = False  # count what would happen; write nothing
     auto_score: bool = True  # False: stored unscored (autoScore: false)
     on_duplicate: OnDuplicate = "skip"  # or "update" the stored lead with the new values
     origin: str = "api-json"  # api-json, api-csv, cli, dashboard, seed: the batch's origin
@@ -57,17 +67,36 @@ class ImportOutcome:
     imported: int = 0
     updated: int = 0
     skipped: int = 0
+    rows: int = 0
     errors: list[ImportRowError] = field(default_factory=list)
     leads: list[ImportedLead] = field(default_factory=list)
+    duplicates: list[ImportDuplicate] = field(default_factory=list)
     batch_id: str | None = None
+    dry_run: bool = False
     csv: CsvInfo | None = None
 
+    def repeated(self, row: int, first: int) -> None:
+        self.skipped += 1
+        self.duplicates.append(ImportDuplicate(row=row, repeats_row=first))
+
+    def existing(self, row: int, lead_id: str, *, update: bool) -> None:
+        if not update:
+            self.skipped += 1
+        self.duplicates.append(ImportDuplicate(row=row, lead_id=lead_id))
+
     def response(self) -> ImportResponse:
+        in_file = sum(1 for d in self.duplicates if d.repeats_row is not None)
         return ImportResponse(
             imported=self.imported,
             skipped=self.skipped,
             errors=self.errors,
             leads=self.leads,
             updated=self.updated,
+            import_id=None if self.dry_run else self.batch_id,
+            dry_run=self.dry_run,
+            rows=self.rows,
+            in_file_duplicates=in_file,
+            already_in_campaign=len(self.duplicates) - in_file,
+            duplicates=self.duplicates,
             csv=self.csv,
         )

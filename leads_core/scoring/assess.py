@@ -54,8 +54,15 @@ def assess(
     return Assessment(facts.to_public(), result.total, result.breakdown(), result.reasons(), text)
 
 
+SEARCH_TEXT = 4000  # lead.search_text
+
+
 def search_text(fields: Mapping[str, Any]) -> str:
-    """What free-text search (``q``) looks in: the folded searched fields (name, email, company).
+    """What free-text search (``q``) looks in: the folded searched fields (name, email,
+    company), then the values of the lead's attributes (its file's other columns).
 
     Stored with the lead so a search is one LIKE on one column, identical on both engines."""
-    return fold(" ".join(str(fields[name]) for name in SEARCHED if fields.get(name)))
+    words = [str(fields[name]) for name in SEARCHED if fields.get(name)]
+    attributes = fields.get("attributes") or {}
+    words += [str(value) for value in attributes.values() if value]
+    return fold(" ".join(words))[:SEARCH_TEXT]

@@ -73,8 +73,9 @@ def delete_campaign(session: Session, campaign_id: str, *, delete_leads: bool = 
     session.commit()
 
 
-def scoring_criteria(campaign: Campaign) -> criteria.CampaignCriteria:
-    return criteria.CampaignCriteria.from_mapping(campaign.criteria)
+def scoring_criteria(campaign: Campaign | None) -> criteria.CampaignCriteria:
+    """A campaign's criteria for scoring; None: a campaign not created yet (none)."""
+    return criteria.CampaignCriteria.from_mapping(campaign.criteria if campaign else {})
 
 
 def to_public(campaign: Campaign) -> CampaignPublic:

@@ -4,6 +4,7 @@ add notes, change statuses, delete; each write records the lead's history and re
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -75,13 +76,20 @@ def _activity_for_changes(
                 lead_id=lead_id,
                 kind=kind,
                 field=to_camel(name),
-                old_value=None if old is None else str(old),
-                new_value=None if new is None else str(new),
+                old_value=_history_text(old),
+                new_value=_history_text(new),
                 actor=actor,
                 created_at=now,
             )
         )
     return entries
+
+
+def _history_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
+    return text[: fields.LONGEST]
 
 
 def update_lead(
@@ -168,8 +176,12 @@ def _check_identity_free(session: Session, lead: Lead, keys: IdentityKeys) -> No
             )
 
 
+DERIVED_FROM = (*fields.SCORED, "attributes")
+"""What the score, the enrichment or the search text is made of: a change re-assesses."""
+
+
 def scored_fields(lead: Lead) -> dict[str, Any]:
-    return {name: getattr(lead, name) for name in fields.SCORED}
+    return {name: getattr(lead, name) for name in DERIVED_FROM}
 
 
 def apply_changes(
@@ -190,7 +202,7 @@ def apply_changes(
         setattr(lead, name, value)
     keys = identity_keys(lead.email, lead.linkedin_url)
     lead.email_key, lead.linkedin_key = keys.email, keys.linkedin
-    if any(name in fields.SCORED for name in changed):
+    if any(name in DERIVED_FROM for name in changed):
         result = assess(scored_fields(lead), criteria, score=score, region=region)
         for name, value in result.columns().items():
             setattr(lead, name, value)

@@ -66,20 +66,6 @@ class CampaignRow:
     high_quality: int
 
 
-@dataclass(frozen=True)
-class ImportRow:
-    id: str
-    campaign_id: str
-    campaign_name: str
-    origin: str
-    filename: str | None
-    imported: int
-    updated: int
-    skipped: int
-    errors: int
-    created_at: datetime
-
-
 NO_SOURCE = "(none)"
 EARLIEST = datetime(1, 1, 1, tzinfo=UTC)  # before any lead: a range over all of them
 
@@ -221,28 +207,4 @@ def campaign_comparison(
             high_quality=high or 0,
         )
         for cid, name, leads, average, high in rows
-    ]
-
-
-def recent_imports(session: Session, *, limit: int = 5) -> list[ImportRow]:
-    rows = session.exec(
-        select(ImportBatch, Campaign.name)
-        .join(Campaign, col(Campaign.id) == ImportBatch.campaign_id)
-        .order_by(col(ImportBatch.created_at).desc(), col(ImportBatch.id).desc())
-        .limit(limit)
-    ).all()
-    return [
-        ImportRow(
-            id=batch.id,
-            campaign_id=batch.campaign_id,
-            campaign_name=name,
-            origin=batch.origin,
-            filename=batch.filename,
-            imported=batch.imported,
-            updated=batch.updated,
-            skipped=batch.skipped,
-            errors=batch.errors,
-            created_at=batch.created_at,
-        )
-        for batch, name in rows
     ]

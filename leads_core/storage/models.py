@@ -42,11 +42,23 @@ class ImportBatch(SQLModel, table=True):
     campaign_id: str = Field(foreign_key="campaign.id", max_length=64, ondelete="CASCADE")
     origin: str = Field(max_length=40)  # api-json, api-csv, cli, dashboard, seed
     filename: str | None = Field(default=None, max_length=500)
+    actor: str | None = Field(default=None, max_length=200)  # who imported
+    sheet: str | None = Field(default=None, max_length=200)  # a workbook's sheet
+    # How the file's columns were read: header -> lead field, "attribute" or None.
+    mapping: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))
+    rows: int = Field(
+        default=0, sa_column_kwargs={"server_default": text("0")}
+    )  # rows the request held (the file's non-blank data rows)
     imported: int = 0
     updated: int = 0
     skipped: int = 0
     errors: int = 0
+    # The rows that did not import, as CSV with a Problem column (to fix and import again).
+    problems: str | None = Field(default=None, sa_column=Column(SqlText))
     created_at: datetime = Field(default_factory=utcnow, index=True)
+    undone_at: datetime | None = None  # DELETE /v1/imports/{id}
+    undo_deleted: int | None = None
+    undo_kept: int | None = None
 
 
 # ---------------------------------------------------------------- leads
@@ -141,6 +153,8 @@ class Lead(LeadBase, table=True):
     score_breakdown: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))
     score_reasons: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))
     enrichment: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))
+    # Columns of the lead's file that match no field: header -> text (``attributes``).
+    attributes: dict[str, str] | None = Field(default=None, sa_column=Column(JsonColumn))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=LEAD_VERSION)

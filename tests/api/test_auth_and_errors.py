@@ -17,7 +17,7 @@ from leads_core.storage.models import ApiKey, Campaign, Lead
 
 # The API's documentation is public, as any API's reference is; it holds no data.
 PUBLIC_DOCS = {"/openapi.json", "/docs", "/redoc", "/docs-assets"}
-PATH_VALUES = {"lead_id": "lead_x", "campaign_id": "cmp_123"}
+PATH_VALUES = {"lead_id": "lead_x", "campaign_id": "cmp_123", "import_id": "imp_x"}
 
 
 def api_operations() -> list[tuple[str, str]]:
@@ -46,9 +46,10 @@ ROUTES = api_operations()
 
 def test_the_route_list_is_complete() -> None:
     """The enumeration sees every endpoint of leads-api.md and the campaign routes."""
-    assert len(ROUTES) == 13
+    assert len(ROUTES) == 17
     assert {("GET", "/v1/leads"), ("POST", "/v1/leads/import/csv")} <= set(ROUTES)
     assert ("DELETE", "/v1/campaigns/cmp_123") in ROUTES
+    assert {("GET", "/v1/imports"), ("DELETE", "/v1/imports/imp_x")} <= set(ROUTES)
 
 
 def error_of(response, status: int, code: str) -> dict:

@@ -366,7 +366,7 @@ def test_an_export_imports_again_unchanged(session: Session, rows: list[dict[str
     ids = [lead.id for lead in imported.leads]
     file = export.leads_csv_bytes(queries.leads_by_ids(session, ids))
 
-    again = importing.import_csv(
+    again = importing.import_file(
         session, file, ImportOptions(campaign_id=second, region="FR", max_rows=100, max_bytes=10**7)
     )
 

@@ -163,21 +163,6 @@ def test_data_version_changes_with_every_kind_of_write(session: Session, seeded:
     assert len(set(versions)) == 4
 
 
-def test_recent_imports_newest_first(session: Session, seeded: list[str]) -> None:
-    importing.import_leads(
-        session,
-        [{"email": "z@x.io"}],
-        ImportOptions(campaign_id="cmp_123", region="FR", max_rows=1, filename="later.csv"),
-    )
-    first, second = stats.recent_imports(session, limit=5)
-    assert (first.filename, first.imported, first.campaign_name) == (
-        "later.csv",
-        1,
-        "Q1 CTO outreach",
-    )
-    assert second.imported == 5
-
-
 def test_funnel_counts_leads_that_reached_each_stage() -> None:
     statuses = {"new": 4, "contacted": 0, "replied": 1, "qualified": 0, "converted": 2}
     assert stats.funnel_reached({**statuses, "rejected": 9}) == [

@@ -79,7 +79,7 @@ def locked(ui_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def sample(ui_session: Session, campaign: Campaign) -> Campaign:
     """The 34 leads of sample_leads.csv in ``cmp_123``: data a locked session must not see."""
-    outcome = importing.import_csv(
+    outcome = importing.import_file(
         ui_session,
         (FIXTURES / "sample_leads.csv").read_bytes(),
         ImportOptions(

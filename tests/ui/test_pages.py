@@ -23,7 +23,7 @@ SAMPLE = (FIXTURES / "sample_leads.csv").read_bytes()
 @pytest.fixture
 def sample(ui_session: Session, campaign: Campaign) -> Campaign:
     """The 34 leads of sample_leads.csv in ``cmp_123``."""
-    outcome = importing.import_csv(
+    outcome = importing.import_file(
         ui_session,
         SAMPLE,
         ImportOptions(

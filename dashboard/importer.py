@@ -1,0 +1,174 @@
+"""The Import page's pieces: how a file was read (cached per file), the column mapping as
+an editable table in people's words, and the preview and result figures."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from leads_core.fields import FIELDS
+from leads_core.files import reading
+from leads_core.files.headers import ATTRIBUTE, FULL_NAME
+from leads_core.ingest.options import ImportOutcome
+
+FULL_NAME_LABEL = "Full name (split into first and last)"
+ATTRIBUTE_LABEL = "Keep as an attribute"
+IGNORE_LABEL = "Ignore"
+TARGET_LABELS: dict[str | None, str] = {
+    **{f.api_name: f.label for f in FIELDS},
+    FULL_NAME: FULL_NAME_LABEL,
+    ATTRIBUTE: ATTRIBUTE_LABEL,
+    None: IGNORE_LABEL,
+}
+LABEL_TARGETS = {label: target for target, label in TARGET_LABELS.items()}
+MATCHED_BY = {"header": "its header", "values": "its values", "mapping": "your choice"}
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+PREVIEW_ROWS = 5
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What the page shows of a file before importing it (small: cached per file)."""
+
+    headers: list[str]
+    mapping: dict[str, str | None]
+    matched_by: dict[str, str | None]
+    first_rows: list[list[str]]
+    rows: int
+    header_row: int
+    kind: str
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+    sheets: tuple[str, ...]
+
+    def how_read(self, name: str, size: int) -> str:
+        where = f"header on row {self.header_row}, {self.rows:,} rows, {len(self.headers)} columns"
+        if self.kind == "xlsx":
+            return f"**{name}** - {size / 1024:,.0f} KB, Excel workbook, sheet **{self.sheet}**, {where}."
+        delimiter = DELIMITER_NAMES.get(self.delimiter or "", repr(self.delimiter))
+        return (
+            f"**{name}** - {size / 1024:,.0f} KB, read as **{self.encoding}**, delimiter "
+            f"**{delimiter}**, {where}."
+        )
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading the file…")
+def inspect(_data: bytes, file_digest: str, sheet: str | None) -> Inspection:
+    """How the file reads with the automatic matching (``file_digest`` is the cache key;
+    the bytes are not hashed again). Raises ``LeadsError`` for a file that cannot be read."""
+    table = reading.read_upload(_data, sheet=sheet)
+    return Inspection(
+        headers=table.headers,
+        mapping=table.mapping,
+        matched_by=dict(table.matched_by),
+        first_rows=table.records[:PREVIEW_ROWS],
+        rows=len(table.rows),
+        header_row=table.header_row,
+        kind=table.kind,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        sheet=table.sheet,
+        sheets=table.sheets,
+    )
+
+
+def mapping_table(found: Inspection) -> pd.DataFrame:
+    examples = [
+        next((r[i] for r in found.first_rows if i < len(r) and r[i].strip()), "")
+        for i in range(len(found.headers))
+    ]
+    return pd.DataFrame(
+        {
+            "Column": found.headers,
+            "Example": examples,
+            "Matched by": [
+                MATCHED_BY.get(found.matched_by.get(h) or "", "-") for h in found.headers
+            ],
+            "Import as": [TARGET_LABELS[found.mapping[h]] for h in found.headers],
+        }
+    )
+
+
+def edit_mapping(found: Inspection, key: str) -> dict[str, str | None]:
+    """The mapping table, editable in its last column; returns the user's changes to the
+    automatic mapping (header -> target), which is what an import is given."""
+    edited = st.data_editor(
+        mapping_table(found),
+        hide_index=True,
+        disabled=["Column", "Example", "Matched by"],
+        column_config={
+            "Import as": st.column_config.SelectboxColumn(
+                "Import as", options=list(LABEL_TARGETS), required=True, width="medium"
+            ),
+            "Example": st.column_config.TextColumn(width="medium"),
+        },
+        key=key,
+        width="stretch",
+    )
+    changes: dict[str, str | None] = {}
+    for header, label in zip(edited["Column"], edited["Import as"], strict=True):
+        target = LABEL_TARGETS.get(label, found.mapping[header])
+        if target != found.mapping[header]:
+            changes[header] = target
+    return changes
+
+
+def mapping_problems(found: Inspection, changes: Mapping[str, str | None]) -> list[str]:
+    """What makes a mapping impossible, in words (the same rules as the import's)."""
+    final = {**found.mapping, **changes}
+    problems = []
+    for target in {t for t in final.values() if t not in (None, ATTRIBUTE)}:
+        columns = [h for h, t in final.items() if t == target]
+        if len(columns) > 1:
+            problems.append(
+                f"{TARGET_LABELS[target]} is chosen for {len(columns)} columns "
+                f"({', '.join(columns)}): keep one."
+            )
+    if not ({"email", "linkedinUrl"} & set(final.values())):
+        problems.append("No column is imported as Email or LinkedIn URL: each lead needs one.")
+    return problems
+
+
+def show_counts(outcome: ImportOutcome, *, preview: bool) -> None:
+    """The figures of a preview (what would happen) or of an import (what happened)."""
+    response = outcome.response()
+    rows_with_errors = len({e.row for e in outcome.errors})
+    columns = st.columns(5)
+    columns[0].metric("New leads" if preview else "Imported", f"{outcome.imported:,}")
+    columns[1].metric("Repeats inside the file", f"{response.in_file_duplicates:,}")
+    label = "will be updated" if outcome.updated else "skipped"
+    columns[2].metric(f"Already in the campaign ({label})", f"{response.already_in_campaign:,}")
+    columns[3].metric("Rows with errors", f"{rows_with_errors:,}")
+    columns[4].metric("Rows in the file", f"{outcome.rows:,}")
+    if outcome.duplicates:
+        with st.expander(f"Duplicates ({len(outcome.duplicates):,})"):
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "Row": d.row,
+                            "Repeats row": d.repeats_row,
+                            "Lead already in the campaign": d.lead_id,
+                        }
+                        for d in outcome.duplicates[:1000]
+                    ]
+                ),
+                hide_index=True,
+            )
+    if outcome.errors:
+        st.markdown("**Rows that will not import**" if preview else "**Rows not imported**")
+        st.dataframe(
+            pd.DataFrame(
+                [e.model_dump() for e in outcome.errors[:1000]], columns=["row", "field", "message"]
+            ).rename(columns={"row": "Row", "field": "Field", "message": "What to fix"}),
+            hide_index=True,
+        )

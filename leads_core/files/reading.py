@@ -1,0 +1,208 @@
+"""An uploaded file (CSV in any of its encodings and delimiters, or an ``.xlsx``
+workbook, told apart by content) -> rows keyed by lead field, each with the cells no
+field takes kept as ``attributes``.
+
+1. **Records** - a workbook's sheet (``files.xlsx``) or the CSV text (``files.csvfile``).
+2. **Header** - the record naming the most lead fields among the first non-blank ones,
+   so preambles (LinkedIn's "Notes:"), title rows and blank lines above it are skipped
+   (``files.layout``). Row numbers stay the spreadsheet's: the header's own number + 1 is
+   the first data row.
+3. **Columns** - each column becomes a lead field (by header, by values, or by the
+   caller's mapping), a full name split into first and last name, an attribute, or
+   nothing when the mapping says ``null`` (``files.headers.plan_columns``).
+4. **Rows** - cells are stripped of surrounding whitespace, then one leading ``'`` is
+   removed when the rest of the cell begins with a formula trigger (``'=SUM(A1)`` is read
+   ``=SUM(A1)``; ``O'Neil`` and ``'tis`` are kept) - the inverse of
+   :func:`leads_core.files.export.neutralize`, so an export imports again unchanged. A
+   record whose cells are all blank is skipped; its number stays used.
+
+Checking the values (is the email valid, is the row a duplicate) is the importer's job:
+a cell like ``not-an-email`` comes back exactly as written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from leads_core.errors import ValidationFailed
+from leads_core.files import csvfile, layout, xlsx
+from leads_core.files.export import neutralize, unneutralize
+from leads_core.files.headers import ATTRIBUTE, FULL_NAME, ColumnPlan, MatchedBy, plan_columns
+
+SAMPLE_ROWS = 200  # data rows whose cells tell a column's kind
+
+
+@dataclass(frozen=True)
+class FileTable:
+    """A file read into lead rows (see the module docstring).
+
+    ``rows[i]`` maps each lead field the file has (API names) to its cell text, plus
+    ``"attributes"`` (header -> text) when the row has cells no field takes;
+    ``row_numbers[i]`` is its spreadsheet row and ``records[i]`` its cells as written."""
+
+    rows: list[dict[str, Any]]
+    row_numbers: list[int]
+    records: list[list[str]]
+    headers: list[str]
+    mapping: dict[str, str | None]
+    matched_by: dict[str, MatchedBy | None]
+    header_row: int
+    kind: Literal["csv", "xlsx"]
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
+
+    @property
+    def ignored_columns(self) -> list[str]:
+        return [h for h in self.headers if self.mapping[h] is None]
+
+    @property
+    def attribute_columns(self) -> list[str]:
+        return [h for h in self.headers if self.mapping[h] == ATTRIBUTE]
+
+
+def read_upload(
+    data: bytes, mapping: Mapping[str, str | None] | None = None, *, sheet: str | None = None
+) -> FileTable:
+    """Read an uploaded file; ``mapping`` ({"header": "leadField" / "fullName" /
+    "attribute" / None}) overrides the automatic choice for the columns it names.
+
+    Raises :class:`~leads_core.errors.BadFile` for a file that is neither CSV text nor a
+    readable workbook, :class:`ValidationFailed` for a bad mapping or sheet, a file
+    without a header or whose columns all end up ignored."""
+    if xlsx.is_workbook(data):
+        book = xlsx.read_workbook(data, sheet)
+        records, first_row = book.records, book.first_row
+        kind: Literal["csv", "xlsx"] = "xlsx"
+        extra: dict[str, Any] = {"sheet": book.sheet, "sheets": tuple(book.sheets)}
+    else:
+        text = csvfile.read_records(data, layout.header_score)
+        records, first_row, kind = text.records, 1, "csv"
+        extra = {"encoding": text.encoding, "delimiter": text.delimiter}
+    index = layout.find_header(records)
+    body = records[index + 1 :]
+    width = _width(records[index], body)
+    headers = layout.unique_headers((records[index] + [""] * width)[:width])
+    sample = [r for r in body[: SAMPLE_ROWS * 2] if r][:SAMPLE_ROWS]
+    columns = [[r[i] if i < len(r) else "" for r in sample] for i in range(width)]
+    plan = plan_columns(headers, columns, mapping)
+    if all(target is None for target in plan.mapping.values()):
+        raise ValidationFailed(
+            "Every column is ignored by the mapping; map at least one to a lead field.",
+            details=[{"field": "mapping", "message": "every column ignored"}],
+        )
+    header_row = first_row + index
+    rows, numbers, kept = _read_rows(body, plan, width, header_row)
+    return FileTable(
+        rows=rows,
+        row_numbers=numbers,
+        records=kept,
+        headers=headers,
+        mapping=plan.mapping,
+        matched_by=plan.matched_by,
+        header_row=header_row,
+        kind=kind,
+        **extra,
+    )
+
+
+def _width(header: list[str], body: list[list[str]]) -> int:
+    """The columns to read: up to the last named header, or the last filled cell of any
+    row when that is further right (its column is "Column N")."""
+    named = max((i + 1 for i, cell in enumerate(header) if cell.strip()), default=0)
+    widest = max(map(len, body), default=0)
+    if widest <= named:
+        return named
+    filled = named
+    for record in body:
+        if len(record) > filled:
+            filled = max(filled, *(i + 1 for i, cell in enumerate(record) if cell.strip()))
+    return filled
+
+
+def _read_rows(
+    body: list[list[str]], plan: ColumnPlan, width: int, header_row: int
+) -> tuple[list[dict[str, Any]], list[int], list[list[str]]]:
+    """The hot loop: one dict per non-blank record."""
+    fields = plan.fields
+    attributes = [(h, i) for i, h in enumerate(plan.headers) if plan.mapping[h] == ATTRIBUTE]
+    full_names = plan.positions(FULL_NAME)
+    full = full_names[0] if full_names else None
+    own = {name for name, _ in fields}
+    fallbacks = list(plan.fallbacks.items())
+    rows: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    kept: list[list[str]] = []
+    strip = str.strip
+    for number, record in enumerate(body, start=header_row + 1):
+        if len(record) < width:
+            if not record:
+                continue  # an empty line
+            record = record + [""] * (width - len(record))
+        if not "".join(record).strip():
+            continue  # every cell blank
+        row: dict[str, Any] = {name: strip(record[i]) for name, i in fields}
+        for name, positions in fallbacks:
+            if not row.get(name):
+                row[name] = next((v for i in positions if (v := strip(record[i]))), "")
+        found = {h: v for h, i in attributes if (v := strip(record[i]))}
+        if full is not None and (name := strip(record[full])):
+            first, last = layout.split_name(unneutralize(name))
+            if not row.get("firstName"):
+                row["firstName"] = first
+            if not row.get("lastName") and ("lastName" not in own or last):
+                row["lastName"] = last
+        if "'" in "".join(record):  # rare: one test per record keeps the loop fast
+            row = {k: unneutralize(v) for k, v in row.items()}
+            found = {k: unneutralize(v) for k, v in found.items()}
+        if found:
+            row["attributes"] = found
+        rows.append(row)
+        numbers.append(number)
+        kept.append(record[:width])
+    return rows, numbers, kept
+
+
+def problem_rows_csv(table: FileTable, problems: Mapping[int, str]) -> str:
+    """The rows of a file whose row numbers are in ``problems``, as CSV text with the
+    file's header plus a last ``Problem`` column, so a user can fix them in a spreadsheet
+    and import that file again. Each cell is written as the value it was read as,
+    neutralized like every export (:func:`leads_core.files.export.neutralize`): ``=1+1``
+    and ``'=1+1`` are both written ``'=1+1``, so the file imports to the same values."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=table.delimiter or ",", lineterminator="\r\n")
+    writer.writerow([*table.headers, "Problem"])
+    for number, record in zip(table.row_numbers, table.records, strict=True):
+        if number in problems:
+            cells = [unneutralize(cell.strip()) for cell in record]
+            writer.writerow([neutralize(cell) for cell in (*cells, problems[number])])
+    return out.getvalue()
+
+
+def problem_objects_csv(rows: Sequence[Any], problems: Mapping[int, str]) -> str:
+    """The rows of a JSON import (``problems`` by 1-based position) as CSV with a
+    ``Problem`` column: one column per key any of them has, in first-seen order."""
+    chosen = [(n, rows[n - 1]) for n in sorted(problems) if 0 < n <= len(rows)]
+    keys: dict[str, None] = {}
+    for _, row in chosen:
+        if isinstance(row, Mapping):
+            keys.update(dict.fromkeys(str(k) for k in row))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([*keys, "Problem"])
+    for number, row in chosen:
+        values = row if isinstance(row, Mapping) else {}
+        cells = ["" if values.get(k) is None else _text(values.get(k)) for k in keys]
+        writer.writerow([neutralize(cell) for cell in (*cells, problems[number])])
+    return out.getvalue()
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
