@@ -205,7 +205,6 @@ FIELDS: tuple[LeadField, ...] = (
             "Organization 1 - Title",
             "Organization Title",
             "Job Role",
-            "Occupation",
             "Designation",
             "Poste",
             "Fonction",
@@ -215,6 +214,7 @@ FIELDS: tuple[LeadField, ...] = (
             "Title",
             "Role",
             "Job",
+            "Occupation",
         ),
     ),
     LeadField(

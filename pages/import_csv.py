@@ -24,7 +24,7 @@ def campaign_choice(names: dict[str, str]) -> tuple[str | None, str]:
         "Campaign",
         options,
         index=None,
-        format_func=lambda key: "➕ A new campaign…" if key == NEW else names[key],
+        format_func=lambda key: "New campaign…" if key == NEW else names[key],
         placeholder="Choose the campaign these leads go to",
         key="import_campaign",
     )

@@ -31,5 +31,5 @@ SAMPLE_LEADS_MAPPING = {
     "Website": "website",
     "Source": "source",
     "Notes": "notes",
-    "Favourite colour": None,
+    "Favourite colour": "attribute",
 }

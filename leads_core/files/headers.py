@@ -168,7 +168,9 @@ def plan_columns(
     for header, target in chosen.items():
         mapping[header], matched_by[header] = target, "mapping"
     taken = {t for t in chosen.values() if t is not None and t != ATTRIBUTE}
-    candidates: dict[str, list[tuple[int, int]]] = {}
+    # target -> (tier, column blank in the sample, position): a plain synonym first, then a
+    # column with values (old Google Contacts' empty "Occupation" before its job titles).
+    candidates: dict[str, list[tuple[int, bool, int]]] = {}
     for position, header in enumerate(headers):
         if header in chosen:
             continue
@@ -186,10 +188,11 @@ def plan_columns(
             if seen is not None and seen != target:
                 target, tier = seen, _WEAK
                 matched_by[header] = "values"
-        candidates.setdefault(target, []).append((tier, position))
+        blank = not any(cell.strip() for cell in columns[position])
+        candidates.setdefault(target, []).append((tier, blank, position))
     fallbacks: dict[str, list[int]] = {}
     for target, ranks in candidates.items():
-        ranked = [position for _, position in sorted(ranks)]
+        ranked = [position for *_, position in sorted(ranks)]
         first, rest = ranked[0], ranked[1:]
         if target in taken:
             rest = ranked

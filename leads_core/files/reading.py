@@ -121,7 +121,7 @@ def _width(header: list[str], body: list[list[str]]) -> int:
     filled = named
     for record in body:
         if len(record) > filled:
-            filled = max(filled, *(i + 1 for i, cell in enumerate(record) if cell.strip()))
+            filled = max([filled, *(i + 1 for i, cell in enumerate(record) if cell.strip())])
     return filled
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session
 
 from leads_core.config import PROJECT_ROOT
-from leads_core.files import csvfile, export
+from leads_core.files import export, reading
 from leads_core.ingest import importing
 from leads_core.ingest.options import ImportOptions
 from leads_core.services import queries
@@ -99,15 +99,23 @@ def test_an_exported_value_imports_again_unchanged(session: Session) -> None:
     data = export.leads_csv_bytes(queries.leads_by_ids(session, ids))
     written = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
     assert [row["company"] for row in written] == ["'=1+1", "''=1+1", "'''@x", "'tis", "'-", "'"]
-    assert [row["company"] for row in csvfile.read_csv_bytes(data).rows] == values
+    assert [row["company"] for row in reading.read_upload(data).rows] == values
 
 
 def test_exported_file_imports_again_with_every_column_matched(session: Session) -> None:
     _import(session, [{"email": f"p{i}@acme.io", "lastName": f"N{i}"} for i in range(3)])
     data = export.leads_csv_bytes(queries.iter_leads(session, filters=LeadFilters(), sort="email"))
-    table = csvfile.read_csv_bytes(data)
+    table = reading.read_upload(data)
     assert [row["email"] for row in table.rows] == ["p0@acme.io", "p1@acme.io", "p2@acme.io"]
-    assert {"firstName", "lastName", "email", "status", "notes"} <= set(table.mapping.values())
+    assert [row["lastName"] for row in table.rows] == ["N0", "N1", "N2"]
+    # Each field's column by its header; our own id, campaign, score and dates ignored.
+    ours = {"id", "campaignId", "qualityScore", "createdAt", "updatedAt"}
+    headers = [h for h, _ in export.EXPORT_COLUMNS]
+    assert table.headers == headers
+    assert table.mapping == {h: None if h in ours else h for h in headers}
+    assert table.matched_by == dict.fromkeys(headers, "header")
+    assert table.ignored_columns == [h for h in headers if h in ours]
+    assert table.attribute_columns == []
 
 
 def test_iter_leads_streams_the_filtered_set_in_order(session: Session) -> None:
@@ -122,30 +130,41 @@ def test_iter_leads_streams_the_filtered_set_in_order(session: Session) -> None:
 
 
 def test_preview_shows_the_first_records_as_written() -> None:
-    preview = csvfile.preview_csv_bytes((FIXTURES / "sample_leads.csv").read_bytes(), rows=3)
-    assert (preview.encoding, preview.delimiter) == ("utf-8-sig", ";")
-    assert preview.headers[:3] == ["First Name", "Last Name", "E-mail Address"]
-    assert [r[0] for r in preview.rows] == ["Camille", "Julien", "Émilie"]
-    assert all(len(r) == len(preview.headers) for r in preview.rows)
-    assert preview.mapping["Job Title"] == "position"
+    """The dashboard's preview: the table read, and its first records' cells as written."""
+    table = reading.read_upload((FIXTURES / "sample_leads.csv").read_bytes())
+    preview = table.records[:3]
+    assert (table.encoding, table.delimiter) == ("utf-8-sig", ";")
+    assert table.headers[:3] == ["First Name", "Last Name", "E-mail Address"]
+    assert [r[0] for r in preview] == ["Camille", "Julien", "Émilie"]
+    assert all(len(r) == len(table.headers) for r in preview)
+    assert table.mapping["Job Title"] == "position"
+    # A record is the file's cells, untouched (the rows hold them stripped and mapped).
+    assert preview[1][9] == "Intro via Marc; wants a demo in Q2"
+    assert (preview[0][10], preview[1][10], preview[2][10]) == ("bleu", "", "vert")
 
 
 def test_problem_rows_keep_the_values_the_rows_were_read_as() -> None:
     # '=1+1 was read as =1+1 and is written so again, not ''=1+1 (which reads '=1+1);
     # the tab before '=2 is stripped on reading, so it is not written back either.
     data = b"email;company\nbad;'=1+1\nbad2;\"\t'=2\"\n"
-    text = csvfile.problem_rows_csv(data, {2: "email: not an email", 3: "same"})
+    table = reading.read_upload(data)
+    text = reading.problem_rows_csv(table, {2: "email: not an email", 3: "same"})
     assert list(csv.reader(io.StringIO(text), delimiter=";")) == [
         ["email", "company", "Problem"],
         ["bad", "'=1+1", "email: not an email"],
         ["bad2", "'=2", "same"],
     ]
-    assert csvfile.read_csv_bytes(text.encode()).rows == csvfile.read_csv_bytes(data).rows
+    # The file imports again to the same values; its Problem column is an attribute.
+    assert reading.read_upload(text.encode()).rows == [
+        {**row, "attributes": {"Problem": problem}}
+        for row, problem in zip(table.rows, ["email: not an email", "same"], strict=True)
+    ]
+    assert table.rows == [{"email": "bad", "company": "=1+1"}, {"email": "bad2", "company": "=2"}]
 
 
 def test_problem_rows_are_the_original_records_with_the_problem() -> None:
     data = b"email;company\nok@x.io;A\nbad;=1+1\nok2@x.io;B\n"
-    text = csvfile.problem_rows_csv(data, {3: "email: not an email"})
+    text = reading.problem_rows_csv(reading.read_upload(data), {3: "email: not an email"})
     assert list(csv.reader(io.StringIO(text), delimiter=";")) == [
         ["email", "company", "Problem"],
         ["bad", "'=1+1", "email: not an email"],
