@@ -112,6 +112,8 @@ def cmd_import_csv(args: argparse.Namespace) -> None:
                 settings,
                 campaign_id=args.campaign,
                 mapping=mapping,
+                sheet=args.sheet,
+                dry_run=args.dry_run,
                 auto_score=not args.no_score,
                 on_duplicate=args.on_duplicate,
                 origin="cli",
@@ -180,10 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_list_campaigns
     )
 
-    p = sub.add_parser("import-csv", help="import a CSV file into a campaign")
+    p = sub.add_parser(
+        "import-csv", help="import a CSV file or an .xlsx workbook into a campaign"
+    )
     p.add_argument("file")
     p.add_argument("--campaign", required=True, help="campaign id (cmp_…)")
-    p.add_argument("--mapping", help='JSON {"CSV header": "leadField" or null}')
+    p.add_argument(
+        "--mapping",
+        help='JSON {"column header": "leadField", "fullName", "attribute" or null (ignore)}',
+    )
+    p.add_argument("--sheet", help="the workbook's sheet to read (default: the first)")
+    p.add_argument(
+        "--dry-run", action="store_true", help="print what the import would do; write nothing"
+    )
     p.add_argument("--no-score", action="store_true", help="store the leads unscored")
     p.add_argument("--on-duplicate", choices=("skip", "update"), default="skip")
     p.set_defaults(func=cmd_import_csv)

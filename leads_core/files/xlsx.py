@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from leads_core.errors import BadFile, ValidationFailed
+from leads_core.errors import BadFile, PayloadTooLarge, ValidationFailed
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MEMORY_LIMIT = 768 * 1024 * 1024  # address space of the child that unpacks a workbook
 TIME_LIMIT = 60.0  # seconds the child may take
-_NOT_FOUND, _UNREADABLE = 3, 2
+MAX_TEXT = 64 * 1024 * 1024  # characters of cell text the child hands back (a 10 MB CSV: 10 M)
+_NOT_FOUND, _UNREADABLE, _TOO_MUCH = 3, 2, 4
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,12 @@ def read_workbook(data: bytes, sheet: str | None = None) -> Workbook:
         )
     if done.returncode == _UNREADABLE:
         raise BadFile(message[-1] if message else "The file is not a readable .xlsx workbook.")
+    if done.returncode == _TOO_MUCH:
+        raise PayloadTooLarge(
+            f"The workbook's sheet holds more than {MAX_TEXT // 1_048_576} million characters "
+            "of text once unpacked; import it in parts, or save the leads as CSV UTF-8.",
+            details=[{"field": "file", "message": "too much text once unpacked"}],
+        )
     if done.returncode != 0:  # killed: out of memory (a zip bomb, a far-away cell) or a crash
         raise BadFile(
             "The workbook unpacks to more than this server reads "
@@ -121,6 +128,28 @@ def _limit_memory() -> None:
         pass
 
 
+def _rows(cells: Any, pad: list[str]) -> list[list[str]]:
+    """Each row as text: blank rows as ``[]`` and trailing blank cells and rows dropped
+    (a sheet formatted down to row 1,000,000 costs nothing); ``OverflowError`` past
+    :data:`MAX_TEXT` characters."""
+    rows: list[list[str]] = []
+    size = 0
+    for row in cells:
+        texts = [cell_text(c) for c in row]
+        while texts and not texts[-1]:
+            texts.pop()
+        if not texts:
+            rows.append([])
+            continue
+        size += sum(map(len, texts)) + len(texts)
+        if size > MAX_TEXT:
+            raise OverflowError(size)
+        rows.append(pad + texts)
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
 def _main(argv: list[str]) -> int:
     _limit_memory()
     import python_calamine
@@ -140,10 +169,12 @@ def _main(argv: list[str]) -> int:
             return _UNREADABLE
         sheet = book.get_sheet_by_name(wanted or names[0])
         first_row, first_col = sheet.start or (0, 0)
-        pad = [""] * first_col
-        rows = [pad + [cell_text(c) for c in row] for row in sheet.iter_rows()]
+        rows = _rows(sheet.iter_rows(), [""] * first_col)
     except MemoryError:
         return 1
+    except OverflowError:
+        print("too much text", file=sys.stderr)
+        return _TOO_MUCH
     except Exception as exc:  # calamine's errors: not a workbook, a broken one
         print(
             f"The file is not a readable .xlsx workbook ({type(exc).__name__}: "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,20 @@ from tests.expected import SAMPLE_LEADS_MAPPING
 pytestmark = pytest.mark.usefixtures("campaign")
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-RESPONSE_KEYS = ["imported", "skipped", "errors", "leads", "updated", "csv"]
+RESPONSE_KEYS = [
+    "imported",
+    "skipped",
+    "errors",
+    "leads",
+    "updated",
+    "importId",
+    "dryRun",
+    "rows",
+    "inFileDuplicates",
+    "alreadyInCampaign",
+    "duplicates",
+    "csv",
+]
 NO_CONTACT = "a lead needs an email or a LinkedIn URL"
 
 # The "CSV Format" block of leads-api.md.
@@ -84,18 +98,21 @@ def test_contract_csv_format_block(client: TestClient) -> None:
     assert list(body) == RESPONSE_KEYS
     assert (body["imported"], body["skipped"], body["updated"], body["errors"]) == (1, 0, 0, [])
     assert body["leads"][0]["qualityScore"] == 68
+    assert re.fullmatch(r"imp_[0-9a-z]{14}", body["importId"])
+    assert (body["dryRun"], body["rows"], body["inFileDuplicates"]) == (False, 1, 0)
+    assert (body["alreadyInCampaign"], body["duplicates"]) == (0, [])
+    headers = ["firstName", "lastName", "email", "company", "position", "linkedinUrl"]
     assert body["csv"] == {
+        "kind": "csv",
         "encoding": "utf-8",
         "delimiter": ",",
-        "mapping": {
-            "firstName": "firstName",
-            "lastName": "lastName",
-            "email": "email",
-            "company": "company",
-            "position": "position",
-            "linkedinUrl": "linkedinUrl",
-        },
+        "sheet": None,
+        "sheets": [],
+        "headerRow": 1,
+        "mapping": {h: h for h in headers},
+        "matchedBy": dict.fromkeys(headers, "header"),
         "ignoredColumns": [],
+        "attributeColumns": [],
     }
     lead = client.get(f"/v1/leads/{body['leads'][0]['id']}").json()
     assert {k: lead[k] for k in ("firstName", "lastName", "email", "company", "position")} == {
@@ -124,12 +141,28 @@ def test_sample_leads_rejected_rows_and_csv_info(client: TestClient) -> None:
     assert body["imported"] + body["skipped"] == 37
     assert body["imported"] == len(body["leads"]) == client.get("/v1/leads").json()["total"]
     assert body["updated"] == 0
+    # Rows 19, 28 and 36 repeat rows 2, 15 and 23 (README).
+    assert (body["rows"], body["inFileDuplicates"], body["alreadyInCampaign"]) == (40, 3, 0)
+    assert body["duplicates"] == [
+        {"row": 19, "repeatsRow": 2, "leadId": None},
+        {"row": 28, "repeatsRow": 15, "leadId": None},
+        {"row": 36, "repeatsRow": 23, "leadId": None},
+    ]
     assert body["csv"] == {
+        "kind": "csv",
         "encoding": "utf-8-sig",
         "delimiter": ";",
+        "sheet": None,
+        "sheets": [],
+        "headerRow": 1,
         "mapping": SAMPLE_LEADS_MAPPING,
-        "ignoredColumns": ["Favourite colour"],
+        "matchedBy": {h: None if f == "attribute" else "header" for h, f in SAMPLE_LEADS_MAPPING.items()},
+        "ignoredColumns": [],
+        "attributeColumns": ["Favourite colour"],
     }
+    # The unknown column is kept on the leads whose cell is filled.
+    assert lead_where(client, "camille nexora")["attributes"] == {"Favourite colour": "bleu"}
+    assert lead_where(client, "lefèvre")["attributes"] == {}
 
 
 def test_sample_leads_counts_from_readme(client: TestClient) -> None:
@@ -200,20 +233,27 @@ def test_sample_latin1(client: TestClient) -> None:
     body = upload_fixture(client, "sample_latin1.csv")
 
     assert (body["imported"], body["skipped"], body["errors"]) == (10, 0, [])
+    mapping = {
+        "First Name": "firstName",
+        "Last Name": "lastName",
+        "Title": "position",
+        "Company": "company",
+        "Location": "attribute",
+        "Profile URL": "linkedinUrl",
+        "Email": "email",
+        "Notes": "notes",
+    }
     assert body["csv"] == {
+        "kind": "csv",
         "encoding": "cp1252",
         "delimiter": "\t",
-        "mapping": {
-            "First Name": "firstName",
-            "Last Name": "lastName",
-            "Title": "position",
-            "Company": "company",
-            "Location": None,
-            "Profile URL": "linkedinUrl",
-            "Email": "email",
-            "Notes": "notes",
-        },
-        "ignoredColumns": ["Location"],
+        "sheet": None,
+        "sheets": [],
+        "headerRow": 1,
+        "mapping": mapping,
+        "matchedBy": {h: None if h == "Location" else "header" for h in mapping},
+        "ignoredColumns": [],
+        "attributeColumns": ["Location"],
     }
     francois = lead_where(client, "garçon")
     assert (francois["firstName"], francois["company"], francois["notes"]) == (
@@ -221,6 +261,7 @@ def test_sample_latin1(client: TestClient) -> None:
         "Crème & Cœur",
         "Intéressé par l\u2019offre Pro",
     )
+    assert francois["attributes"] == {"Location": "Paris, Île-de-France, France"}
     assert lead_where(client, "eauxvives")["notes"] == "Budget annuel : 15 000 €"
     berenice = lead_where(client, "bérénice")
     assert (berenice["email"], berenice["linkedinUrl"]) == (
@@ -229,7 +270,7 @@ def test_sample_latin1(client: TestClient) -> None:
     )
 
 
-APOLLO_IGNORED = [
+APOLLO_ATTRIBUTES = [
     "Company Name for Emails",
     "Email Status",
     "Seniority",
@@ -256,8 +297,9 @@ def test_sample_apollo(client: TestClient) -> None:
     assert (body["imported"], body["skipped"], body["errors"]) == (10, 0, [])
     info = body["csv"]
     assert (info["encoding"], info["delimiter"]) == ("utf-8", ",")
-    assert info["ignoredColumns"] == APOLLO_IGNORED
-    assert {h: f for h, f in info["mapping"].items() if f} == {
+    assert info["ignoredColumns"] == []
+    assert info["attributeColumns"] == APOLLO_ATTRIBUTES
+    assert {h: f for h, f in info["mapping"].items() if f != "attribute"} == {
         "First Name": "firstName",
         "Last Name": "lastName",
         "Title": "position",
@@ -268,12 +310,19 @@ def test_sample_apollo(client: TestClient) -> None:
         "Website": "website",
     }
     priya = lead_where(client, "priya")
+    # No "Work Direct Phone" nor "Mobile Phone": her phone is the "Corporate Phone".
     assert (priya["email"], priya["linkedinUrl"], priya["phone"]) == (
         None,
         "http://www.linkedin.com/in/priya-shah-sales",
-        None,
+        "+1 646-555-0150",
     )
-    assert lead_where(client, "kitepath")["phone"] is None
+    # No "Work Direct Phone": the phone is the row's "Mobile Phone", kept as an attribute too.
+    kitepath = lead_where(client, "kitepath")
+    assert kitepath["phone"] == "+1 512-555-0166"
+    assert (kitepath["attributes"]["Mobile Phone"], kitepath["attributes"]["City"]) == (
+        "+1 512-555-0166",
+        "Austin",
+    )
     assert lead_where(client, "aurélien")["company"] == "Céleste AI"
 
 
@@ -321,18 +370,35 @@ def test_mapping_overrides_a_detected_header(client: TestClient) -> None:
     )
 
     assert body["csv"]["mapping"]["Mobile Phone"] == "phone"
-    assert body["csv"]["mapping"]["Work Direct Phone"] is None
-    assert "Work Direct Phone" in body["csv"]["ignoredColumns"]
+    assert body["csv"]["matchedBy"]["Mobile Phone"] == "mapping"
+    # The column the header matched is kept as an attribute, and is the phone of the rows
+    # without a mobile phone.
+    assert body["csv"]["mapping"]["Work Direct Phone"] == "attribute"
+    assert body["csv"]["matchedBy"]["Work Direct Phone"] is None
+    assert body["csv"]["ignoredColumns"] == []
+    assert APOLLO_ATTRIBUTES[4:6] == ["Home Phone", "Mobile Phone"]
+    assert body["csv"]["attributeColumns"] == [
+        *APOLLO_ATTRIBUTES[:4],
+        "Work Direct Phone",
+        "Home Phone",
+        *APOLLO_ATTRIBUTES[6:],
+    ]
     assert lead_where(client, "kitepath")["phone"] == "+1 512-555-0166"
     assert lead_where(client, "megan")["phone"] == "+1 415-555-0184"
-    assert lead_where(client, "ferrous")["phone"] is None
+    ferrous = lead_where(client, "ferrous")
+    assert ferrous["phone"] == "+1 206-555-0143"
+    assert ferrous["attributes"]["Work Direct Phone"] == "+1 206-555-0143"
 
 
 def test_mapping_can_ignore_a_column(client: TestClient) -> None:
     body = upload_fixture(client, "sample_latin1.csv", mapping='{"Notes": "ignore"}')
 
-    assert body["csv"]["ignoredColumns"] == ["Location", "Notes"]
-    assert lead_where(client, "eauxvives")["notes"] is None
+    assert (body["csv"]["mapping"]["Notes"], body["csv"]["matchedBy"]["Notes"]) == (None, "mapping")
+    assert body["csv"]["ignoredColumns"] == ["Notes"]
+    assert body["csv"]["attributeColumns"] == ["Location"]
+    eauxvives = lead_where(client, "eauxvives")
+    assert eauxvives["notes"] is None
+    assert list(eauxvives["attributes"]) == ["Location"]  # the ignored Notes are not kept
 
 
 def test_mapping_names_a_custom_header(client: TestClient) -> None:
@@ -344,9 +410,20 @@ def test_mapping_names_a_custom_header(client: TestClient) -> None:
     assert body["csv"]["mapping"] == {
         "Courriel pro": None,
         "Mail perso": "email",
-        "Nom complet": None,
+        "Nom complet": "fullName",  # split into first and last name
     }
-    assert client.get("/v1/leads").json()["leads"][0]["email"] == "home@gmail.com"
+    assert body["csv"]["matchedBy"] == {
+        "Courriel pro": "mapping",
+        "Mail perso": "mapping",
+        "Nom complet": "header",
+    }
+    lead = client.get(f"/v1/leads/{body['leads'][0]['id']}").json()
+    assert (lead["email"], lead["firstName"], lead["lastName"]) == (
+        "home@gmail.com",
+        "Jean",
+        "Martin",
+    )
+    assert lead["attributes"] == {}  # the ignored column is not kept
 
 
 @pytest.mark.parametrize(
@@ -389,10 +466,28 @@ def test_mapping_with_unknown_header_or_field_is_422(
     assert client.get("/v1/leads").json()["total"] == 0
 
 
-def test_file_without_any_known_column_is_422(client: TestClient) -> None:
-    error = error_of(upload(client, b"Colour,Size\nred,XL\n"), 422, "validation_error")
+def test_file_without_any_known_column_is_422(client: TestClient, engine) -> None:
+    """Its columns are read as attributes; no row has an email or a LinkedIn URL."""
+    response = upload(client, b"Colour,Size\nred,XL\nblue,M\n")
 
-    assert error["details"] == [{"field": "mapping", "message": "no column matches a lead field"}]
+    error = error_of(response, 422, "validation_error")
+    assert error["message"] == (
+        f"None of the 2 rows of the file can be imported (row 2, email: {NO_CONTACT}; "
+        f"row 3, email: {NO_CONTACT}). Fix the file or the column mapping and import it again."
+    )
+    assert error["details"] == [
+        {"row": 2, "field": "email", "message": NO_CONTACT},
+        {"row": 3, "field": "email", "message": NO_CONTACT},
+    ]
+    assert count(engine, Lead) == count(engine, ImportBatch) == 0
+
+
+def test_file_with_a_header_and_no_data_rows_is_422(client: TestClient, engine) -> None:
+    error = error_of(upload(client, b"email,company\r\n\r\n"), 422, "validation_error")
+
+    assert error["message"] == "The file has a header but no data rows: nothing to import."
+    assert error["details"] == [{"field": "file", "message": "no data rows"}]
+    assert count(engine, Lead) == count(engine, ImportBatch) == 0
 
 
 def test_auto_score_false(client: TestClient) -> None:
@@ -494,11 +589,6 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
     ("data", "message"),
     [
         (PNG, "The uploaded file is not a CSV text file: it looks like a PNG image."),
-        (
-            b"PK\x03\x04\x14\x00\x06\x00",
-            "The uploaded file is not a CSV text file: "
-            "it looks like a ZIP archive or an Excel .xlsx workbook - save it as CSV.",
-        ),
         (b"", "The uploaded file is empty: a CSV file needs a header line and data rows."),
         (
             b" \r\n\r\n  ",
@@ -510,6 +600,32 @@ def test_unreadable_file_is_400_bad_file(client: TestClient, engine, data, messa
     error = error_of(upload(client, data, filename="photo.csv"), 400, "bad_file")
 
     assert error["message"] == message
+    assert count(engine, Lead) == count(engine, ImportBatch) == 0
+
+
+def test_a_zip_that_is_no_workbook_is_400_bad_file(client: TestClient, engine) -> None:
+    """A ZIP is read as an .xlsx workbook, whatever its name (the parenthesis holds
+    calamine's own words)."""
+    response = upload(client, b"PK\x03\x04\x14\x00\x06\x00", filename="photo.csv")
+
+    error = error_of(response, 400, "bad_file")
+    assert re.fullmatch(
+        r"The file is not a readable \.xlsx workbook \(CalamineError: .+\)\. "
+        r"Save it again from Excel as \.xlsx, or as CSV UTF-8\.",
+        error["message"],
+    )
+    assert count(engine, Lead) == count(engine, ImportBatch) == 0
+
+
+def test_more_than_500_columns_is_422(client: TestClient, engine) -> None:
+    header = ",".join(["email", *(f"c{i}" for i in range(500))])
+    error = error_of(upload(client, f"{header}\na@acme.io\n".encode()), 422, "validation_error")
+
+    assert error["message"] == (
+        "The file has 501 columns; at most 500 are read. Remove the columns you do not need "
+        "and upload it again."
+    )
+    assert error["details"] == [{"field": "file", "message": "more than 500 columns"}]
     assert count(engine, Lead) == count(engine, ImportBatch) == 0
 
 

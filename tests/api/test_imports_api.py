@@ -259,8 +259,11 @@ def test_a_header_repeating_one_name_is_refused_fast(client: TestClient) -> None
     [
         (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, 400, "PNG"),
         (b"PK\x03\x04" + b"\x00" * 200, 400, "not a readable .xlsx"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le"), 400,
-         "password-protected"),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le"),
+            400,
+            "password-protected",
+        ),
     ],
 )
 def test_files_that_are_not_leads_are_refused(client, engine, data, status, words) -> None:

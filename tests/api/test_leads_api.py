@@ -32,6 +32,7 @@ pytestmark = pytest.mark.usefixtures("campaign")
 DETAIL_KEYS = [
     *LIST_LEAD_KEYS,
     "notes",
+    "attributes",
     "updatedAt",
     "scoreBreakdown",
     "scoreReasons",
@@ -40,6 +41,7 @@ DETAIL_KEYS = [
 ]
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 LEAD_ID = re.compile(r"^lead_[0-9a-z]{14}$")
+IMPORT_ID = re.compile(r"^imp_[0-9a-z]{14}$")
 
 # The "Request Body" block of leads-api.md (Import Leads).
 JEAN_DOC = {
@@ -204,15 +206,34 @@ def test_contract_import_curl_example(client: TestClient) -> None:
 
     assert response.status_code == 200
     body = response.json()
-    assert list(body) == ["imported", "skipped", "errors", "leads", "updated"]  # no "csv"
+    assert list(body) == [
+        "imported",
+        "skipped",
+        "errors",
+        "leads",
+        "updated",
+        "importId",
+        "dryRun",
+        "rows",
+        "inFileDuplicates",
+        "alreadyInCampaign",
+        "duplicates",
+    ]  # no "csv"
     lead_id = body["leads"][0]["id"]
     assert LEAD_ID.match(lead_id)
+    assert IMPORT_ID.match(body["importId"])
     assert body == {
         "imported": 1,
         "skipped": 0,
         "errors": [],
         "leads": [{"id": lead_id, "qualityScore": 49, "status": "new"}],
         "updated": 0,
+        "importId": body["importId"],
+        "dryRun": False,
+        "rows": 1,
+        "inFileDuplicates": 0,
+        "alreadyInCampaign": 0,
+        "duplicates": [],
     }
 
 
@@ -241,6 +262,7 @@ def test_contract_get_lead_adds_notes_score_and_enrichment(listing) -> None:
     assert list(detail) == DETAIL_KEYS
     assert ISO_UTC.match(detail["createdAt"]) and ISO_UTC.match(detail["updatedAt"])
     assert detail["notes"] is None
+    assert detail["attributes"] == {}
     assert detail["scoreBreakdown"] == {
         "emailValidity": 30,
         "profileCompleteness": 20,
@@ -279,6 +301,7 @@ def test_contract_patch_example(client: TestClient, dataset: dict[str, str]) -> 
     detail = response.json()
     assert list(detail) == DETAIL_KEYS
     assert (detail["status"], detail["notes"]) == ("contacted", "Demo scheduled for Friday")
+    assert detail["attributes"] == {}
     assert detail["qualityScore"] == 85  # status and notes do not feed the score
     again = client.get(f"/v1/leads/{lead_id}").json()
     assert (again["status"], again["notes"], again["qualityScore"]) == (
@@ -718,12 +741,20 @@ def test_import_on_duplicate_update_merges_and_rescores(client: TestClient) -> N
     )
 
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    assert IMPORT_ID.match(body["importId"])
+    assert body == {
         "imported": 0,
         "skipped": 0,
         "errors": [],
         "leads": [{"id": lead_id, "qualityScore": 83, "status": "new"}],
         "updated": 1,
+        "importId": body["importId"],
+        "dryRun": False,
+        "rows": 1,
+        "inFileDuplicates": 0,
+        "alreadyInCampaign": 1,
+        "duplicates": [{"row": 1, "repeatsRow": None, "leadId": lead_id}],
     }
     detail = client.get(f"/v1/leads/{lead_id}").json()
     assert {k: detail[k] for k in ("firstName", "lastName", "company", "position", "source")} == {

@@ -42,6 +42,10 @@ RESPONSES = {
     "PATCH /campaigns/{campaign_id}": ["200", "400", "401", "404", "413", "422", "429", "503"],
     "DELETE /campaigns/{campaign_id}": ["204", "401", "404", "409", "422", "429", "503"],
     "POST /campaigns/{campaign_id}/rescore": ["200", "401", "404", "422", "429", "503"],
+    "GET /imports": ["200", "401", "422", "429"],
+    "GET /imports/{import_id}": ["200", "401", "404", "422", "429"],
+    "GET /imports/{import_id}/problems.csv": ["200", "401", "404", "422", "429"],
+    "DELETE /imports/{import_id}": ["200", "401", "404", "422", "429", "503"],
 }
 
 
@@ -153,6 +157,17 @@ def test_the_errors_the_api_sends_are_documented(client: TestClient) -> None:
 
     unknown_campaign = client.get("/v1/leads", params={"campaignId": "cmp_nope"})
     assert assert_documented_error(client, unknown_campaign, "GET /leads")["code"] == "not_found"
+
+    for method in ("GET", "DELETE"):
+        no_import = client.request(method, "/v1/imports/imp_nope")
+        assert assert_documented_error(client, no_import, f"{method} /imports/{{import_id}}") == {
+            "code": "not_found",
+            "message": "import 'imp_nope' not found",
+            "details": [],
+        }
+    no_problems = client.get("/v1/imports/imp_nope/problems.csv")
+    error = assert_documented_error(client, no_problems, "GET /imports/{import_id}/problems.csv")
+    assert error["code"] == "not_found"
 
 
 @pytest.mark.parametrize(

@@ -93,6 +93,38 @@ def test_export_writes_every_column_neutralized_with_a_bom(session: Session) -> 
     assert values["createdAt"].endswith("Z")
 
 
+def test_export_adds_one_column_per_attribute_in_the_order_first_met(session: Session) -> None:
+    ids = _import(
+        session,
+        [
+            {"email": "a@acme.io", "attributes": {"City": "Lyon", "Tags": "=vip"}},
+            {"email": "b@acme.io"},
+            {"email": "c@acme.io", "attributes": {"Seniority": "VP", "City": "Nice"}},
+        ],
+    )
+    data = export.leads_csv_bytes(queries.leads_by_ids(session, ids))
+    header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    fixed = [h for h, _ in export.EXPORT_COLUMNS]
+    assert header == [*fixed, "City", "Tags", "Seniority"]
+    assert [row[len(fixed) :] for row in rows] == [
+        ["Lyon", "'=vip", ""],
+        ["", "", ""],
+        ["Nice", "", "VP"],
+    ]
+    assert [dict(zip(header, row, strict=True))["email"] for row in rows] == [
+        "a@acme.io",
+        "b@acme.io",
+        "c@acme.io",
+    ]
+    again = reading.read_upload(data)
+    assert again.attribute_columns == ["City", "Tags", "Seniority"]
+    assert [row.get("attributes") for row in again.rows] == [
+        {"City": "Lyon", "Tags": "=vip"},
+        None,
+        {"City": "Nice", "Seniority": "VP"},
+    ]
+
+
 def test_an_exported_value_imports_again_unchanged(session: Session) -> None:
     values = ["=1+1", "'=1+1", "''@x", "'tis", "-", "'"]
     ids = _import(session, [{"email": f"p{i}@acme.io", "company": v} for i, v in enumerate(values)])

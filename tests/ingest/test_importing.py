@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,11 +12,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from leads_core.errors import NotFound, PayloadTooLarge, ValidationFailed
+from leads_core.identity import NEEDS_IDENTITY
 from leads_core.ingest import importing
 from leads_core.ingest.options import ImportOptions
 from leads_core.schemas import CampaignCreate, ImportRowError
 from leads_core.services import campaigns
 from leads_core.storage.models import ImportBatch, Lead, LeadActivity
+from tests.expected import SAMPLE_LEADS_MAPPING
 
 pytestmark = pytest.mark.usefixtures("campaign")
 
@@ -504,8 +508,8 @@ def test_timestamps_set_created_at(session: Session, engine: Engine) -> None:
     assert created == [stamps[1], stamps[0]]
 
 
-def test_import_csv_sample(session: Session, engine: Engine) -> None:
-    outcome = importing.import_csv(
+def test_import_file_sample(session: Session, engine: Engine) -> None:
+    outcome = importing.import_file(
         session,
         (FIXTURES / "sample_leads.csv").read_bytes(),
         ImportOptions(
@@ -525,10 +529,20 @@ def test_import_csv_sample(session: Session, engine: Engine) -> None:
         (33, "email"),
     ]
     assert outcome.csv is not None
-    assert (outcome.csv.encoding, outcome.csv.delimiter) == ("utf-8-sig", ";")
+    assert (outcome.csv.kind, outcome.csv.encoding, outcome.csv.delimiter) == (
+        "csv",
+        "utf-8-sig",
+        ";",
+    )
+    assert (outcome.csv.ignored_columns, outcome.csv.attribute_columns) == (
+        [],
+        ["Favourite colour"],
+    )
     assert count(engine, Lead) == 34
     with Session(engine) as check:
         batch = check.exec(select(ImportBatch)).one()
+        stored = check.exec(select(Lead.email, Lead.attributes)).all()
+    colours = [(email, attributes) for email, attributes in stored if attributes]
     assert (batch.origin, batch.filename, batch.imported, batch.skipped, batch.errors) == (
         "cli",
         "sample_leads.csv",
@@ -536,11 +550,27 @@ def test_import_csv_sample(session: Session, engine: Engine) -> None:
         3,
         3,
     )
+    assert (batch.rows, batch.sheet, batch.mapping) == (40, None, SAMPLE_LEADS_MAPPING)
+    # The rows that did not import, as written, with a Problem column (README: 16, 24, 33).
+    problems = list(csv.reader(io.StringIO(batch.problems), delimiter=";"))
+    assert problems[0] == [*SAMPLE_LEADS_MAPPING, "Problem"]
+    assert [(r[0], r[1], r[-1]) for r in problems[1:]] == [
+        ("Nathan", "Petit", f"email: {NEEDS_IDENTITY}"),
+        ("Marie", "Dubois", f"email: {NEEDS_IDENTITY}"),
+        ("Jérôme", "Chevalier", f"email: {NEEDS_IDENTITY}"),
+    ]
+    # "Favourite colour" is filled in rows 2, 4, 9 and 15, all imported.
+    assert sorted(colours) == [
+        ("camille.martin@nexora.io", {"Favourite colour": "bleu"}),
+        ("chloe@lepetitatelier.fr", {"Favourite colour": "rose"}),
+        ("emilie.durand@atelier-verre.fr", {"Favourite colour": "vert"}),
+        ("sophie.bernard@alpaga.io", {"Favourite colour": "jaune"}),
+    ]
 
 
-def test_import_csv_too_large_is_refused_before_the_campaign_check(session: Session) -> None:
+def test_import_file_too_large_is_refused_before_the_campaign_check(session: Session) -> None:
     with pytest.raises(PayloadTooLarge) as raised:
-        importing.import_csv(
+        importing.import_file(
             session,
             b"email\n" + b"a" * 2000,
             ImportOptions(campaign_id="cmp_nope", region="FR", max_rows=100, max_bytes=1000),
@@ -549,9 +579,9 @@ def test_import_csv_too_large_is_refused_before_the_campaign_check(session: Sess
     assert raised.value.details == [{"field": "file", "message": "file too large"}]
 
 
-def test_import_csv_unknown_campaign(session: Session) -> None:
+def test_import_file_unknown_campaign(session: Session) -> None:
     with pytest.raises(NotFound):
-        importing.import_csv(
+        importing.import_file(
             session,
             b"email\na@acme.io\n",
             ImportOptions(campaign_id="cmp_nope", region="FR", max_rows=100, max_bytes=1000),

@@ -355,6 +355,7 @@ def test_public_and_detail_models(session: Session) -> None:
     assert (public["qualityScore"], public["campaignId"]) == (lead.quality_score, "cmp_123")
     assert set(detail) - set(public) == {
         "notes",
+        "attributes",
         "updatedAt",
         "scoreBreakdown",
         "scoreReasons",
@@ -362,6 +363,7 @@ def test_public_and_detail_models(session: Session) -> None:
         "version",
     }
     assert detail["version"] == 1
+    assert detail["attributes"] == {}  # none stored: an empty object, not null
     assert sum(detail["scoreBreakdown"].values()) == detail["qualityScore"]
 
 
