@@ -12,6 +12,7 @@ from nameparser.config import CONSTANTS
 
 from leads_core.errors import ValidationFailed
 from leads_core.files.headers import header_target
+from leads_core.files.values import kind_of
 
 HEADER_SEARCH = 50  # records looked at for the header
 MAX_COLUMNS = 500
@@ -19,7 +20,11 @@ MAX_HEADER = 200  # characters of a column's name kept (an attribute's key)
 
 
 def _matches(record: Sequence[str]) -> int:
-    """How many distinct lead fields a record's cells name as headers."""
+    """How many distinct lead fields a record's cells name as headers; -1 for a record
+    holding an e-mail address, a link or a phone number, which is data, not a header
+    (a data row whose source cell says "LinkedIn" is no header)."""
+    if any(kind_of(cell.strip()) for cell in record):
+        return -1
     targets = {found[0] for cell in record if (found := header_target(cell)) is not None}
     return len(targets)
 
