@@ -49,7 +49,7 @@ def flash_stale(what: str, changes: Mapping[str, Any]) -> None:
 def show_flashed() -> None:
     for kind, message in st.session_state.pop(_KEY, []):
         if kind == "success":
-            st.toast(message, icon="✅")
+            st.toast(message, icon=":material/check_circle:")
         elif kind == "warning":
             st.warning(message)
         else:

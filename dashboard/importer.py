@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from leads_core.errors import LeadsError
 from leads_core.fields import FIELDS
 from leads_core.files import reading
 from leads_core.files.headers import ATTRIBUTE, FULL_NAME
@@ -47,7 +48,10 @@ class Inspection:
     sheets: tuple[str, ...]
 
     def how_read(self, name: str, size: int) -> str:
-        where = f"header on row {self.header_row}, {self.rows:,} rows, {len(self.headers)} columns"
+        where = (
+            f"header on row {self.header_row}, {plural(self.rows, 'row')}, "
+            f"{plural(len(self.headers), 'column')}"
+        )
         if self.kind == "xlsx":
             return f"**{name}** - {size / 1024:,.0f} KB, Excel workbook, sheet **{self.sheet}**, {where}."
         delimiter = DELIMITER_NAMES.get(self.delimiter or "", repr(self.delimiter))
@@ -57,6 +61,10 @@ class Inspection:
         )
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -64,8 +72,19 @@ def digest(data: bytes) -> str:
 @st.cache_data(max_entries=8, show_spinner="Reading the file…")
 def inspect(_data: bytes, file_digest: str, sheet: str | None) -> Inspection:
     """How the file reads with the automatic matching (``file_digest`` is the cache key;
-    the bytes are not hashed again). Raises ``LeadsError`` for a file that cannot be read."""
+    the bytes are not hashed again). Without a ``sheet``, a workbook opens on its first
+    sheet holding an email or LinkedIn column (a "Read me" sheet before the leads is
+    passed over). Raises ``LeadsError`` for a file that cannot be read."""
     table = reading.read_upload(_data, sheet=sheet)
+    if sheet is None and not _has_identity(table):
+        for other in table.sheets[1:]:
+            try:
+                candidate = reading.read_upload(_data, sheet=other)
+            except LeadsError:
+                continue
+            if _has_identity(candidate):
+                table = candidate
+                break
     return Inspection(
         headers=table.headers,
         mapping=table.mapping,
@@ -79,6 +98,10 @@ def inspect(_data: bytes, file_digest: str, sheet: str | None) -> Inspection:
         sheet=table.sheet,
         sheets=table.sheets,
     )
+
+
+def _has_identity(table: reading.FileTable) -> bool:
+    return bool({"email", "linkedinUrl"} & set(table.mapping.values()))
 
 
 def mapping_table(found: Inspection) -> pd.DataFrame:
@@ -113,6 +136,7 @@ def edit_mapping(found: Inspection, key: str) -> dict[str, str | None]:
         },
         key=key,
         width="stretch",
+        height=min(38 + 35 * len(found.headers), 720),  # every column in view, up to 20
     )
     changes: dict[str, str | None] = {}
     for header, label in zip(edited["Column"], edited["Import as"], strict=True):

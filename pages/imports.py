@@ -33,7 +33,8 @@ def show_import(import_id: str) -> None:
     st.subheader(batch.filename or batch.id)
     st.caption(
         f"{batch.id} · into **{record.campaign_name}** · {batch.created_at:%Y-%m-%d %H:%M} UTC · "
-        f"by {batch.actor or batch.origin} ({batch.origin})"
+        f"by {batch.actor or batch.origin}"
+        + (f" ({batch.origin})" if batch.actor and batch.actor != batch.origin else "")
         + (f" · sheet {batch.sheet}" if batch.sheet else "")
     )
     figures = st.columns(5)
@@ -108,7 +109,8 @@ rows = [
     for entry in found.imports
 ]
 st.caption(
-    f"{found.total:,} imports, newest first - page {found.page} of {found.total_pages}. "
+    f"{importer.plural(found.total, 'import')}, newest first - page {found.page} of "
+    f"{found.total_pages}. "
     "Select one to see its problem rows or to undo it."
 )
 table = st.dataframe(

@@ -28,8 +28,8 @@ from tests.support.devserver import free_port, start_app, stop_app, wait_healthy
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-browser")]
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "sample_leads.csv"
-NAV = ["Home", "Leads", "Import", "Analytics", "Campaigns", "API keys"]
-NAV_PATHS = ["/", "/leads", "/import", "/analytics", "/campaigns", "/api-keys"]
+NAV = ["Home", "Leads", "Import", "Import history", "Analytics", "Campaigns", "API keys"]
+NAV_PATHS = ["/", "/leads", "/import", "/imports", "/analytics", "/campaigns", "/api-keys"]
 CHART_TITLES = [
     "Score distribution",
     "Leads by source",
@@ -147,25 +147,39 @@ def test_import_the_sample_csv_then_see_its_leads(
     ui.open_path(page, server.base_url, "/import")
 
     uploader = page.get_by_test_id("stFileUploader")
-    expect(uploader).to_contain_text("Drop a CSV file here (max 10 MB)")
+    expect(uploader).to_contain_text("Drop a CSV or Excel file here (max 10 MB)")
     uploader.locator('input[type="file"]').set_input_files(SAMPLE)
-    expect(page.get_by_text("read as utf-8-sig, delimiter semicolon, 11 columns")).to_be_visible()
-    expect(page.get_by_role("radio", name="Existing campaign")).to_be_checked()
-    ui.choose(page, "Import into", name)
+    expect(
+        page.get_by_text(
+            "sample_leads.csv - 6 KB, read as utf-8-sig, delimiter semicolon, header on row 1, "
+            "40 rows, 11 columns."
+        )
+    ).to_be_visible()
+    preview = page.get_by_role("button", name="Preview", exact=True)
+    go = page.get_by_role("button", name="Import", exact=True)
+    campaign = page.get_by_role("combobox", name="Campaign", exact=True)
+    expect(campaign).to_have_value("")  # no default: the user chooses
+    expect(preview).to_be_disabled()
+    expect(go).to_be_disabled()
+    ui.choose(page, "Campaign", name)
     ui.wait_for_app(page)
-    page.get_by_role("button", name="Import", exact=True).click()
+    expect(go).to_be_disabled()  # not before a preview
+    preview.click()
 
-    expect(page.get_by_text("Imported sample_leads.csv.")).to_be_visible()
-    expect(page.get_by_test_id("stMetric")).to_have_count(4)
+    expect(page.get_by_text("Preview - nothing is written yet")).to_be_visible()
+    labels = page.get_by_test_id("stMetricLabel")
+    expect(labels).to_have_count(5)
+    ui.wait_for_app(page)
     assert ui.metrics(page) == {
-        "Imported": "34",
-        "Updated": "0",
-        "Skipped (duplicates)": "3",
+        "New leads": "34",
+        "Repeats inside the file": "3",
+        "Already in the campaign (skipped)": "0",
         "Rows with errors": "3",
+        "Rows in the file": "40",
     }
-    # The rows not imported: rows 16, 24 and 33 have neither an email nor a LinkedIn URL.
+    # The rows that will not import: 16, 24 and 33 have neither an email nor a LinkedIn URL.
     errors = page.get_by_test_id("stDataFrame").filter(
-        has=page.locator('th[role="columnheader"]', has_text=ui.exactly("message"))
+        has=page.locator('th[role="columnheader"]', has_text=ui.exactly("What to fix"))
     )
     expect(ui.grid_cells(errors)).to_have_count(9)
     assert [row[:2] for row in ui.grid_rows(errors)] == [
@@ -173,10 +187,34 @@ def test_import_the_sample_csv_then_see_its_leads(
         ["24", "email"],
         ["33", "email"],
     ]
+    assert api.get("/v1/leads", params={"campaignId": campaign_id}).json()["total"] == 0
+    expect(go).to_be_enabled()
+    go.click()
+
+    expect(page.get_by_text("Imported sample_leads.csv.")).to_be_visible()
+    expect(labels.first).to_have_text("Imported")
+    ui.wait_for_app(page)
+    assert ui.metrics(page) == {
+        "Imported": "34",
+        "Repeats inside the file": "3",
+        "Already in the campaign (skipped)": "0",
+        "Rows with errors": "3",
+        "Rows in the file": "40",
+    }
+    leads_link = page.get_by_role("link", name="See the leads of this campaign")
+    leads_url = leads_link.evaluate("link => link.href")
+    assert re.search(rf"/leads\?campaignId={campaign_id}&sort=-createdAt$", leads_url), leads_url
+
+    # The problem rows are kept with the import, in the history.
+    page.get_by_role("link", name="See this import in the history").click()
+    expect(page).to_have_url(re.compile(r"/imports\?id=imp_\w+$"))
+    ui.wait_for_app(page)
+    expect(page.get_by_role("heading", name="sample_leads.csv")).to_be_visible()
+    assert ui.metrics(page)["Rows with errors"] == "3"
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download problem rows as CSV").click()
-    assert download.value.suggested_filename == "problems-sample_leads.csv"
-    text = Path(download.value.path()).read_text(encoding="utf-8")
+        page.get_by_role("button", name="Download the 3 problem rows as CSV").click()
+    assert download.value.suggested_filename == "sample_leads-problems.csv"
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     problems = list(csv.reader(text.splitlines(), delimiter=";"))
     assert problems[0][-1] == "Problem"
     assert [row[:2] for row in problems[1:]] == [
@@ -185,7 +223,7 @@ def test_import_the_sample_csv_then_see_its_leads(
         ["Jérôme", "Chevalier"],
     ]
 
-    page.get_by_role("link", name="See the leads of this campaign").click()
+    page.goto(leads_url)
     expect(page).to_have_url(re.compile(rf"/leads\?campaignId={campaign_id}&sort=-createdAt$"))
     ui.wait_for_app(page)
     caption = page.get_by_text(re.compile(r"leads? match"))

@@ -52,10 +52,11 @@ def _texts(elements) -> list[str]:
     return [e.value for e in elements]
 
 
-def _table(at: AppTest, key: str):
-    """The ``st.dataframe`` with this key, as a DataFrame (the lead page shows one to four
-    tables depending on the lead: find them by key, not by position)."""
-    return next(d for d in at.dataframe if d.key == key).value
+def _table(at: AppTest, column: str):
+    """The first table with this column, as a DataFrame (the lead page shows two to four
+    tables depending on the lead: find them by what they hold, not by position; a plain
+    ``st.dataframe``'s key does not reach AppTest)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
 # ------------------------------------------------------------------ home
@@ -195,7 +196,7 @@ def test_lead_page_shows_score_breakdown_history_and_saves_the_form(
     at = open_page("lead", id=lead.id)
     assert at.title[0].value == "Camille Martin"
     assert at.metric[0].value == f"{lead.quality_score}/100"
-    reasons = _table(at, "reasons")
+    reasons = _table(at, "Component")
     assert list(reasons["Component"]) == [
         "Email validity",
         "Profile completeness",
@@ -204,10 +205,10 @@ def test_lead_page_shows_score_breakdown_history_and_saves_the_form(
         "Campaign match",
     ]
     assert len(at.get("plotly_chart")) == 1
-    assert _table(at, "attributes").to_dict("records") == [
+    assert _table(at, "Column").to_dict("records") == [
         {"Column": "Favourite colour", "Value": "bleu"}
     ]
-    assert _table(at, "history").iloc[0]["What"] == "Created"
+    assert _table(at, "What").iloc[0]["What"] == "Created"
 
     status = next(s for s in at.selectbox if s.label == "Status")
     status.set_value("replied")
@@ -217,7 +218,7 @@ def test_lead_page_shows_score_breakdown_history_and_saves_the_form(
     changed = _lead(ui_session, "camille.martin@nexora.io")
     assert (changed.status, changed.company) == ("replied", "Nexora Group")
     assert changed.first_name == "Camille"  # untouched fields are not sent
-    history = _table(at, "history")
+    history = _table(at, "What")
     assert set(history["Field"][:2]) == {"status", "company"}
 
 
@@ -230,7 +231,7 @@ def test_lead_page_adds_a_dated_note(
     at.button(key="add_note").click().run()
     notes = _lead(ui_session, "camille.martin@nexora.io").notes
     assert notes.startswith("Met at VivaTech\n[") and notes.endswith("UTC] Called, wants pricing")
-    assert _table(at, "history").iloc[0]["To"] == "Called, wants pricing"
+    assert _table(at, "What").iloc[0]["To"] == "Called, wants pricing"
 
 
 def test_lead_page_unknown_id_says_so(open_page: Open, sample: Campaign) -> None:
