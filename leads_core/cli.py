@@ -182,9 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_list_campaigns
     )
 
-    p = sub.add_parser(
-        "import-csv", help="import a CSV file or an .xlsx workbook into a campaign"
-    )
+    p = sub.add_parser("import-csv", help="import a CSV file or an .xlsx workbook into a campaign")
     p.add_argument("file")
     p.add_argument("--campaign", required=True, help="campaign id (cmp_…)")
     p.add_argument(

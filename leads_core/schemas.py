@@ -80,8 +80,8 @@ _AttributeMap = Annotated[
         Annotated[str, StringConstraints(min_length=1, max_length=sizes.ATTRIBUTE_KEY)],
         Annotated[
             str,
-            BeforeValidator(_attribute_text),
             StringConstraints(max_length=sizes.ATTRIBUTE_VALUE),
+            BeforeValidator(_attribute_text),  # last: runs first, before the length check
         ],
     ],
     DataField(max_length=sizes.ATTRIBUTES),

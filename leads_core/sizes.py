@@ -14,7 +14,7 @@ SEARCH = 200
 """The free-text search (``q``)."""
 ATTRIBUTE_KEY = 200
 """The name of one of a lead's attributes (a column header of the file it came from)."""
-ATTRIBUTE_VALUE = 1000
-"""The text of one attribute."""
-ATTRIBUTES = 100
-"""Attributes one lead may hold."""
+ATTRIBUTE_VALUE = 10_000
+"""The text of one attribute (a file's cell: a long "About" column fits)."""
+ATTRIBUTES = 200
+"""Attributes one lead may hold (Outlook's export has 92 columns, HubSpot's often more)."""

@@ -92,7 +92,7 @@ def write_leads_csv(leads: Iterable[Lead], out: io.TextIOBase) -> int:
             keys.update(dict.fromkeys(found))
         attributes.append(found)
     header = csv.writer(out, lineterminator="\r\n")
-    header.writerow([*(h for h, _ in EXPORT_COLUMNS), *keys])
+    header.writerow([*(h for h, _ in EXPORT_COLUMNS), *map(neutralize, keys)])
     text, start = body.getvalue(), 0
     tail = io.StringIO()
     tail_writer = csv.writer(tail, lineterminator="\r\n")

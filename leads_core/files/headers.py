@@ -51,9 +51,12 @@ FULL_NAME_HEADERS: tuple[str, ...] = (
     "Prénom et nom",
     "Nom et prénom",
 )
-PRODUCT_COLUMNS = frozenset({"id", "campaignid", "qualityscore", "createdat", "updatedat"})
-"""Headers of our own exports that are not lead fields: ignored, not kept as attributes,
-so an export imports again as it was (a new id, the campaign chosen, a new score)."""
+PRODUCT_COLUMNS = frozenset(
+    {"id", "campaignid", "qualityscore", "createdat", "updatedat", "problem"}
+)
+"""Headers of our own files that are not lead fields: an export's id, campaign, score and
+times, a problem-rows file's Problem. Ignored, not kept as attributes, so such a file
+imports again as it was (a new id, the campaign chosen, a new score)."""
 MatchedBy = Literal["header", "values", "mapping"]
 _NON_ALNUM = re.compile(r"[\W_]+")
 _PREFIXES = ("person", "contact", "lead", "prospect", "primary")
@@ -91,8 +94,14 @@ def _build_lookup() -> dict[str, tuple[str, int]]:
 _LOOKUP: dict[str, tuple[str, int]] = _build_lookup()
 
 
+_RENAMED = re.compile(r"(.+) \(\d+\)")  # "Email (2)": a repeated header, renamed
+
+
 def header_target(header: str) -> tuple[str, int] | None:
     """``(target, tier)`` a header names, or None: a field's API name or ``fullName``."""
+    renamed = _RENAMED.fullmatch(header)
+    if renamed is not None and (found := header_target(renamed.group(1))) is not None:
+        return found[0], _WEAK  # a second "Email" column: kept, and a fallback
     key = normalise_header(header)
     found = _LOOKUP.get(key)
     if found is not None or not key:

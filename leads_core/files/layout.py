@@ -11,6 +11,7 @@ from nameparser import HumanName
 from nameparser.config import CONSTANTS
 
 from leads_core.errors import ValidationFailed
+from leads_core.files.export import unneutralize
 from leads_core.files.headers import header_target
 from leads_core.files.values import kind_of
 
@@ -77,7 +78,8 @@ def unique_headers(cells: Sequence[str]) -> list[str]:
     seen: set[str] = set()
     next_number: dict[str, int] = {}
     for position, cell in enumerate(cells, start=1):
-        name = cell.replace("\ufeff", "").strip()[:MAX_HEADER] or f"Column {position}"
+        name = unneutralize(cell.replace("\ufeff", "").strip())[:MAX_HEADER]
+        name = name or f"Column {position}"
         unique = name
         if unique in seen:
             n = next_number.get(name, 2)

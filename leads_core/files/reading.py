@@ -176,7 +176,7 @@ def problem_rows_csv(table: FileTable, problems: Mapping[int, str]) -> str:
     and ``'=1+1`` are both written ``'=1+1``, so the file imports to the same values."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=table.delimiter or ",", lineterminator="\r\n")
-    writer.writerow([*table.headers, "Problem"])
+    writer.writerow([neutralize(header) for header in (*table.headers, "Problem")])
     for number, record in zip(table.row_numbers, table.records, strict=True):
         if number in problems:
             cells = [unneutralize(cell.strip()) for cell in record]
@@ -194,7 +194,7 @@ def problem_objects_csv(rows: Sequence[Any], problems: Mapping[int, str]) -> str
             keys.update(dict.fromkeys(str(k) for k in row))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*keys, "Problem"])
+    writer.writerow([neutralize(key) for key in (*keys, "Problem")])
     for number, row in chosen:
         values = row if isinstance(row, Mapping) else {}
         cells = ["" if values.get(k) is None else _text(values.get(k)) for k in keys]

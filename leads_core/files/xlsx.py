@@ -168,7 +168,8 @@ def _main(argv: list[str]) -> int:
             print("The workbook has no sheet.", file=sys.stderr)
             return _UNREADABLE
         sheet = book.get_sheet_by_name(wanted or names[0])
-        first_row, first_col = sheet.start or (0, 0)
+        # iter_rows() starts at the sheet's first row (row 1) but at its first used column.
+        _, first_col = sheet.start or (0, 0)
         rows = _rows(sheet.iter_rows(), [""] * first_col)
     except MemoryError:
         return 1
@@ -182,7 +183,7 @@ def _main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return _UNREADABLE
-    answer = {"sheets": names, "sheet": sheet.name, "firstRow": first_row + 1, "rows": rows}
+    answer = {"sheets": names, "sheet": sheet.name, "firstRow": 1, "rows": rows}
     sys.stdout.buffer.write(marshal.dumps(answer))
     return 0
 

@@ -80,7 +80,7 @@ def _validate(
         return None, [
             ImportRowError(
                 row=row,
-                field=str(err["loc"][0]) if err["loc"] else "lead",
+                field=".".join(map(str, err["loc"])) if err["loc"] else "lead",
                 message=err["msg"],
             )
             for err in exc.errors(include_url=False)
@@ -320,7 +320,7 @@ def _import_once(
             )
             if progress:
                 progress(min(start + CHUNK, len(rows)), len(rows))
-        if table is not None and len(outcome.errors) == len(rows):
+        if table is not None and outcome.errors and not outcome.rows_taken:
             raise _nothing_importable(outcome)
         if options.dry_run:
             session.rollback()
@@ -358,7 +358,7 @@ def _new_batch(ctx: _Context, table: reading.FileTable | None) -> ImportBatch:
 
 
 def _nothing_importable(outcome: ImportOutcome) -> ValidationFailed:
-    shown = outcome.errors[:MAX_REPORTED]
+    shown = outcome.errors[:MAX_REPORTED]  # every row failed: each has at least one
     first = "; ".join(f"row {e.row}, {e.field}: {e.message}" for e in shown[:3])
     return ValidationFailed(
         f"None of the {outcome.rows} rows of the file can be imported ({first}"

@@ -75,6 +75,11 @@ class ImportOutcome:
     dry_run: bool = False
     csv: CsvInfo | None = None
 
+    @property
+    def rows_taken(self) -> int:
+        """Rows that became or matched a lead: imported, updated or skipped as duplicates."""
+        return self.imported + self.updated + self.skipped
+
     def repeated(self, row: int, first: int) -> None:
         self.skipped += 1
         self.duplicates.append(ImportDuplicate(row=row, repeats_row=first))

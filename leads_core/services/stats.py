@@ -14,7 +14,7 @@ from leads_core.scoring.rules import HIGH_QUALITY
 from leads_core.services.campaigns import count_campaigns
 from leads_core.services.queries import LeadFilters, filter_clauses
 from leads_core.storage import sql
-from leads_core.storage.models import Campaign, ImportBatch, Lead
+from leads_core.storage.models import Campaign, Lead
 
 FUNNEL = ("new", "contacted", "replied", "qualified", "converted")
 """The pipeline stages in order; ``rejected`` is counted aside."""

@@ -156,7 +156,9 @@ def test_sample_leads_rejected_rows_and_csv_info(client: TestClient) -> None:
         "sheets": [],
         "headerRow": 1,
         "mapping": SAMPLE_LEADS_MAPPING,
-        "matchedBy": {h: None if f == "attribute" else "header" for h, f in SAMPLE_LEADS_MAPPING.items()},
+        "matchedBy": {
+            h: None if f == "attribute" else "header" for h, f in SAMPLE_LEADS_MAPPING.items()
+        },
         "ignoredColumns": [],
         "attributeColumns": ["Favourite colour"],
     }
@@ -479,6 +481,37 @@ def test_file_without_any_known_column_is_422(client: TestClient, engine) -> Non
         {"row": 2, "field": "email", "message": NO_CONTACT},
         {"row": 3, "field": "email", "message": NO_CONTACT},
     ]
+    assert count(engine, Lead) == count(engine, ImportBatch) == 0
+
+
+def test_a_file_with_one_importable_row_is_imported_whatever_the_other_rows_errors(
+    client: TestClient,
+) -> None:
+    """Refusing a file is for files none of whose rows imports: counted in rows, not in
+    errors (one row can have several)."""
+    two_errors = b"a@acme.io,bogus," + b"z" * 1001
+    data = b"email,status,lastName\r\n" + two_errors + b"\r\nb@acme.io,new,Ok\r\n"
+
+    response = upload(client, data)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["imported"], body["rows"]) == (1, 2)
+    assert [(e["row"], e["field"]) for e in body["errors"]] == [(2, "lastName"), (2, "status")]
+
+
+def test_a_file_whose_only_row_has_two_errors_is_422(client: TestClient, engine) -> None:
+    data = b"email,status,lastName\r\na@acme.io,bogus," + b"z" * 1001 + b"\r\n"
+
+    error = error_of(upload(client, data), 422, "validation_error")
+
+    assert error["message"] == (
+        "None of the 1 rows of the file can be imported (row 2, lastName: String should have at "
+        "most 1000 characters; row 2, status: Input should be 'new', 'contacted', 'replied', "
+        "'qualified', 'converted' or 'rejected'). Fix the file or the column mapping and import "
+        "it again."
+    )
+    assert [(d["row"], d["field"]) for d in error["details"]] == [(2, "lastName"), (2, "status")]
     assert count(engine, Lead) == count(engine, ImportBatch) == 0
 
 

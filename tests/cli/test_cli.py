@@ -411,6 +411,8 @@ def test_import_csv_prints_the_same_summary_as_the_api(
     result = cli.run("import-csv", str(SAMPLE.relative_to(REPO)), "--campaign", "cmp_x")
 
     summary = _json_stdout(result)
+    import_id = summary.pop("importId")
+    assert re.fullmatch(r"imp_[0-9a-z]{14}", import_id)
     assert summary == {
         "imported": sample.imported,
         "skipped": sample.skipped,
@@ -419,11 +421,29 @@ def test_import_csv_prints_the_same_summary_as_the_api(
             for row in sample.error_rows
         ],
         "updated": 0,
+        "dryRun": False,
+        "rows": sample.data_rows,
+        "inFileDuplicates": sample.skipped,
+        "alreadyInCampaign": 0,
+        # Rows 19, 28 and 36 repeat rows 2, 15 and 23 (tests/fixtures/README.md).
+        "duplicates": [
+            {"row": 19, "repeatsRow": 2, "leadId": None},
+            {"row": 28, "repeatsRow": 15, "leadId": None},
+            {"row": 36, "repeatsRow": 23, "leadId": None},
+        ],
         "csv": {
+            "kind": "csv",
             "encoding": "utf-8-sig",
             "delimiter": ";",
+            "sheet": None,
+            "sheets": [],
+            "headerRow": 1,
             "mapping": SAMPLE_LEADS_MAPPING,
-            "ignoredColumns": ["Favourite colour"],
+            "matchedBy": {
+                h: None if f == "attribute" else "header" for h, f in SAMPLE_LEADS_MAPPING.items()
+            },
+            "ignoredColumns": [],
+            "attributeColumns": ["Favourite colour"],
         },
     }
     # The progress bar is on stderr and reached every row.
@@ -438,6 +458,7 @@ def test_import_csv_prints_the_same_summary_as_the_api(
     assert response.status_code == 200
     api = response.json()
     assert len(api.pop("leads")) == sample.imported
+    assert re.fullmatch(r"imp_[0-9a-z]{14}", api.pop("importId"))
     assert api == summary
 
     assert cli.scalar("SELECT count(*) FROM lead WHERE campaign_id = 'cmp_x'") == sample.imported
@@ -498,10 +519,16 @@ def test_import_csv_with_a_mapping(cli: Cli, tmp_path: Path) -> None:
     summary = _json_stdout(result)
     assert (summary["imported"], summary["skipped"], summary["errors"]) == (2, 0, [])
     assert summary["csv"] == {
+        "kind": "csv",
         "encoding": "utf-8",
         "delimiter": ",",
+        "sheet": None,
+        "sheets": [],
+        "headerRow": 1,
         "mapping": mapping,
+        "matchedBy": dict.fromkeys(mapping, "mapping"),
         "ignoredColumns": ["Job Title"],
+        "attributeColumns": [],
     }
     rows = cli.query("SELECT first_name, email, company, position FROM lead ORDER BY first_name")
     assert rows == [

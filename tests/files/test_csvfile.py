@@ -188,7 +188,9 @@ def test_sample_apollo_mapping():
     assert megan["linkedinUrl"] == "http://www.linkedin.com/in/megan-turner-eng"
     assert megan["phone"] == "+1 415-555-0121"
     assert megan["attributes"]["Mobile Phone"] == "+1 415-555-0184"
-    assert megan["attributes"]["Company Linkedin Url"] == "http://www.linkedin.com/company/stackline"
+    assert (
+        megan["attributes"]["Company Linkedin Url"] == "http://www.linkedin.com/company/stackline"
+    )
     assert megan["attributes"]["Apollo Contact Id"] == "65f1a2b3c4d5e6f708192a01"
     assert row(table, 6)["company"] == "Céleste AI"
     # Rows 4, 7 and 10 have no "Work Direct Phone": their phone is the first other phone
@@ -330,7 +332,9 @@ def test_mapping_override_wins_and_other_headers_still_auto_match():
 
 
 def test_mapping_claiming_a_field_unmaps_the_auto_matched_column():
-    table = read_upload(b"Email,Work Email\na@x.fr,b@x.fr\n,c@x.fr\nd@x.fr,\n", {"Work Email": "email"})
+    table = read_upload(
+        b"Email,Work Email\na@x.fr,b@x.fr\n,c@x.fr\nd@x.fr,\n", {"Work Email": "email"}
+    )
     # The column the header matched is kept as an attribute, and fills the field on the
     # rows where the mapped column is blank.
     assert table.mapping == {"Email": "attribute", "Work Email": "email"}
@@ -575,7 +579,9 @@ def test_duplicate_and_empty_headers_get_distinct_names():
     ]
     explicit = read_upload(b"Email,,Email\na@x.fr,1,b@x.fr\n", {"Email (2)": "email"})
     assert explicit.mapping == {"Email": "attribute", "Column 2": "attribute", "Email (2)": "email"}
-    assert explicit.rows == [{"email": "b@x.fr", "attributes": {"Email": "a@x.fr", "Column 2": "1"}}]
+    assert explicit.rows == [
+        {"email": "b@x.fr", "attributes": {"Email": "a@x.fr", "Column 2": "1"}}
+    ]
 
 
 def test_a_repeated_header_fills_the_field_where_the_first_column_is_blank():

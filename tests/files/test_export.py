@@ -16,6 +16,7 @@ from leads_core.ingest import importing
 from leads_core.ingest.options import ImportOptions
 from leads_core.services import queries
 from leads_core.services.queries import LeadFilters
+from leads_core.storage.models import Lead
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.usefixtures("campaign")
@@ -125,6 +126,26 @@ def test_export_adds_one_column_per_attribute_in_the_order_first_met(session: Se
     ]
 
 
+def test_an_attribute_name_beginning_with_a_trigger_is_neutralized_in_the_header() -> None:
+    """An attribute's name is a header of the file it came from, which anyone may write: in
+    an export it is a cell like the others, neutralized, and it imports again unchanged."""
+    names = ['=HYPERLINK("http://evil","x")', "@handle", "+Info", "-", "Région"]
+    lead = Lead(
+        id="lead_1", campaign_id="cmp_1", email="a@acme.io", attributes=dict.fromkeys(names, "v")
+    )
+    data = export.leads_csv_bytes([lead])
+
+    header, _row = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert header[len(export.EXPORT_COLUMNS) :] == [
+        '\'=HYPERLINK("http://evil","x")',
+        "'@handle",
+        "'+Info",
+        "'-",
+        "Région",
+    ]
+    assert reading.read_upload(data).rows[0]["attributes"] == dict.fromkeys(names, "v")
+
+
 def test_an_exported_value_imports_again_unchanged(session: Session) -> None:
     values = ["=1+1", "'=1+1", "''@x", "'tis", "-", "'"]
     ids = _import(session, [{"email": f"p{i}@acme.io", "company": v} for i, v in enumerate(values)])
@@ -186,11 +207,8 @@ def test_problem_rows_keep_the_values_the_rows_were_read_as() -> None:
         ["bad", "'=1+1", "email: not an email"],
         ["bad2", "'=2", "same"],
     ]
-    # The file imports again to the same values; its Problem column is an attribute.
-    assert reading.read_upload(text.encode()).rows == [
-        {**row, "attributes": {"Problem": problem}}
-        for row, problem in zip(table.rows, ["email: not an email", "same"], strict=True)
-    ]
+    # The file imports again to the same values; its Problem column is ignored.
+    assert reading.read_upload(text.encode()).rows == table.rows
     assert table.rows == [{"email": "bad", "company": "=1+1"}, {"email": "bad2", "company": "=2"}]
 
 

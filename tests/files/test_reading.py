@@ -72,9 +72,7 @@ def test_a_full_name_is_split_unless_first_and_last_name_have_columns() -> None:
     assert [(r["firstName"], r["lastName"]) for r in alone.rows] == [("Zoë", "Müller")] * 1 + [
         ("Smith", "")
     ]
-    quoted = read_upload(
-        b'Name,Email\n"Smith, John",j@x.fr\n"Dr. Mary Ann Lee PhD",m@x.fr\n'
-    )
+    quoted = read_upload(b'Name,Email\n"Smith, John",j@x.fr\n"Dr. Mary Ann Lee PhD",m@x.fr\n')
     assert [(r["firstName"], r["lastName"]) for r in quoted.rows] == [
         ("John", "Smith"),
         ("Mary", "Ann Lee"),
