@@ -211,8 +211,8 @@ def import_leads(
         )
 
     parts = (body.model_dump_json(by_alias=True), on_duplicate)
-    pending = None if dry_run else _pending(key, idempotency_key, "POST /leads", parts)
-    return _answer_import(session, pending, run)
+    pending = _pending(key, idempotency_key, "POST /leads", parts)  # checks the key's form
+    return _answer_import(session, None if dry_run else pending, run)
 
 
 @router.post(
@@ -270,8 +270,8 @@ def import_csv(
 
     parts = (campaign_id, data, mapping or "", sheet or "", str(auto_score), on_duplicate)
     endpoint = "POST /leads/import/csv"
-    pending = None if dry else _pending(key, idempotency_key, endpoint, parts)
-    return _answer_import(session, pending, run)
+    pending = _pending(key, idempotency_key, endpoint, parts)  # checks the key's form
+    return _answer_import(session, None if dry else pending, run)
 
 
 @router.get(

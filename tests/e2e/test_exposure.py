@@ -26,7 +26,7 @@ from tests.e2e.conftest import Server
 from tests.support.devserver import free_port, start_app, stop_app, wait_healthy
 
 PASSWORD = "correct horse battery staple"
-NAV = ["Home", "Leads", "Import", "Analytics", "Campaigns", "API keys"]
+NAV = ["Home", "Leads", "Import", "Import history", "Analytics", "Campaigns", "API keys"]
 
 
 # ------------------------------------------------------------------ real servers
