@@ -18,6 +18,9 @@ from leads_core.clock import utcnow
 from leads_core.fields import FIELDS, LONGEST, LeadStatus
 
 JsonColumn = JSON().with_variant(JSONB(), "postgresql")
+OrderedJson = JSON()
+"""JSON whose keys keep their order on PostgreSQL too (``json``, not ``jsonb``, which sorts
+them): a file's columns, in the file's order."""
 
 
 class Campaign(SQLModel, table=True):
@@ -45,7 +48,7 @@ class ImportBatch(SQLModel, table=True):
     actor: str | None = Field(default=None, max_length=200)  # who imported
     sheet: str | None = Field(default=None, max_length=200)  # a workbook's sheet
     # How the file's columns were read: header -> lead field, "attribute" or None.
-    mapping: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))
+    mapping: dict[str, Any] | None = Field(default=None, sa_column=Column(OrderedJson))
     rows: int = Field(
         default=0, sa_column_kwargs={"server_default": text("0")}
     )  # rows the request held (the file's non-blank data rows)
@@ -154,7 +157,7 @@ class Lead(LeadBase, table=True):
     score_reasons: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))
     enrichment: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))
     # Columns of the lead's file that match no field: header -> text (``attributes``).
-    attributes: dict[str, str] | None = Field(default=None, sa_column=Column(JsonColumn))
+    attributes: dict[str, str] | None = Field(default=None, sa_column=Column(OrderedJson))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=LEAD_VERSION)

@@ -5,14 +5,14 @@ SQL they ask this module, passing the session."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
 import psycopg
 from psycopg import sql as psql
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json, Jsonb
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -25,6 +25,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import BindParameter, ColumnElement
@@ -195,6 +196,12 @@ def _sqlite_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -
     connection.exec_driver_sql(statement, params)
 
 
+def _json_adapter(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    if not isinstance(column_type, JSON):
+        return None
+    return Jsonb if isinstance(column_type.dialect_impl(dialect), JSONB) else Json
+
+
 def _pg_insert_new(session: Session, table: Table, rows: list[dict[str, Any]]) -> set[str]:
     """One short ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` run for every row in
     psycopg's pipeline (``executemany``), in the session's transaction.
@@ -209,11 +216,14 @@ def _pg_insert_new(session: Session, table: Table, rows: list[dict[str, Any]]) -
         columns=psql.SQL(", ").join(map(psql.Identifier, names)),
         values=psql.SQL(", ").join(psql.Placeholder() * len(names)),
     )
-    is_json = [isinstance(table.c[name].type, JSON) for name in names]
+    # JSON values adapted to the column's own type: a json column (key order kept) must not
+    # receive jsonb, whose text has its keys sorted.
+    dialect = session.get_bind().dialect
+    adapters = [_json_adapter(table.c[name].type, dialect) for name in names]
     params = [
         tuple(
-            Jsonb(row[name]) if json and row[name] is not None else row[name]
-            for name, json in zip(names, is_json, strict=True)
+            adapt(row[name]) if adapt is not None and row[name] is not None else row[name]
+            for name, adapt in zip(names, adapters, strict=True)
         )
         for row in rows
     ]

@@ -13,14 +13,15 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import JSONB
 
 revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-JSON = sa.JSON().with_variant(JSONB(), "postgresql")
+# json, not jsonb, on PostgreSQL: jsonb sorts an object's keys, and these keep a file's
+# column order (the attributes as exported, the mapping as shown).
+JSON = sa.JSON()
 BATCH_COLUMNS = (
     ("actor", sa.String(length=200)),
     ("sheet", sa.String(length=200)),
