@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import data, feedback, importer, writes
 from leads_core.errors import LeadsError
+from leads_core.services.imports import problems_file
 
 PER_PAGE = 25
 state = st.session_state
@@ -59,10 +60,11 @@ def show_import(import_id: str) -> None:
             )
     actions = st.columns(2)
     if batch.problems:
+        file_name, problems = problems_file(batch)
         actions[0].download_button(
             f"Download the {batch.errors:,} problem rows as CSV",
-            data=("\ufeff" + batch.problems).encode("utf-8"),
-            file_name=f"{(batch.filename or batch.id).rsplit('.', 1)[0]}-problems.csv",
+            data=problems,
+            file_name=file_name,
             mime="text/csv",
             on_click="ignore",
             key="download_problems",

@@ -97,12 +97,10 @@ def get_import(import_id: str, session: SessionDep) -> ImportPublic:
 def import_problems(import_id: str, session: SessionDep) -> Response:
     """The rows that did not import, as written in the file, with a last `Problem`
     column: fix them and import that file again. Only the header when none failed."""
-    batch = service.get_import(session, import_id)
-    text = batch.problems or "Problem\r\n"
-    name = f"{(batch.filename or batch.id).rsplit('.', 1)[0]}-problems.csv"
+    name, data = service.problems_file(service.get_import(session, import_id))
     safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)
     return Response(
-        ("\ufeff" + text).encode("utf-8"),
+        data,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{safe}"'},
     )

@@ -149,7 +149,7 @@ class ColumnPlan:
 
     @property
     def fields(self) -> list[tuple[str, int]]:
-        return [(t, i) for i, h in enumerate(self.headers) if (t := self.mapping[h]) in BY_API]
+        return [(t, i) for i, h in enumerate(self.headers) if (t := self.mapping[h]) in BY_API_NAME]
 
     @property
     def attribute_columns(self) -> list[str]:
@@ -158,9 +158,6 @@ class ColumnPlan:
     @property
     def ignored_columns(self) -> list[str]:
         return [h for h in self.headers if self.mapping[h] is None]
-
-
-BY_API = BY_API_NAME
 
 
 def plan_columns(
@@ -190,7 +187,7 @@ def plan_columns(
         if found is None:
             continue
         target, tier = found
-        if target == FULL_NAME or BY_API[target].kind == "url":
+        if target == FULL_NAME or BY_API_NAME[target].kind == "url":
             # A link or a name column is what its values are: LinkedIn's "URL" holds
             # profile links, a "Contact" column may hold e-mail addresses.
             seen = values.classify(columns[position])
@@ -212,7 +209,7 @@ def plan_columns(
         for position in rest:
             mapping[headers[position]] = ATTRIBUTE
             matched_by.pop(headers[position], None)
-        if rest and target in BY_API:
+        if rest and target in BY_API_NAME:
             fallbacks[target] = rest
     for position, header in enumerate(headers):
         if header in chosen or (header in mapping and mapping[header] != ATTRIBUTE):

@@ -60,6 +60,14 @@ def get_import(session: Session, import_id: str) -> ImportBatch:
     return batch
 
 
+def problems_file(batch: ImportBatch) -> tuple[str, bytes]:
+    """The import's problem rows as a download: a file name after the uploaded file's
+    (``leads-problems.csv``) and UTF-8 with a byte order mark, as every export; only the
+    header when no row failed."""
+    name = f"{(batch.filename or batch.id).rsplit('.', 1)[0]}-problems.csv"
+    return name, ("\ufeff" + (batch.problems or "Problem\r\n")).encode("utf-8")
+
+
 def _changed_since() -> Exists:
     """SQL: the lead has a history entry an import does not write."""
     return exists().where(
