@@ -134,8 +134,16 @@ class EnvSettings(BaseSettings):
         ge=1,
         alias="LEADS_SQLITE_BUSY_TIMEOUT_MS",
         description="How long a SQLite writer waits for the write lock, in milliseconds. An "
-        "import holds it for its whole transaction (100,000 rows: 15-25 s here), so this must "
-        "be longer.",
+        "import holds it while it writes (100,000 rows: about 15 s here), so this must be "
+        "longer.",
+    )
+    import_workers: WholeNumber = Field(
+        default=0,
+        ge=0,
+        alias="LEADS_IMPORT_WORKERS",
+        description="Processes that validate, enrich and score an import's rows before it "
+        "writes them; 0 means one per CPU this process may use, 1 prepares them in the "
+        "request's own thread.",
     )
 
 
@@ -191,6 +199,7 @@ class Settings:
     db_max_overflow: int = _default("db_max_overflow")
     max_body_bytes: int = _default("max_body_mb") * MB
     rate_limit_per_minute: int = _default("rate_limit_per_minute")
+    import_workers: int = 1
     dashboard_password: str | None = field(default=None, repr=False)  # a secret: never logged
 
 
@@ -227,8 +236,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         db_max_overflow=env.db_max_overflow,
         max_body_bytes=env.max_body_mb * MB,
         rate_limit_per_minute=env.rate_limit_per_minute,
+        import_workers=env.import_workers or available_cpus(),
         dashboard_password=env.dashboard_password or None,
     )
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity, which a container limits), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from leads_core.config import PROJECT_ROOT, SETTINGS, ConfigError, Settings, load_settings
+from leads_core.config import (
+    PROJECT_ROOT,
+    SETTINGS,
+    ConfigError,
+    Settings,
+    available_cpus,
+    load_settings,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +30,7 @@ def test_defaults() -> None:
         max_upload_bytes=10 * 1024 * 1024,
         max_import_rows=100_000,
         sqlite_busy_timeout_ms=60000,
+        import_workers=available_cpus(),
     )
 
 
@@ -38,6 +46,7 @@ def test_every_setting_documents_itself() -> None:
         "LEADS_RATE_LIMIT_PER_MINUTE",
         "LEADS_DASHBOARD_PASSWORD",
         "LEADS_SQLITE_BUSY_TIMEOUT_MS",
+        "LEADS_IMPORT_WORKERS",
     ]
     assert all(len(s.help) > 20 for s in SETTINGS)
     assert [s.env for s in SETTINGS if not s.default] == ["LEADS_DASHBOARD_PASSWORD"]
@@ -56,6 +65,7 @@ def test_values_from_the_environment() -> None:
             "LEADS_MAX_BODY_MB": "2",
             "LEADS_RATE_LIMIT_PER_MINUTE": "0",
             "LEADS_DASHBOARD_PASSWORD": "correct horse",
+            "LEADS_IMPORT_WORKERS": "3",
             "PATH": "/usr/bin",  # other variables are none of our business
         }
     )
@@ -70,6 +80,7 @@ def test_values_from_the_environment() -> None:
         db_max_overflow=0,
         max_body_bytes=2 * 1024 * 1024,
         rate_limit_per_minute=0,
+        import_workers=3,
         dashboard_password="correct horse",
     )
     assert "correct horse" not in repr(settings)  # a secret never reaches a log
@@ -143,6 +154,13 @@ def test_bad_phone_region(region: str) -> None:
     )
 
 
+def test_import_workers_default_to_the_cpus_this_process_may_use() -> None:
+    assert load_settings({"LEADS_IMPORT_WORKERS": "0"}).import_workers == available_cpus()
+    assert load_settings({"LEADS_IMPORT_WORKERS": "1"}).import_workers == 1
+    with pytest.raises(ConfigError, match="LEADS_IMPORT_WORKERS must be 0 or more, got -1"):
+        load_settings({"LEADS_IMPORT_WORKERS": "-1"})
+
+
 def test_unknown_leads_variables_are_refused() -> None:
     with pytest.raises(ConfigError) as raised:
         load_settings({"LEADS_MAX_UPLOAD": "10", "LEADS_REGION": "FR", "OTHER_THING": "1"})
@@ -150,7 +168,7 @@ def test_unknown_leads_variables_are_refused() -> None:
     assert str(raised.value) == (
         "unknown setting(s) LEADS_MAX_UPLOAD, LEADS_REGION; known: DATABASE_URL, "
         "LEADS_DASHBOARD_PASSWORD, LEADS_DB_MAX_OVERFLOW, LEADS_DB_POOL_SIZE, "
-        "LEADS_MAX_BODY_MB, LEADS_MAX_IMPORT_ROWS, LEADS_MAX_UPLOAD_MB, LEADS_PHONE_REGION, "
+        "LEADS_IMPORT_WORKERS, LEADS_MAX_BODY_MB, LEADS_MAX_IMPORT_ROWS, LEADS_MAX_UPLOAD_MB, LEADS_PHONE_REGION, "
         "LEADS_RATE_LIMIT_PER_MINUTE, LEADS_SQLITE_BUSY_TIMEOUT_MS"
     )
 

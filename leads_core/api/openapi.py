@@ -72,7 +72,8 @@ GENERIC: dict[int, str] = {
     422: "Validation error: `details` names each field at fault",
     429: "Too many requests for this API key (`LEADS_RATE_LIMIT_PER_MINUTE`): wait `Retry-After`",
     503: "Database busy (SQLite): another write, such as a large import, held the write lock "
-    "longer than `LEADS_SQLITE_BUSY_TIMEOUT_MS`; nothing was changed, retry after `Retry-After`",
+    "longer than `LEADS_SQLITE_BUSY_TIMEOUT_MS`; or a worker process preparing an import "
+    "stopped. Nothing was changed: retry after `Retry-After`",
 }
 
 IDEMPOTENT_422 = f"{GENERIC[422]}; or the `Idempotency-Key` was used for another request"

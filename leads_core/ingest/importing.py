@@ -3,247 +3,88 @@ deduplicated, enriched and scored leads, bulk-inserted in ONE transaction (a req
 applies fully or not at all), recorded in the import history with its problem rows.
 A dry run goes as far as the duplicate check against the campaign and writes nothing.
 
+Two phases, so an import holds the database's write lock (SQLite) or its new rows'
+locks (PostgreSQL) only while writing: first every row is prepared with no transaction
+open (``ingest.prepare``, on a pool of processes: ``ingest.pool``), then one write
+transaction matches the rows against the stored leads, inserts, records the history,
+fills the search index and commits. If the campaign's criteria were saved in between,
+the rows are scored again before anything is written.
+
 Used by ``POST /v1/leads``, ``POST /v1/leads/import/csv``, the CLI and the dashboard.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import literal
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from leads_core.clock import utcnow
-from leads_core.errors import PayloadTooLarge, ValidationFailed
+from leads_core.errors import Conflict, PayloadTooLarge, ValidationFailed
 from leads_core.files import reading
-from leads_core.identity import NEEDS_IDENTITY, IdentityKeys, identity_keys
-from leads_core.ids import new_id, new_ids
+from leads_core.ids import new_id
+from leads_core.ingest import pool, prepare, writing
 from leads_core.ingest.options import NEW_CAMPAIGN, ImportOptions, ImportOutcome
-from leads_core.schemas import CsvInfo, ImportedLead, ImportRowError, LeadCreate
-from leads_core.scoring.assess import assess
+from leads_core.schemas import CsvInfo, ImportRowError
 from leads_core.scoring.criteria import CampaignCriteria
-from leads_core.services import campaigns, leads
+from leads_core.services import campaigns
 from leads_core.storage import sql
-from leads_core.storage.models import ImportBatch, Lead, LeadActivity
+from leads_core.storage.models import ImportBatch
 
-CHUNK = 5000  # rows validated, scored and inserted per step (progress granularity)
 MAX_FILENAME = 500  # import_batch.filename
-TRANSIENT_RETRIES = 3  # attempts at an import a deadlock or a concurrent edit ended
-_ROW = TypeAdapter(LeadCreate)
+TRANSIENT_RETRIES = 3  # attempts at the write that a deadlock or a concurrent edit ended
+
+
+class _CriteriaChanged(Exception):
+    """The campaign's criteria changed while the rows were being scored: score again."""
 
 
 @dataclass
-class _Context:
-    """One attempt at an import: the request's options and what the attempt keeps."""
+class _Sorted:
+    """The prepared rows sorted out before any write: what will be written or matched
+    (``fresh``), the rows in error and the rows repeating an earlier row of the request."""
 
-    session: Session
-    options: ImportOptions
-    criteria: CampaignCriteria
-    batch_id: str
-    timestamps: Sequence[datetime] | None
-    seen_emails: dict[str, int] = field(default_factory=dict)
-    seen_linkedins: dict[str, int] = field(default_factory=dict)
-
-    def seen_before(self, keys: IdentityKeys, row: int) -> int | None:
-        """The earlier row of this request that ``keys`` repeats, or None (and the row is
-        remembered)."""
-        first = self.seen_emails.get(keys.email or "") or self.seen_linkedins.get(
-            keys.linkedin or ""
-        )
-        if first is not None:
-            return first
-        if keys.email:
-            self.seen_emails[keys.email] = row
-        if keys.linkedin:
-            self.seen_linkedins[keys.linkedin] = row
-        return None
-
-
-def _validate(
-    raw: Mapping[str, Any], row: int
-) -> tuple[dict[str, Any] | None, list[ImportRowError]]:
-    """One row -> snake_case field dict, or the reasons it cannot become a lead."""
-    if not isinstance(raw, Mapping):
-        return None, [ImportRowError(row=row, field="lead", message="must be a JSON object")]
-    cleaned = {
-        k: v for k, v in raw.items() if v is not None and not (isinstance(v, str) and not v.strip())
-    }
-    try:
-        lead = _ROW.validate_python(cleaned)
-    except ValidationError as exc:
-        return None, [
-            ImportRowError(
-                row=row,
-                field=".".join(map(str, err["loc"])) if err["loc"] else "lead",
-                message=err["msg"],
-            )
-            for err in exc.errors(include_url=False)
-        ]
-    values = lead.model_dump()
-    values["status"] = lead.status.value
-    return values, []
-
-
-def _lookup(session: Session, campaign_id: str, column: Any, keys: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for start in range(0, len(keys), 900):
-        part = keys[start : start + 900]
-        rows = session.exec(
-            select(column, Lead.id).where(Lead.campaign_id == campaign_id, col(column).in_(part))
-        ).all()
-        found.update({key: lead_id for key, lead_id in rows})
-    return found
-
-
-@dataclass(frozen=True)
-class _Stored:
-    """Identity keys already in the campaign -> lead id."""
-
-    by_email: dict[str, str]
-    by_linkedin: dict[str, str]
+    fresh: list[prepare.Ready] = field(default_factory=list)
+    errors: list[ImportRowError] = field(default_factory=list)
+    repeats: list[tuple[int, int]] = field(default_factory=list)  # (row, the row it repeats)
 
     @classmethod
-    def load(cls, session: Session, campaign_id: str, keys: list[IdentityKeys]) -> _Stored:
-        emails = [k.email for k in keys if k.email]
-        linkedins = [k.linkedin for k in keys if k.linkedin]
-        return cls(
-            _lookup(session, campaign_id, Lead.email_key, emails),
-            _lookup(session, campaign_id, Lead.linkedin_key, linkedins),
-        )
-
-    def match(self, keys: IdentityKeys) -> str | None:
-        return self.by_email.get(keys.email or "") or self.by_linkedin.get(keys.linkedin or "")
-
-
-def _identity_taken(ctx: _Context, name: str, value: str) -> bool:
-    """Is this email / LinkedIn URL already used by a lead of the campaign?"""
-    keys = identity_keys(value, None) if name == "email" else identity_keys(None, value)
-    return _Stored.load(ctx.session, ctx.options.campaign_id, [keys]).match(keys) is not None
-
-
-def _merge_into(
-    ctx: _Context, lead_id: str, values: dict[str, Any], outcome: ImportOutcome
-) -> None:
-    """``onDuplicate=update``: copy the new non-empty fields onto the stored lead.
-
-    The identity fields (email, LinkedIn URL) that matched are never overwritten; an empty
-    one is filled unless another lead of the campaign already uses that value."""
-    lead = ctx.session.get(Lead, lead_id)
-    if lead is None:  # deleted by another request since _Stored.load found it: the import
-        # is rolled back and run again (import_leads), and then stores the row as new
-        raise StaleDataError(f"lead {lead_id} was deleted during the import")
-    if values.get("attributes"):  # the file's attributes added to the lead's own
-        values = {**values, "attributes": {**(lead.attributes or {}), **values["attributes"]}}
-    changes = {
-        name: value
-        for name, value in values.items()
-        if value not in (None, "") and name != "status" and getattr(lead, name) != value
-    }
-    for name in ("email", "linkedin_url"):
-        if name in changes and (getattr(lead, name) or _identity_taken(ctx, name, changes[name])):
-            del changes[name]
-    if changes:
-        ctx.session.add_all(
-            leads.apply_changes(
-                lead,
-                changes,
-                criteria=ctx.criteria,
-                score=ctx.options.auto_score or lead.quality_score is not None,
-                region=ctx.options.region,
-                actor=ctx.options.actor,
+    def of(cls, parts: Sequence[prepare.Prepared]) -> _Sorted:
+        """In row order: a row whose email or LinkedIn key an earlier row has is a repeat."""
+        result = cls()
+        seen_emails: dict[str, int] = {}
+        seen_linkedins: dict[str, int] = {}
+        for part in parts:
+            result.errors.extend(
+                ImportRowError(row=row, field=name, message=message)
+                for row, name, message in part.errors
             )
-        )
-    outcome.updated += 1
-    outcome.leads.append(
-        ImportedLead(id=lead.id, quality_score=lead.quality_score, status=lead.status)
-    )
+            for ready in part.ready:
+                _, number, email, linkedin, _ = ready
+                first = seen_emails.get(email or "") or seen_linkedins.get(linkedin or "")
+                if first is not None:
+                    result.repeats.append((number, first))
+                    continue
+                if email:
+                    seen_emails[email] = number
+                if linkedin:
+                    seen_linkedins[linkedin] = number
+                result.fresh.append(ready)
+        result.errors.sort(key=lambda error: error.row)  # stable: a row's errors keep order
+        return result
 
-
-def _process_chunk(
-    ctx: _Context,
-    rows: Sequence[Mapping[str, Any]],
-    numbers: Sequence[int],
-    offset: int,
-    outcome: ImportOutcome,
-) -> None:
-    fresh: list[tuple[int, IdentityKeys, dict[str, Any]]] = []
-    for index, (raw, number) in enumerate(zip(rows, numbers, strict=True)):
-        values, errors = _validate(raw, number)
-        if values is None:
-            outcome.errors.extend(errors)
-            continue
-        keys = identity_keys(values["email"], values["linkedin_url"])
-        if keys.empty:  # neither given, or a LinkedIn "URL" that normalizes to nothing
-            outcome.errors.append(ImportRowError(row=number, field="email", message=NEEDS_IDENTITY))
-            continue
-        first = ctx.seen_before(keys, number)
-        if first is not None:
-            outcome.repeated(number, first)
-            continue
-        fresh.append((offset + index, keys, values))
-
-    stored = _Stored.load(ctx.session, ctx.options.campaign_id, [keys for _, keys, _ in fresh])
-    inserts: list[dict[str, Any]] = []
-    ids = new_ids("lead", len(fresh))
-    now = utcnow()
-    update, dry_run = ctx.options.on_duplicate == "update", ctx.options.dry_run
-    for (position, keys, values), lead_id in zip(fresh, ids, strict=True):
-        match = stored.match(keys)
-        if match:
-            outcome.existing(numbers[position - offset], match, update=update)
-            if update and dry_run:
-                outcome.updated += 1
-            elif update:
-                _merge_into(ctx, match, values, outcome)
-            continue
-        if dry_run:
-            outcome.imported += 1
-            continue
-        result = assess(
-            values, ctx.criteria, score=ctx.options.auto_score, region=ctx.options.region
-        )
-        created = ctx.timestamps[position] if ctx.timestamps is not None else now
-        inserts.append(
-            {
-                **values,
-                **result.columns(),
-                "id": lead_id,
-                "campaign_id": ctx.options.campaign_id,
-                "import_id": ctx.batch_id,
-                **keys.columns(),
-                "created_at": created,
-                "updated_at": created,
-            }
-        )
-        outcome.leads.append(
-            ImportedLead(id=lead_id, quality_score=result.quality_score, status=values["status"])
-        )
-    # A fixed order (by identity) makes concurrent imports wait on each other's rows in
-    # the same order on PostgreSQL, rather than each holding what the other needs.
-    inserts.sort(key=lambda row: (row["email_key"] or "", row["linkedin_key"] or ""))
-    written = sql.insert_new(ctx.session, Lead.__table__, inserts)
-    lost = {row["id"] for row in inserts} - written  # stored by a concurrent import first
-    if lost:
-        outcome.leads = [lead for lead in outcome.leads if lead.id not in lost]
-    outcome.imported += len(written)
-    outcome.skipped += len(lost)
-
-
-def _record_created(ctx: _Context) -> None:
-    """One "created" history entry per new lead, written by the database in one statement."""
-    table = sql.table_of(LeadActivity)
-    source = select(
-        col(Lead.id), literal("created"), literal(ctx.options.actor), col(Lead.created_at)
-    ).where(col(Lead.import_id) == ctx.batch_id)
-    ctx.session.execute(
-        table.insert().from_select(["lead_id", "kind", "actor", "created_at"], source)
-    )
+    def outcome(self, rows: int, table: reading.FileTable | None, dry_run: bool) -> ImportOutcome:
+        """An outcome holding what is known before writing."""
+        outcome = ImportOutcome(csv=_file_info(table), dry_run=dry_run, rows=rows)
+        outcome.errors = list(self.errors)
+        for row, first in self.repeats:
+            outcome.repeated(row, first)
+        return outcome
 
 
 def import_leads(
@@ -260,7 +101,12 @@ def import_leads(
     ``row_numbers`` are what errors report (default: 1-based position in ``rows``);
     ``timestamps`` are the leads' creation times (default: now; the demo data spreads
     them over a year); ``table`` is the file the rows were read from, if any: then a
-    file without rows, or none of whose rows can be imported, is refused (422)."""
+    file without rows, or none of whose rows can be imported, is refused (422).
+
+    The rows are prepared first (validated, keyed, enriched, scored: ``ingest.prepare``,
+    on ``options.workers`` processes) with no transaction open; then one short write
+    transaction checks them against the stored leads, inserts, records history, fills the
+    search index and commits - all or nothing."""
     if len(rows) > options.max_rows:
         raise PayloadTooLarge(
             f"{len(rows)} leads in one request; the limit is {options.max_rows}. Split the import.",
@@ -278,35 +124,94 @@ def import_leads(
             details=[{"field": "file", "message": "no data rows"}],
         )
     numbers = list(row_numbers) if row_numbers is not None else list(range(1, len(rows) + 1))
+    for _attempt in range(TRANSIENT_RETRIES):
+        ctx = writing.Context(
+            session, options, _criteria(session, options), new_id("imp"), timestamps
+        )
+        session.commit()  # no transaction stays open while the rows are prepared
+        started = time.perf_counter()
+        parts = pool.run(_job(ctx, rows, numbers), options.workers, _prepared(options, len(rows)))
+        prepared_s = time.perf_counter() - started
+        found = _Sorted.of(parts)
+        if table is not None and found.errors and not (found.fresh or found.repeats):
+            raise _nothing_importable(found.errors, len(rows))
+        problems = _problem_rows(found.errors, rows, table)
+        try:
+            outcome = _write_with_retries(ctx, found, len(rows), table, problems)
+        except _CriteriaChanged:
+            continue
+        outcome.timings = {"prepare": prepared_s, **outcome.timings}
+        if options.progress:
+            options.progress(len(rows), len(rows))
+        return outcome
+    raise Conflict("The campaign's scoring criteria kept changing during the import; import again.")
+
+
+def _criteria(session: Session, options: ImportOptions) -> CampaignCriteria:
     if options.dry_run and options.campaign_id == NEW_CAMPAIGN:
-        criteria = campaigns.scoring_criteria(None)
-    else:
-        criteria = campaigns.scoring_criteria(campaigns.get_campaign(session, options.campaign_id))
+        return campaigns.scoring_criteria(None)
+    return campaigns.scoring_criteria(campaigns.get_campaign(session, options.campaign_id))
+
+
+def _job(ctx: writing.Context, rows: Sequence[Any], numbers: list[int]) -> prepare.Job:
+    return prepare.Job(
+        rows=rows,
+        numbers=numbers,
+        start=0,
+        criteria=ctx.criteria,
+        region=ctx.options.region,
+        score=ctx.options.auto_score,
+        cells=not ctx.options.dry_run,
+        dialect=sql.dialect(ctx.session),
+    )
+
+
+def _prepared(options: ImportOptions, total: int) -> Callable[[int], None] | None:
+    """Progress while preparing; the last step (rows in all) is reported after the commit."""
+    report = options.progress
+    if report is None:
+        return None
+
+    def prepared(done: int) -> None:
+        if done < total:
+            report(done, total)
+
+    return prepared
+
+
+def _write_with_retries(
+    ctx: writing.Context,
+    found: _Sorted,
+    rows: int,
+    table: reading.FileTable | None,
+    problems: str | None,
+) -> ImportOutcome:
     for attempt in range(1, TRANSIENT_RETRIES + 1):
         try:
-            ctx = _Context(session, options, criteria, new_id("imp"), timestamps)
-            outcome = ImportOutcome(csv=_file_info(table), dry_run=options.dry_run)
-            return _import_once(ctx, rows, numbers, outcome, table)
+            outcome = found.outcome(rows, table, ctx.options.dry_run)
+            return _write(ctx, found.fresh, outcome, table, problems)
         except (DBAPIError, StaleDataError) as exc:
             # PostgreSQL ended our transaction to break a deadlock with a concurrent
             # import, or an edit changed a lead onDuplicate=update was merging into (rolled
-            # back: nothing of it was kept); the next attempt sees their rows.
+            # back: nothing of it was kept); the next attempt sees their rows. The rows
+            # prepared are still good: only the write runs again.
             transient = isinstance(exc, StaleDataError) or sql.is_transient(exc)
             if attempt == TRANSIENT_RETRIES or not transient:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _import_once(
-    ctx: _Context,
-    rows: Sequence[Mapping[str, Any]],
-    numbers: Sequence[int],
+def _write(
+    ctx: writing.Context,
+    fresh: list[prepare.Ready],
     outcome: ImportOutcome,
     table: reading.FileTable | None,
+    problems: str | None,
 ) -> ImportOutcome:
-    """One attempt, in one transaction: it commits everything or nothing."""
-    session, options, progress = ctx.session, ctx.options, ctx.options.progress
-    outcome.batch_id, outcome.rows = ctx.batch_id, len(rows)
+    """The write transaction: it commits everything or nothing."""
+    session, options = ctx.session, ctx.options
+    outcome.batch_id = ctx.batch_id
+    started = time.perf_counter()
     try:
         if not options.dry_run:
             # Writing the batch row first takes SQLite's write lock: the duplicate check
@@ -314,34 +219,29 @@ def _import_once(
             batch = _new_batch(ctx, table)
             session.add(batch)
             session.flush()
-        for start in range(0, len(rows), CHUNK):
-            _process_chunk(
-                ctx, rows[start : start + CHUNK], numbers[start : start + CHUNK], start, outcome
-            )
-            if progress:
-                progress(min(start + CHUNK, len(rows)), len(rows))
-        if table is not None and outcome.errors and not outcome.rows_taken:
-            raise _nothing_importable(outcome)
+        if _criteria(session, options) != ctx.criteria:
+            raise _CriteriaChanged  # saved while we scored: the rows' scores are stale
+        writing.match_and_insert(ctx, fresh, outcome)
+        outcome.duplicates.sort(key=lambda duplicate: duplicate.row)
         if options.dry_run:
             session.rollback()
             return outcome
-        _record_created(ctx)
+        writing.record_created(ctx)
         sql.index_imported(session, ctx.batch_id)
-        batch.rows, batch.imported, batch.updated = len(rows), outcome.imported, outcome.updated
+        batch.rows, batch.imported, batch.updated = outcome.rows, outcome.imported, outcome.updated
         batch.skipped, batch.errors = outcome.skipped, len(outcome.errors)
-        batch.problems = _problem_rows(outcome, rows, table)
+        batch.problems = problems
         if options.before_commit:
             options.before_commit(session, outcome)
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    if progress and not rows:
-        progress(0, 0)
+    outcome.timings["write"] = time.perf_counter() - started
     return outcome
 
 
-def _new_batch(ctx: _Context, table: reading.FileTable | None) -> ImportBatch:
+def _new_batch(ctx: writing.Context, table: reading.FileTable | None) -> ImportBatch:
     options = ctx.options
     filename = options.filename
     if filename and len(filename) > MAX_FILENAME:  # a client's name for the upload; kept short
@@ -357,12 +257,12 @@ def _new_batch(ctx: _Context, table: reading.FileTable | None) -> ImportBatch:
     )
 
 
-def _nothing_importable(outcome: ImportOutcome) -> ValidationFailed:
-    shown = outcome.errors[:MAX_REPORTED]  # every row failed: each has at least one
+def _nothing_importable(errors: list[ImportRowError], rows: int) -> ValidationFailed:
+    shown = errors[:MAX_REPORTED]  # every row failed: each has at least one
     first = "; ".join(f"row {e.row}, {e.field}: {e.message}" for e in shown[:3])
     return ValidationFailed(
-        f"None of the {outcome.rows} rows of the file can be imported ({first}"
-        f"{' ...' if len(outcome.errors) > 3 else ''}). Fix the file or the column mapping "
+        f"None of the {rows} rows of the file can be imported ({first}"
+        f"{' ...' if len(errors) > 3 else ''}). Fix the file or the column mapping "
         "and import it again.",
         details=[{"row": e.row, "field": e.field, "message": e.message} for e in shown],
     )
@@ -372,13 +272,13 @@ MAX_REPORTED = 1000  # row errors listed in a 422 for a file none of whose rows 
 
 
 def _problem_rows(
-    outcome: ImportOutcome, rows: Sequence[Any], table: reading.FileTable | None
+    errors: list[ImportRowError], rows: Sequence[Any], table: reading.FileTable | None
 ) -> str | None:
     """The rows that did not import, as CSV with a Problem column (kept with the batch)."""
-    if not outcome.errors:
+    if not errors:
         return None
     problems: dict[int, str] = {}
-    for error in outcome.errors:
+    for error in errors:
         text = f"{error.field}: {error.message}"
         problems[error.row] = f"{problems[error.row]}; {text}" if error.row in problems else text
     if table is not None:

@@ -23,7 +23,8 @@ OnDuplicate = Literal["skip", "update"]
 NEW_CAMPAIGN = ""
 """``campaign_id`` of a dry run into a campaign not created yet: nothing is in it."""
 Progress = Callable[[int, int], None]
-"""``progress(rows done, rows in all)``, called after each chunk."""
+"""``progress(rows done, rows in all)``: after each part of the rows is prepared, and
+with the rows in all once the import has committed."""
 BeforeCommit = Callable[[Session, "ImportOutcome"], None]
 """Writes more in the import's own transaction (the stored response of an idempotent
 request), just before it commits."""
@@ -45,6 +46,7 @@ class ImportOptions:
     origin: str = "api-json"  # api-json, api-csv, cli, dashboard, seed: the batch's origin
     filename: str | None = None  # the uploaded file's name, for the import history
     actor: str | None = None  # who imports, for the leads' history
+    workers: int = 1  # processes preparing the rows (LEADS_IMPORT_WORKERS); 1: inline
     progress: Progress | None = None
     before_commit: BeforeCommit | None = None
 
@@ -58,6 +60,7 @@ class ImportOptions:
             region=settings.phone_region,
             max_rows=settings.max_import_rows,
             max_bytes=settings.max_upload_bytes,
+            workers=settings.import_workers,
             **choices,
         )
 
@@ -74,6 +77,8 @@ class ImportOutcome:
     batch_id: str | None = None
     dry_run: bool = False
     csv: CsvInfo | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds spent preparing the rows ("prepare") and in the write transaction ("write")."""
 
     @property
     def rows_taken(self) -> int:

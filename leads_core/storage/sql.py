@@ -5,16 +5,14 @@ SQL they ask this module, passing the session."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
 import psycopg
 from psycopg import sql as psql
-from psycopg.types.json import Json, Jsonb
 from sqlalchemy import (
-    JSON,
     Boolean,
     Connection,
     Integer,
@@ -25,7 +23,6 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import BindParameter, ColumnElement
@@ -150,7 +147,7 @@ class Unindexed(_ColumnAs):
 
 
 def table_of(model: type[SQLModel]) -> Table:
-    """The ``Table`` of a table model (``table=True``), e.g. for :func:`insert_new`."""
+    """The ``Table`` of a table model (``table=True``), e.g. for :func:`insert_rows`."""
     # SQLModel sets __table__ on every table model but does not declare it for type checkers.
     table: Table = model.__table__  # type: ignore[attr-defined]
     return table
@@ -160,8 +157,12 @@ def dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def insert_new(session: Session, table: Table, rows: list[dict[str, Any]]) -> set[str]:
-    """Bulk-insert rows (each with an ``id``) and return the ids stored.
+def insert_rows(
+    session: Session, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]
+) -> set[str]:
+    """Bulk-insert rows - tuples of driver-ready values in ``names`` order, the id first -
+    and return the ids stored. The caller has converted each value as the driver takes
+    it: JSON as text (``ingest.prepare``), datetimes through :func:`driver_value`.
 
     PostgreSQL: ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``. Another transaction
     may store the same email or LinkedIn profile between our duplicate check and our
@@ -172,43 +173,32 @@ def insert_new(session: Session, table: Table, rows: list[dict[str, Any]]) -> se
     if not rows:
         return set()
     if dialect(session) == "postgresql":
-        return _pg_insert_new(session, table, rows)
-    _sqlite_insert(session, table, rows)
-    return {row["id"] for row in rows}
-
-
-def _sqlite_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """One ``executemany`` of tuples, each value through its column type's own converter
-    (JSON, datetime) as SQLAlchemy would apply it - without building a parameter dict
-    per row, which cost 1.5 s of a 100,000-row import."""
-    connection = session.connection()
-    names = list(rows[0])
-    converters = [table.c[name].type.bind_processor(connection.dialect) for name in names]
-    quote = connection.dialect.identifier_preparer.quote
+        return _pg_insert_rows(session, table, names, rows)
+    quote = session.get_bind().dialect.identifier_preparer.quote
     statement = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(table.name), ", ".join(map(quote, names)), ", ".join("?" * len(names))
     )
-    pairs = list(zip(names, converters, strict=True))
-    params = [
-        tuple(row[name] if convert is None else convert(row[name]) for name, convert in pairs)
-        for row in rows
-    ]
-    connection.exec_driver_sql(statement, params)
+    session.connection().exec_driver_sql(statement, rows)
+    return {row[0] for row in rows}
 
 
-def _json_adapter(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
-    if not isinstance(column_type, JSON):
-        return None
-    return Jsonb if isinstance(column_type.dialect_impl(dialect), JSONB) else Json
+def driver_value(session: Session, column: Any) -> Callable[[Any], Any]:
+    """How ``column``'s values are handed to this session's driver (SQLAlchemy's own bind
+    processor for its type, e.g. a datetime as text on SQLite)."""
+    convert = column.type.bind_processor(session.get_bind().dialect)
+    return convert if convert is not None else lambda value: value
 
 
-def _pg_insert_new(session: Session, table: Table, rows: list[dict[str, Any]]) -> set[str]:
+def _pg_insert_rows(
+    session: Session, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]
+) -> set[str]:
     """One short ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` run for every row in
     psycopg's pipeline (``executemany``), in the session's transaction.
 
     SQLAlchemy would send a 1,000-row ``VALUES`` list per statement, which psycopg parses
-    again for every batch (23,000 placeholders): 9 of the 20 s of a 30,000-row import."""
-    names = list(rows[0])
+    again for every batch (23,000 placeholders): 9 of the 20 s of a 30,000-row import.
+    JSON cells arrive as text, which psycopg sends untyped: PostgreSQL reads it as the
+    column's own type (json keeps its key order, jsonb sorts it)."""
     statement = psql.SQL(
         "INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING RETURNING id"
     ).format(
@@ -216,24 +206,13 @@ def _pg_insert_new(session: Session, table: Table, rows: list[dict[str, Any]]) -
         columns=psql.SQL(", ").join(map(psql.Identifier, names)),
         values=psql.SQL(", ").join(psql.Placeholder() * len(names)),
     )
-    # JSON values adapted to the column's own type: a json column (key order kept) must not
-    # receive jsonb, whose text has its keys sorted.
-    dialect = session.get_bind().dialect
-    adapters = [_json_adapter(table.c[name].type, dialect) for name in names]
-    params = [
-        tuple(
-            adapt(row[name]) if adapt is not None and row[name] is not None else row[name]
-            for name, adapt in zip(names, adapters, strict=True)
-        )
-        for row in rows
-    ]
     driver = session.connection().connection.driver_connection
     if not isinstance(driver, psycopg.Connection):  # None: invalidated since checked out
         raise RuntimeError(f"not an open psycopg connection: {driver!r}")
     written: set[str] = set()
     try:
         with driver.cursor() as cursor:
-            cursor.executemany(statement, params, returning=True)
+            cursor.executemany(statement, rows, returning=True)
             for result in cursor.results():
                 written.update(lead_id for (lead_id,) in result.fetchall())
     except psycopg.Error as exc:  # raised as SQLAlchemy would (e.g. a deadlock to retry)

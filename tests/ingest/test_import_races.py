@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from leads_core.ingest import importing
+from leads_core.ingest import pool as import_pool
 from leads_core.ingest.options import ImportOptions
 from leads_core.storage.models import ImportBatch, Lead
 
@@ -96,13 +97,14 @@ def test_the_loser_of_a_race_for_the_same_email_counts_it_skipped(engine: Engine
         )
 
 
-def test_crossed_imports_that_deadlock_are_retried_and_store_each_lead_once(
+def test_crossed_imports_store_each_lead_once(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two imports of the same leads in opposite orders, one row per step, both past their
-    first step before either goes on: each then needs a row the other holds. PostgreSQL
-    ends one transaction; the import runs it again and skips what the other stored."""
-    monkeypatch.setattr(importing, "CHUNK", 1)
+    """Two imports of the same leads in opposite orders, both past their first prepared row
+    before either goes on, so they write at the same time. Each inserts in identity order
+    (so neither holds a row the other needs first); the one that waits skips what the
+    other stored."""
+    monkeypatch.setattr(import_pool, "CHUNK_ROWS", 1)
     emails = [f"lead{i}@startup.io" for i in range(4)]
     forward = [{"email": e} for e in emails]
     both_started = threading.Barrier(2, timeout=20)

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from leads_core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from leads_core.identity import NEEDS_IDENTITY
-from leads_core.ingest import importing
+from leads_core.ingest import importing, pool, prepare
 from leads_core.ingest.options import ImportOptions
 from leads_core.schemas import CampaignCreate, ImportRowError
 from leads_core.services import campaigns
@@ -292,7 +292,7 @@ def test_same_lead_in_another_campaign_is_not_a_duplicate(
 def test_duplicates_across_chunks(
     session: Session, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importing, "CHUNK", 2)
+    monkeypatch.setattr(pool, "CHUNK_ROWS", 2)
     calls: list[tuple[int, int]] = []
     rows = [
         {"email": "a@acme.io"},
@@ -440,7 +440,7 @@ def test_failure_before_commit_stores_nothing(
     def broken(ctx) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importing, "_record_created", broken)
+    monkeypatch.setattr(importing.writing, "record_created", broken)
 
     with pytest.raises(RuntimeError, match="disk full"):
         run(session, [JEAN, {"email": "b@acme.io"}])
@@ -450,31 +450,33 @@ def test_failure_before_commit_stores_nothing(
     assert run(session, [JEAN]).imported == 1  # the session is usable again
 
 
-def test_failure_in_a_later_chunk_undoes_earlier_chunks(
+def test_a_row_that_fails_to_prepare_is_that_rows_error_and_the_others_import(
     session: Session, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importing, "CHUNK", 2)
-    real_assess = importing.assess
+    monkeypatch.setattr(pool, "CHUNK_ROWS", 2)
+    real_assess = prepare.assess
 
     def assess(fields, *args, **kwargs):
-        if fields["email"] == "e@acme.io":
+        if fields["email"] == "c@acme.io":
             raise RuntimeError("scoring crashed")
         return real_assess(fields, *args, **kwargs)
 
-    monkeypatch.setattr(importing, "assess", assess)
+    monkeypatch.setattr(prepare, "assess", assess)
     rows = [{"email": f"{c}@acme.io"} for c in "abcde"]
 
-    with pytest.raises(RuntimeError, match="scoring crashed"):
-        run(session, rows)
+    outcome = run(session, rows)
 
-    assert count(engine, Lead) == count(engine, ImportBatch) == 0
+    assert outcome.errors == [
+        ImportRowError(row=3, field="lead", message="this row could not be read; it has been logged")
+    ]
+    assert (outcome.imported, count(engine, Lead), count(engine, ImportBatch)) == (4, 4, 1)
 
 
 def test_failure_while_merging_undoes_the_merge(
     session: Session, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run(session, [{"email": "jean@startup.io"}])
-    monkeypatch.setattr(importing, "_record_created", lambda ctx: 1 / 0)
+    monkeypatch.setattr(importing.writing, "record_created", lambda ctx: 1 / 0)
 
     with pytest.raises(ZeroDivisionError):
         run(

@@ -1,0 +1,125 @@
+"""Where the CPU part of an import runs: inline for one worker or a small request,
+otherwise in a pool of worker processes shared by every import of this process
+(``LEADS_IMPORT_WORKERS``, default the number of CPUs this process may use).
+
+The pool is started on first use from a ``forkserver`` (a clean interpreter that has
+imported the preparing code once; each worker forks from it): never forked from the
+app's own process, whose server threads hold locks a fork would copy. A worker that
+dies (killed, out of memory) breaks the pool: the request waiting on it gets
+:class:`ImportUnavailable` (503 with ``Retry-After``, nothing written) and the next
+request starts a fresh pool.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from leads_core.errors import LeadsError
+from leads_core.ingest.prepare import Job, Prepared, prepare
+
+INLINE_ROWS = 2000  # a request this small is prepared inline: a worker round trip costs more
+CHUNK_ROWS = 2500  # rows per job sent to a worker (progress granularity)
+RETRY_AFTER_S = 5
+
+
+class ImportUnavailable(LeadsError):
+    """A worker process of the import pool died during this request."""
+
+    status = 503
+    code = "import_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "An import worker stopped while preparing this request; nothing was written. "
+            f"Send the request again in {RETRY_AFTER_S} s."
+        )
+        self.headers = {"Retry-After": str(RETRY_AFTER_S)}
+
+
+_lock = threading.Lock()
+_executor: ProcessPoolExecutor | None = None
+_size = 0
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    global _executor, _size
+    with _lock:
+        # A pool broken while idle (a worker killed between imports) is replaced, not
+        # blamed on this request.
+        if _executor is None or _size != workers or getattr(_executor, "_broken", False):
+            if _executor is not None:
+                _executor.shutdown(wait=False, cancel_futures=True)
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["leads_core.ingest.prepare"])
+            _executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            _size = workers
+        return _executor
+
+
+def _discard(broken: ProcessPoolExecutor) -> None:
+    global _executor
+    with _lock:
+        if _executor is broken:
+            _executor = None
+    broken.shutdown(wait=False, cancel_futures=True)
+
+
+def worker_pids() -> list[int]:
+    """The pool's worker processes (none before the first pooled import)."""
+    with _lock:
+        processes = getattr(_executor, "_processes", None) or {}
+        return sorted(processes)
+
+
+def shutdown() -> None:
+    """Stop the pool's workers (tests; the process exiting does it too)."""
+    global _executor
+    with _lock:
+        executor, _executor = _executor, None
+    if executor is not None:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def split(job: Job, size: int) -> Iterator[Job]:
+    for start in range(0, len(job.rows), size):
+        yield Job(
+            rows=job.rows[start : start + size],
+            numbers=job.numbers[start : start + size],
+            start=job.start + start,
+            criteria=job.criteria,
+            region=job.region,
+            score=job.score,
+            cells=job.cells,
+            dialect=job.dialect,
+        )
+
+
+def run(job: Job, workers: int, progress: Callable[[int], None] | None = None) -> list[Prepared]:
+    """``prepare`` every row of ``job``, in order, on ``workers`` processes (inline for one);
+    ``progress(rows prepared)`` after each part."""
+    if workers <= 1 or len(job.rows) <= INLINE_ROWS:
+        parts = list(split(job, CHUNK_ROWS))
+        results = []
+        for part in parts:
+            results.append(prepare(part))
+            if progress:
+                progress(part.start + len(part.rows) - job.start)
+        return results
+    executor = _pool(workers)
+    try:
+        futures: list[Future[Prepared]] = [
+            executor.submit(prepare, part) for part in split(job, CHUNK_ROWS)
+        ]
+        results = []
+        for future in futures:
+            results.append(future.result())
+            if progress:
+                progress(min(len(results) * CHUNK_ROWS, len(job.rows)))
+        return results
+    except BrokenProcessPool:
+        _discard(executor)
+        raise ImportUnavailable() from None

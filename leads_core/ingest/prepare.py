@@ -1,0 +1,178 @@
+"""The CPU part of an import, done before any write: each row validated, normalized,
+given its identity keys, enriched and scored, and turned into the cells the database
+driver takes. Nothing here touches the database, so it runs in a pool of worker
+processes (``ingest.pool``) or inline, with the same result either way.
+
+A :class:`Job` and what :func:`prepare` returns are plain picklable values: rows go to
+a worker as dicts and come back as tuples, each JSON cell already serialized the way
+the engine's bulk insert takes it (``storage.sql.insert_rows``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.dialects import sqlite
+
+from leads_core.fields import FIELDS
+from leads_core.identity import NEEDS_IDENTITY, identity_keys
+from leads_core.schemas import LeadCreate
+from leads_core.scoring.assess import assess
+from leads_core.scoring.criteria import CampaignCriteria
+from leads_core.storage.models import Lead
+from leads_core.storage.sql import table_of
+
+log = logging.getLogger(__name__)
+
+_ROW = TypeAdapter(LeadCreate)
+
+FIELD_COLUMNS: tuple[str, ...] = (*(f.name for f in FIELDS), "attributes")
+"""What a client gives for a lead (snake_case), in the order of a prepared row's cells."""
+DERIVED_COLUMNS = (
+    "search_text",
+    "enrichment",
+    "quality_score",
+    "score_breakdown",
+    "score_reasons",
+    "email_key",
+    "linkedin_key",
+)
+COLUMNS: tuple[str, ...] = FIELD_COLUMNS + DERIVED_COLUMNS
+"""A prepared row's cells, in order; the importer adds the id, campaign, batch and times."""
+STATUS = COLUMNS.index("status")
+SCORE = COLUMNS.index("quality_score")
+ATTRIBUTES = COLUMNS.index("attributes")
+
+RowError = tuple[int, str, str]
+"""(row number, field, message): an ``ImportRowError`` as cheap to send between processes."""
+Ready = tuple[int, int, str | None, str | None, tuple[Any, ...]]
+"""(index in the request, row number, email key, LinkedIn key, cells in ``COLUMNS`` order),
+or an empty tuple of cells in a dry run, which needs no more than the keys."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """Rows ``start`` .. ``start + len(rows)`` of one request and how to prepare them."""
+
+    rows: Sequence[Any]
+    numbers: Sequence[int]
+    start: int
+    criteria: CampaignCriteria
+    region: str
+    score: bool  # autoScore
+    cells: bool  # False (a dry run): validation and identity keys only
+    dialect: str  # "sqlite" or "postgresql": how the JSON cells are written
+
+
+@dataclass(frozen=True)
+class Prepared:
+    ready: list[Ready]
+    errors: list[RowError]
+
+
+def prepare(job: Job) -> Prepared:
+    """Every row of ``job``: ready to insert, or the reasons it cannot be a lead (in row
+    order). A row that fails in an unexpected way is reported as that row's error, never
+    ends the import."""
+    ready: list[Ready] = []
+    errors: list[RowError] = []
+    json_cell = _json_writer(job.dialect)
+    for offset, (raw, number) in enumerate(zip(job.rows, job.numbers, strict=True)):
+        try:
+            _prepare_row(job, raw, number, job.start + offset, json_cell, ready, errors)
+        except Exception:  # a bug for one row must not lose the other rows
+            log.exception("row %s of an import could not be prepared", number)
+            errors.append((number, "lead", "this row could not be read; it has been logged"))
+    return Prepared(ready, errors)
+
+
+def _prepare_row(
+    job: Job,
+    raw: Any,
+    number: int,
+    index: int,
+    json_cell: Callable[[Any], Any],
+    ready: list[Ready],
+    errors: list[RowError],
+) -> None:
+    values = _validate(raw, number, errors)
+    if values is None:
+        return
+    keys = identity_keys(values["email"], values["linkedin_url"])
+    if keys.empty:  # neither given, or a LinkedIn "URL" that normalizes to nothing
+        errors.append((number, "email", NEEDS_IDENTITY))
+        return
+    if not job.cells:
+        ready.append((index, number, keys.email, keys.linkedin, ()))
+        return
+    result = assess(values, job.criteria, score=job.score, region=job.region)
+    cells = (
+        *(values[name] for name in FIELD_COLUMNS[:-1]),
+        json_cell(values["attributes"]),
+        result.search_text,
+        json_cell(result.enrichment),
+        result.quality_score,
+        json_cell(result.score_breakdown),
+        json_cell(result.score_reasons),
+        keys.email,
+        keys.linkedin,
+    )
+    ready.append((index, number, keys.email, keys.linkedin, cells))
+
+
+def _validate(raw: Any, number: int, errors: list[RowError]) -> dict[str, Any] | None:
+    """One row -> snake_case field dict, or None with the reasons it cannot be a lead."""
+    if not isinstance(raw, Mapping):
+        errors.append((number, "lead", "must be a JSON object"))
+        return None
+    cleaned = {
+        k: v for k, v in raw.items() if v is not None and not (isinstance(v, str) and not v.strip())
+    }
+    try:
+        lead = _ROW.validate_python(cleaned)
+    except ValidationError as exc:
+        errors.extend(
+            (number, ".".join(map(str, err["loc"])) if err["loc"] else "lead", err["msg"])
+            for err in exc.errors(include_url=False)
+        )
+        return None
+    values = lead.model_dump()
+    values["status"] = lead.status.value
+    return values
+
+
+def _json_writer(dialect: str) -> Callable[[Any], Any]:
+    """A JSON cell as the bulk insert takes it: on SQLite what SQLAlchemy's JSON type
+    writes (``null`` for None), on PostgreSQL the JSON text (None stays SQL NULL)."""
+    if dialect == "sqlite":
+        return _sqlite_json()
+    return lambda value: None if value is None else json.dumps(value)
+
+
+@cache
+def _sqlite_json() -> Callable[[Any], Any]:
+    convert: Callable[[Any], Any] | None = (
+        table_of(Lead).c["enrichment"].type.bind_processor(sqlite.dialect())
+    )
+    if convert is None:  # pragma: no cover - SQLAlchemy's JSON type always has one
+        raise RuntimeError("SQLAlchemy's JSON type has no bind processor on SQLite")
+    return convert
+
+
+def attributes_of(cells: tuple[Any, ...]) -> dict[str, str] | None:
+    """A prepared row's attributes as a dict again (for merging into a stored lead)."""
+    text = cells[ATTRIBUTES]
+    return None if text is None else json.loads(text)
+
+
+def fields_of(cells: tuple[Any, ...]) -> dict[str, Any]:
+    """A prepared row's lead fields (snake_case) with its attributes as a dict."""
+    values = dict(zip(FIELD_COLUMNS, cells, strict=False))
+    values["attributes"] = attributes_of(cells)
+    return values

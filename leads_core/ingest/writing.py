@@ -1,0 +1,171 @@
+"""Inside an import's write transaction: its prepared rows matched against the leads the
+campaign already has (each a duplicate to skip or merge into, or new), the new ones
+inserted in one statement, and their "created" history written by the database.
+
+``ingest.importing`` opens and commits the transaction around these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import literal
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, col, select
+
+from leads_core.clock import utcnow
+from leads_core.identity import identity_keys
+from leads_core.ids import new_ids
+from leads_core.ingest import prepare
+from leads_core.ingest.options import ImportOptions, ImportOutcome
+from leads_core.schemas import ImportedLead
+from leads_core.scoring.criteria import CampaignCriteria
+from leads_core.services import leads
+from leads_core.storage import sql
+from leads_core.storage.models import Lead, LeadActivity
+
+
+@dataclass
+class Context:
+    """One request: its options, the criteria its rows were scored with, its batch id."""
+
+    session: Session
+    options: ImportOptions
+    criteria: CampaignCriteria
+    batch_id: str
+    timestamps: Sequence[datetime] | None
+
+
+def _lookup(session: Session, campaign_id: str, column: Any, keys: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), 900):
+        part = keys[start : start + 900]
+        rows = session.exec(
+            select(column, Lead.id).where(Lead.campaign_id == campaign_id, col(column).in_(part))
+        ).all()
+        found.update({key: lead_id for key, lead_id in rows})
+    return found
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """Identity keys already in the campaign -> lead id."""
+
+    by_email: dict[str, str]
+    by_linkedin: dict[str, str]
+
+    @classmethod
+    def load(
+        cls, session: Session, campaign_id: str, keys: Sequence[tuple[str | None, str | None]]
+    ) -> _Stored:
+        """``keys``: (email key, LinkedIn key) pairs."""
+        return cls(
+            _lookup(session, campaign_id, Lead.email_key, [e for e, _ in keys if e]),
+            _lookup(session, campaign_id, Lead.linkedin_key, [li for _, li in keys if li]),
+        )
+
+    def match(self, email: str | None, linkedin: str | None) -> str | None:
+        return self.by_email.get(email or "") or self.by_linkedin.get(linkedin or "")
+
+
+def _identity_taken(ctx: Context, name: str, value: str) -> bool:
+    """Is this email / LinkedIn URL already used by a lead of the campaign?"""
+    keys = identity_keys(value, None) if name == "email" else identity_keys(None, value)
+    pair = (keys.email, keys.linkedin)
+    return _Stored.load(ctx.session, ctx.options.campaign_id, [pair]).match(*pair) is not None
+
+
+def _merge_into(ctx: Context, lead_id: str, values: dict[str, Any], outcome: ImportOutcome) -> None:
+    """``onDuplicate=update``: copy the new non-empty fields onto the stored lead.
+
+    The identity fields (email, LinkedIn URL) that matched are never overwritten; an empty
+    one is filled unless another lead of the campaign already uses that value."""
+    lead = ctx.session.get(Lead, lead_id)
+    if lead is None:  # deleted by another request since _Stored.load found it: the write
+        # is rolled back and run again (importing._write_with_retries), and then stores the row as new
+        raise StaleDataError(f"lead {lead_id} was deleted during the import")
+    if values.get("attributes"):  # the file's attributes added to the lead's own
+        values = {**values, "attributes": {**(lead.attributes or {}), **values["attributes"]}}
+    changes = {
+        name: value
+        for name, value in values.items()
+        if value not in (None, "") and name != "status" and getattr(lead, name) != value
+    }
+    for name in ("email", "linkedin_url"):
+        if name in changes and (getattr(lead, name) or _identity_taken(ctx, name, changes[name])):
+            del changes[name]
+    if changes:
+        ctx.session.add_all(
+            leads.apply_changes(
+                lead,
+                changes,
+                criteria=ctx.criteria,
+                score=ctx.options.auto_score or lead.quality_score is not None,
+                region=ctx.options.region,
+                actor=ctx.options.actor,
+            )
+        )
+    outcome.updated += 1
+    outcome.leads.append(
+        ImportedLead(id=lead.id, quality_score=lead.quality_score, status=lead.status)
+    )
+
+
+INSERTED = ("id", "campaign_id", "import_id", "created_at", "updated_at", *prepare.COLUMNS)
+"""The columns of the import's bulk insert: what the importer adds, then a prepared row."""
+_EMAIL_KEY = INSERTED.index("email_key")
+_LINKEDIN_KEY = INSERTED.index("linkedin_key")
+
+
+def match_and_insert(ctx: Context, fresh: list[prepare.Ready], outcome: ImportOutcome) -> None:
+    """Inside the write transaction: each fresh row matched against the campaign's stored
+    leads (skipped or merged), the others inserted in one bulk statement."""
+    session, options = ctx.session, ctx.options
+    stored = _Stored.load(session, options.campaign_id, [(e, li) for _, _, e, li, _ in fresh])
+    update, dry_run = options.on_duplicate == "update", options.dry_run
+    inserts: list[tuple[Any, ...]] = []
+    ids = new_ids("lead", len(fresh))
+    to_driver = sql.driver_value(session, Lead.created_at)
+    now = to_driver(utcnow())
+    for (index, number, email, linkedin, cells), lead_id in zip(fresh, ids, strict=True):
+        match = stored.match(email, linkedin)
+        if match:
+            outcome.existing(number, match, update=update)
+            if update and dry_run:
+                outcome.updated += 1
+            elif update:
+                _merge_into(ctx, match, prepare.fields_of(cells), outcome)
+            continue
+        if dry_run:
+            outcome.imported += 1
+            continue
+        created = now if ctx.timestamps is None else to_driver(ctx.timestamps[index])
+        inserts.append((lead_id, options.campaign_id, ctx.batch_id, created, created, *cells))
+        outcome.leads.append(
+            ImportedLead(
+                id=lead_id, quality_score=cells[prepare.SCORE], status=cells[prepare.STATUS]
+            )
+        )
+    # A fixed order (by identity) makes concurrent imports wait on each other's rows in
+    # the same order on PostgreSQL, rather than each holding what the other needs.
+    inserts.sort(key=lambda row: (row[_EMAIL_KEY] or "", row[_LINKEDIN_KEY] or ""))
+    written = sql.insert_rows(session, sql.table_of(Lead), INSERTED, inserts)
+    lost = {row[0] for row in inserts} - written  # stored by a concurrent import first
+    if lost:
+        outcome.leads = [lead for lead in outcome.leads if lead.id not in lost]
+    outcome.imported += len(written)
+    outcome.skipped += len(lost)
+
+
+def record_created(ctx: Context) -> None:
+    """One "created" history entry per new lead, written by the database in one statement."""
+    table = sql.table_of(LeadActivity)
+    source = select(
+        col(Lead.id), literal("created"), literal(ctx.options.actor), col(Lead.created_at)
+    ).where(col(Lead.import_id) == ctx.batch_id)
+    ctx.session.execute(
+        table.insert().from_select(["lead_id", "kind", "actor", "created_at"], source)
+    )
