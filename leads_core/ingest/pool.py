@@ -2,9 +2,9 @@
 otherwise in a pool of worker processes shared by every import of this process
 (``LEADS_IMPORT_WORKERS``, default the number of CPUs this process may use).
 
-The pool is started on first use from a ``forkserver`` (a clean interpreter that has
-imported the preparing code once; each worker forks from it): never forked from the
-app's own process, whose server threads hold locks a fork would copy. A worker that
+The pool is started on first use from a ``forkserver`` (a clean interpreter; each worker
+forks from it and imports the preparing code once): never forked from the app's own
+process, whose server threads hold locks a fork would copy. A worker that
 dies (killed, out of memory) breaks the pool: the request waiting on it gets
 :class:`ImportUnavailable` (503 with ``Retry-After``, nothing written) and the next
 request starts a fresh pool.
@@ -53,8 +53,9 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         if _executor is None or _size != workers or getattr(_executor, "_broken", False):
             if _executor is not None:
                 _executor.shutdown(wait=False, cancel_futures=True)
+            # No preloaded modules: with some, the forkserver would also run the program's
+            # main script again. Each worker imports the preparing code once, on first use.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["leads_core.ingest.prepare"])
             _executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
             _size = workers
         return _executor
