@@ -271,3 +271,38 @@ def test_files_that_are_not_leads_are_refused(client, engine, data, status, word
     assert response.status_code == status
     assert words in response.json()["error"]["message"]
     assert count(engine, Lead) == 0
+
+
+def test_an_import_answer_says_how_long_it_prepared_and_held_the_write(
+    client: TestClient,
+) -> None:
+    response = upload(client, MESSY)
+
+    assert response.status_code == 200
+    timing = dict(
+        part.strip().split(";dur=") for part in response.headers["Server-Timing"].split(",")
+    )
+    assert list(timing) == ["prepare", "write"]
+    assert all(float(ms) > 0 for ms in timing.values())
+    dry = upload(client, MESSY, dryRun="true")
+    assert (
+        list(dict(p.strip().split(";dur=") for p in dry.headers["Server-Timing"].split(",")))[0]
+        == "prepare"
+    )
+
+
+def test_a_worker_that_dies_is_a_503_with_retry_after_and_nothing_written(
+    client: TestClient, engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leads_core.ingest import pool
+
+    def broken(*_args, **_kwargs):
+        raise pool.ImportUnavailable()
+
+    monkeypatch.setattr(pool, "run", broken)
+    response = upload(client, MESSY)
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.json()["error"]["code"] == "import_unavailable"
+    assert count(engine, Lead) == count(engine, ImportBatch) == 0

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from leads_core.ingest import importing
+from leads_core.ingest import importing, writing
 from leads_core.ingest import pool as import_pool
 from leads_core.ingest.options import ImportOptions
 from leads_core.storage.models import ImportBatch, Lead
@@ -70,8 +70,8 @@ def test_the_loser_of_a_race_for_the_same_email_counts_it_skipped(engine: Engine
             "email": "jean@startup.io",
             "email_key": "jean@startup.io",
             "status": "new",
-            "created_at": importing.utcnow(),
-            "updated_at": importing.utcnow(),
+            "created_at": writing.utcnow(),
+            "updated_at": writing.utcnow(),
         },
     )  # not committed: our duplicate check cannot see it
     with ThreadPoolExecutor(1) as pool:
