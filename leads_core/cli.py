@@ -19,8 +19,9 @@ from leads_core.clock import iso_utc
 from leads_core.config import ConfigError, get_settings
 from leads_core.errors import LeadsError
 from leads_core.files.headers import parse_mapping_json
+from leads_core.files.reading import FileTable
 from leads_core.ingest import demo, importing
-from leads_core.ingest.options import ImportOptions
+from leads_core.ingest.options import ImportOptions, ImportOutcome
 from leads_core.schemas import CampaignCreate, CampaignCriteria
 from leads_core.services import apikeys, campaigns
 from leads_core.storage.db import get_engine, session_scope
@@ -98,16 +99,22 @@ def cmd_list_campaigns(_args: argparse.Namespace) -> None:
 
 
 def cmd_import_csv(args: argparse.Namespace) -> None:
+    """A file of any size, in transactions of at most LEADS_MAX_IMPORT_ROWS rows; one line
+    per chunk on stderr, then the summary (the API's answer, summed) as JSON on stdout."""
     settings = get_settings()
     path = Path(args.file)
     if not path.is_file():
         raise LeadsError(f"{path}: no such file")
     mapping = parse_mapping_json(args.mapping)
     update, bar = _progress_bar(f"importing {path.name}", "rows")
+
+    def chunk_done(outcome: ImportOutcome, table: FileTable) -> None:
+        bar.write(_chunk_line(outcome, table), file=sys.stderr)
+
     with bar, session_scope() as session:
-        outcome = importing.import_file(
+        done = importing.import_path(
             session,
-            path.read_bytes(),
+            path,
             ImportOptions.from_settings(
                 settings,
                 campaign_id=args.campaign,
@@ -121,9 +128,33 @@ def cmd_import_csv(args: argparse.Namespace) -> None:
                 actor="cli",
                 progress=update,
             ),
+            chunk_done,
         )
-    summary = outcome.response().model_dump(by_alias=True, exclude={"leads"})
+    summary = done.total.response().model_dump(by_alias=True, exclude={"leads"})
+    if len(done.chunks) > 1:
+        summary["chunks"] = [_chunk_summary(chunk) for chunk in done.chunks]
     print(json.dumps(summary, indent=2, ensure_ascii=False))
+
+
+def _chunk_line(outcome: ImportOutcome, table: FileTable) -> str:
+    rows = f"rows {table.row_numbers[0]:,}-{table.row_numbers[-1]:,}" if table.rows else "no rows"
+    verb = "would import" if outcome.dry_run else "imported"
+    return (
+        f"{rows}: {verb} {outcome.imported:,}, updated {outcome.updated:,}, skipped "
+        f"{outcome.skipped:,}, errors {len(outcome.errors):,}"
+        + ("" if outcome.dry_run else f" ({outcome.batch_id})")
+    )
+
+
+def _chunk_summary(outcome: ImportOutcome) -> dict[str, Any]:
+    return {
+        "importId": None if outcome.dry_run else outcome.batch_id,
+        "rows": outcome.rows,
+        "imported": outcome.imported,
+        "updated": outcome.updated,
+        "skipped": outcome.skipped,
+        "errors": len(outcome.errors),
+    }
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> None:
@@ -182,7 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_list_campaigns
     )
 
-    p = sub.add_parser("import-csv", help="import a CSV file or an .xlsx workbook into a campaign")
+    p = sub.add_parser(
+        "import-csv",
+        help="import a CSV file (any size) or an .xlsx workbook into a campaign, in "
+        "transactions of at most LEADS_MAX_IMPORT_ROWS rows",
+    )
     p.add_argument("file")
     p.add_argument("--campaign", required=True, help="campaign id (cmp_…)")
     p.add_argument(

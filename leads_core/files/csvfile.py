@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 import charset_normalizer
 
@@ -185,6 +185,25 @@ def _reader(text: str, delimiter: str) -> Any:
     return csv.reader(
         io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', skipinitialspace=True
     )
+
+
+def stream_records(text: TextIO, delimiter: str) -> Iterator[list[str]]:
+    """The records of an open text file, read as they are needed (the CLI's large files):
+    a ``sep=`` first line is skipped, a broken quote or a byte that is not text in the
+    file's encoding raises :class:`BadFile` when it is reached."""
+    first = text.readline()
+    hint = _SEP_HINT.match(first)
+    if not hint:
+        text.seek(0)
+    reader = csv.reader(text, delimiter=delimiter, quotechar='"', skipinitialspace=True)
+    try:
+        with _csv_errors(reader):
+            yield from reader
+    except UnicodeDecodeError as exc:
+        raise BadFile(
+            f"The file is not {text.encoding} text after line {reader.line_num} ({exc.reason}). "
+            "Save it as UTF-8 and import it again."
+        ) from None
 
 
 @contextmanager

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
-from leads_core.errors import ValidationFailed
+from leads_core.errors import BadFile, ValidationFailed
 from leads_core.files import csvfile, layout, xlsx
 from leads_core.files.export import neutralize, unneutralize
 from leads_core.files.headers import ATTRIBUTE, FULL_NAME, ColumnPlan, MatchedBy, plan_columns
@@ -75,40 +76,129 @@ def read_upload(
     Raises :class:`~leads_core.errors.BadFile` for a file that is neither CSV text nor a
     readable workbook, :class:`ValidationFailed` for a bad mapping or sheet, a file
     without a header or whose columns all end up ignored."""
-    if xlsx.is_workbook(data):
-        book = xlsx.read_workbook(data, sheet)
-        records, first_row = book.records, book.first_row
-        kind: Literal["csv", "xlsx"] = "xlsx"
-        extra: dict[str, Any] = {"sheet": book.sheet, "sheets": tuple(book.sheets)}
-    else:
-        text = csvfile.read_records(data, layout.header_score)
-        records, first_row, kind = text.records, 1, "csv"
-        extra = {"encoding": text.encoding, "delimiter": text.delimiter}
-    index = layout.find_header(records)
-    body = records[index + 1 :]
-    width = _width(records[index], body)
-    headers = layout.unique_headers((records[index] + [""] * width)[:width])
-    sample = [r for r in body[: SAMPLE_ROWS * 2] if r][:SAMPLE_ROWS]
-    columns = [[r[i] if i < len(r) else "" for r in sample] for i in range(width)]
-    plan = plan_columns(headers, columns, mapping)
-    if all(target is None for target in plan.mapping.values()):
-        raise ValidationFailed(
-            "Every column is ignored by the mapping; map at least one to a lead field.",
-            details=[{"field": "mapping", "message": "every column ignored"}],
+    layout_ = _Layout.of(data, mapping, sheet)
+    return layout_.table(layout_.body, layout_.header_row)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a file's header is and what each of its columns becomes."""
+
+    records: list[list[str]]
+    index: int  # the header's position in ``records``
+    header_row: int  # its spreadsheet row number
+    width: int
+    headers: list[str]
+    plan: ColumnPlan
+    kind: Literal["csv", "xlsx"]
+    extra: dict[str, Any]
+
+    @classmethod
+    def of(
+        cls, data: bytes, mapping: Mapping[str, str | None] | None, sheet: str | None
+    ) -> _Layout:
+        if xlsx.is_workbook(data):
+            book = xlsx.read_workbook(data, sheet)
+            records, first_row = book.records, book.first_row
+            kind: Literal["csv", "xlsx"] = "xlsx"
+            extra: dict[str, Any] = {"sheet": book.sheet, "sheets": tuple(book.sheets)}
+        else:
+            text = csvfile.read_records(data, layout.header_score)
+            records, first_row, kind = text.records, 1, "csv"
+            extra = {"encoding": text.encoding, "delimiter": text.delimiter}
+        index = layout.find_header(records)
+        body = records[index + 1 :]
+        width = _width(records[index], body)
+        headers = layout.unique_headers((records[index] + [""] * width)[:width])
+        sample = [r for r in body[: SAMPLE_ROWS * 2] if r][:SAMPLE_ROWS]
+        columns = [[r[i] if i < len(r) else "" for r in sample] for i in range(width)]
+        plan = plan_columns(headers, columns, mapping)
+        if all(target is None for target in plan.mapping.values()):
+            raise ValidationFailed(
+                "Every column is ignored by the mapping; map at least one to a lead field.",
+                details=[{"field": "mapping", "message": "every column ignored"}],
+            )
+        return cls(records, index, first_row + index, width, headers, plan, kind, extra)
+
+    @property
+    def body(self) -> list[list[str]]:
+        return self.records[self.index + 1 :]
+
+    def table(self, body: list[list[str]], before: int) -> FileTable:
+        """``body``'s records as a table; ``before`` is the row number just above them."""
+        rows, numbers, kept = _read_rows(body, self.plan, self.width, before)
+        return FileTable(
+            rows=rows,
+            row_numbers=numbers,
+            records=kept,
+            headers=self.headers,
+            mapping=self.plan.mapping,
+            matched_by=self.plan.matched_by,
+            header_row=self.header_row,
+            kind=self.kind,
+            **self.extra,
         )
-    header_row = first_row + index
-    rows, numbers, kept = _read_rows(body, plan, width, header_row)
-    return FileTable(
-        rows=rows,
-        row_numbers=numbers,
-        records=kept,
-        headers=headers,
-        mapping=plan.mapping,
-        matched_by=plan.matched_by,
-        header_row=header_row,
-        kind=kind,
-        **extra,
-    )
+
+
+SAMPLE_BYTES = 1 << 20  # what a large CSV file's layout (encoding, delimiter, header) is read from
+
+
+def read_chunks(
+    path: Path,
+    rows_per_chunk: int,
+    mapping: Mapping[str, str | None] | None = None,
+    *,
+    sheet: str | None = None,
+) -> Iterator[FileTable]:
+    """A file of any size as tables of at most ``rows_per_chunk`` records each, read as
+    they are needed: the encoding, delimiter, header and column plan of a CSV file come
+    from its first megabyte, then the rest is streamed. A workbook, a UTF-16 text file
+    or a file under a megabyte is read whole (a workbook within ``files.xlsx``'s limits).
+
+    Row numbers are the file's own. A later part that is not text in the encoding of
+    the first raises :class:`BadFile` when it is reached."""
+    with path.open("rb") as stream:
+        head = stream.read(SAMPLE_BYTES)
+        whole = len(head) < SAMPLE_BYTES or xlsx.is_workbook(head)
+        if whole or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            found = _Layout.of(head + stream.read(), mapping, sheet)
+            yield from _in_chunks(found, found.body, rows_per_chunk)
+            return
+    found = _sample_layout(head, mapping)
+    with path.open(encoding=found.extra["encoding"], newline="") as text:
+        records = csvfile.stream_records(text, found.extra["delimiter"])
+        for _ in range(found.header_row):  # the preamble and the header: already read
+            next(records, None)
+        yield from _in_chunks(found, records, rows_per_chunk)
+
+
+def _sample_layout(head: bytes, mapping: Mapping[str, str | None] | None) -> _Layout:
+    """The layout of a large CSV file from its first bytes, cut at a line end; if the cut
+    fell inside a quoted cell that spans lines, at an earlier line end."""
+    end = len(head)
+    for _ in range(5):
+        end = head.rfind(b"\n", 0, end)
+        if end <= 0:
+            break
+        try:
+            return _Layout.of(head[: end + 1], mapping, None)
+        except BadFile:
+            end = end // 2
+    return _Layout.of(head, mapping, None)
+
+
+def _in_chunks(
+    found: _Layout, records: Iterable[list[str]], rows_per_chunk: int
+) -> Iterator[FileTable]:
+    before = found.header_row
+    chunk: list[list[str]] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == rows_per_chunk:
+            yield found.table(chunk, before)
+            before, chunk = before + len(chunk), []
+    if chunk or before == found.header_row:
+        yield found.table(chunk, before)
 
 
 def _width(header: list[str], body: list[list[str]]) -> int:

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from leads_core.errors import Conflict, PayloadTooLarge, ValidationFailed
+from leads_core.errors import Conflict, LeadsError, PayloadTooLarge, ValidationFailed
 from leads_core.files import reading
 from leads_core.ids import new_id
 from leads_core.ingest import pool, prepare, writing
@@ -316,3 +317,67 @@ def import_file(session: Session, data: bytes, options: ImportOptions) -> Import
         campaigns.get_campaign(session, options.campaign_id)  # 404 before reading a large file
     table = reading.read_upload(data, options.mapping, sheet=options.sheet)
     return import_leads(session, table.rows, options, row_numbers=table.row_numbers, table=table)
+
+
+@dataclass
+class LargeImport:
+    """A file imported chunk by chunk: each chunk's outcome, and their sum."""
+
+    chunks: list[ImportOutcome] = field(default_factory=list)
+
+    @property
+    def total(self) -> ImportOutcome:
+        first = self.chunks[0]
+        total = ImportOutcome(csv=first.csv, dry_run=first.dry_run)
+        total.batch_id = first.batch_id if len(self.chunks) == 1 else None
+        for chunk in self.chunks:
+            total.imported += chunk.imported
+            total.updated += chunk.updated
+            total.skipped += chunk.skipped
+            total.rows += chunk.rows
+            total.errors += chunk.errors
+            total.duplicates += chunk.duplicates
+        return total
+
+
+ChunkDone = Callable[[ImportOutcome, reading.FileTable], None]
+
+
+def import_path(
+    session: Session, path: Path, options: ImportOptions, on_chunk: ChunkDone | None = None
+) -> LargeImport:
+    """Import a file of any size (the CLI): read as it goes (``reading.read_chunks``) and
+    imported in transactions of at most ``options.max_rows`` rows each, so each chunk
+    applies fully or not at all, not the whole file. A row repeating a row of an earlier
+    chunk is found in the campaign (``leadId``), not as an in-file repeat. A chunk that
+    fails stops the import; the chunks before it stay imported (the error says which)."""
+    if not (options.dry_run and options.campaign_id == NEW_CAMPAIGN):
+        campaigns.get_campaign(session, options.campaign_id)
+    done = LargeImport()
+    chunks = reading.read_chunks(path, options.max_rows, options.mapping, sheet=options.sheet)
+    before = 0
+    try:
+        for table in chunks:
+            chunk_options = replace(options, progress=_offset(options.progress, before))
+            done.chunks.append(
+                import_leads(
+                    session, table.rows, chunk_options, row_numbers=table.row_numbers, table=table
+                )
+            )
+            before += len(table.rows)
+            if on_chunk:
+                on_chunk(done.chunks[-1], table)
+    except LeadsError as exc:
+        if done.chunks:
+            exc.message = (
+                f"{exc.message} (stopped after {len(done.chunks)} chunk(s) of this file were "
+                f"imported: {', '.join(str(c.batch_id) for c in done.chunks)})"
+            )
+        raise
+    return done
+
+
+def _offset(progress: Callable[[int, int], None] | None, before: int) -> Any:
+    if progress is None:
+        return None
+    return lambda done, total: progress(before + done, before + total)
