@@ -191,12 +191,10 @@ def stream_records(text: TextIO, delimiter: str) -> Iterator[list[str]]:
     """The records of an open text file, read as they are needed (the CLI's large files):
     a ``sep=`` first line is skipped, a broken quote or a byte that is not text in the
     file's encoding raises :class:`BadFile` when it is reached."""
-    first = text.readline()
-    hint = _SEP_HINT.match(first)
-    if not hint:
-        text.seek(0)
     reader = csv.reader(text, delimiter=delimiter, quotechar='"', skipinitialspace=True)
     try:
+        if not _SEP_HINT.match(text.readline()):
+            text.seek(0)
         with _csv_errors(reader):
             yield from reader
     except UnicodeDecodeError as exc:

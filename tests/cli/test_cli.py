@@ -113,8 +113,10 @@ class Cli:
         url = make_url(self.url)
         return Path(url.database) if url.get_backend_name() == "sqlite" else None
 
-    def run(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "DATABASE_URL": self.url, "PYTHONIOENCODING": "utf-8"}
+    def run(
+        self, *args: str, expect: int = 0, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "DATABASE_URL": self.url, "PYTHONIOENCODING": "utf-8", **(env or {})}
         result = subprocess.run(
             [sys.executable, "-m", "leads_core", *args],
             cwd=REPO,
@@ -469,6 +471,44 @@ def test_import_csv_prints_the_same_summary_as_the_api(
     again = _json_stdout(cli.run("import-csv", str(SAMPLE), "--campaign", "cmp_x"))
     assert (again["imported"], again["skipped"]) == (0, sample.imported + sample.skipped)
     assert cli.scalar("SELECT count(*) FROM lead") == sample.imported
+
+
+@pytest.mark.slow
+def test_import_csv_takes_a_large_file_in_chunks_each_all_or_nothing(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """LEADS_MAX_IMPORT_ROWS=50 makes a 120-row file "large": three transactions, one line
+    each on stderr, the summed summary with its chunks on stdout, file row numbers kept."""
+    lines = ["Email,Company"] + [f"lead{n}@acme.io,Acme {n}" for n in range(120)]
+    lines[90] = "lead3@ACME.io,Acme again"  # row 91 repeats row 5, which is in chunk 1
+    lines[100] = ",Nobody"  # row 101: no email
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cli.run("create-campaign", "Big", "--id", "cmp_x")
+
+    result = cli.run(
+        "import-csv", str(path), "--campaign", "cmp_x", env={"LEADS_MAX_IMPORT_ROWS": "50"}
+    )
+
+    summary = _json_stdout(result)
+    assert (summary["imported"], summary["skipped"], summary["rows"]) == (118, 1, 120)
+    assert summary["errors"] == [
+        {"row": 101, "field": "email", "message": "a lead needs an email or a LinkedIn URL"}
+    ]
+    assert summary["importId"] is None
+    assert [d["row"] for d in summary["duplicates"]] == [91]
+    assert summary["alreadyInCampaign"] == 1  # found in the campaign: chunk 1 was committed
+    chunks = summary["chunks"]
+    assert [(c["rows"], c["imported"], c["skipped"], c["errors"]) for c in chunks] == [
+        (50, 50, 0, 0),
+        (50, 48, 1, 1),
+        (20, 20, 0, 0),
+    ]
+    for chunk, rows in zip(chunks, ("rows 2-51", "rows 52-101", "rows 102-121"), strict=True):
+        assert f"{rows}: imported" in result.stderr
+        assert chunk["importId"] in result.stderr
+    assert cli.scalar("SELECT count(*) FROM lead") == 118
+    assert cli.scalar("SELECT count(*) FROM import_batch") == 3
 
 
 @pytest.mark.slow
