@@ -151,7 +151,8 @@ def import_leads(
 def _criteria(session: Session, options: ImportOptions) -> CampaignCriteria:
     if options.dry_run and options.campaign_id == NEW_CAMPAIGN:
         return campaigns.scoring_criteria(None)
-    return campaigns.scoring_criteria(campaigns.get_campaign(session, options.campaign_id))
+    campaign = campaigns.get_campaign(session, options.campaign_id, reload=True)
+    return campaigns.scoring_criteria(campaign)
 
 
 def _job(ctx: writing.Context, rows: Sequence[Any], numbers: list[int]) -> prepare.Job:

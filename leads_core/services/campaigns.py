@@ -30,8 +30,9 @@ def create_campaign(session: Session, *, data: CampaignCreate) -> Campaign:
     return campaign
 
 
-def get_campaign(session: Session, campaign_id: str) -> Campaign:
-    campaign = session.get(Campaign, campaign_id)
+def get_campaign(session: Session, campaign_id: str, *, reload: bool = False) -> Campaign:
+    """The campaign (404 if none); ``reload``: as stored now, not as this session last saw it."""
+    campaign = session.get(Campaign, campaign_id, populate_existing=reload)
     if campaign is None:
         raise NotFound(f"campaign {campaign_id!r} not found")
     return campaign

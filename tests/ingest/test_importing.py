@@ -15,7 +15,7 @@ from leads_core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from leads_core.identity import NEEDS_IDENTITY
 from leads_core.ingest import importing, pool, prepare
 from leads_core.ingest.options import ImportOptions
-from leads_core.schemas import CampaignCreate, ImportRowError
+from leads_core.schemas import CampaignCreate, CampaignUpdate, ImportRowError
 from leads_core.services import campaigns
 from leads_core.storage.models import ImportBatch, Lead, LeadActivity
 from tests.expected import SAMPLE_LEADS_MAPPING
@@ -467,7 +467,9 @@ def test_a_row_that_fails_to_prepare_is_that_rows_error_and_the_others_import(
     outcome = run(session, rows)
 
     assert outcome.errors == [
-        ImportRowError(row=3, field="lead", message="this row could not be read; it has been logged")
+        ImportRowError(
+            row=3, field="lead", message="this row could not be read; it has been logged"
+        )
     ]
     assert (outcome.imported, count(engine, Lead), count(engine, ImportBatch)) == (4, 4, 1)
 
@@ -588,3 +590,30 @@ def test_import_file_unknown_campaign(session: Session) -> None:
             b"email\na@acme.io\n",
             ImportOptions(campaign_id="cmp_nope", region="FR", max_rows=100, max_bytes=1000),
         )
+
+
+def test_rows_are_scored_again_when_the_criteria_are_saved_while_they_are_prepared(
+    session: Session, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A colleague saves new target positions while a file is being prepared (no lock is
+    held then): the rows are scored again with what is saved before anything is written."""
+    real_run = pool.run
+    scored_with: list[tuple[str, ...]] = []
+
+    def prepare_and_save_criteria(job, workers, progress=None):
+        scored_with.append(job.criteria.target_positions)
+        if len(scored_with) == 1:
+            with Session(engine) as colleague:
+                changes = CampaignUpdate.model_validate(
+                    {"criteria": {"targetPositions": ["Head of Sales"]}}
+                )
+                campaigns.update_campaign(colleague, "cmp_123", changes)
+        return real_run(job, workers, progress)
+
+    monkeypatch.setattr(pool, "run", prepare_and_save_criteria)
+    outcome = run(session, [{**JEAN, "position": "Head of Sales"}])
+
+    assert scored_with == [("CTO", "VP Engineering"), ("Head of Sales",)]
+    (lead,) = stored(engine)
+    assert lead.score_breakdown["campaignMatch"] > 0
+    assert outcome.imported == 1
