@@ -306,7 +306,7 @@ def sqlite_file(url: str) -> str:
     return str(make_url(url).database)
 
 
-def migrate(url: str, campaign_id: str) -> CampaignCriteria:
+def setup_database(url: str, campaign_id: str) -> CampaignCriteria:
     """Bring the database at ``url`` to the product's schema (``init_db``), create the
     campaign as the CLI does, and return its scoring criteria."""
     engine = make_engine(url)
@@ -366,7 +366,7 @@ class Batch:
 
     row: tuple[Any, ...]  # BATCH_COLUMNS
     leads: list[tuple[Any, ...]]  # ingest.writing.INSERTED
-    errors: int  # rows the product refuses
+    errors: int  # row errors (ingest.prepare's), as the API counts them
 
     @property
     def id(self) -> str:
@@ -478,12 +478,12 @@ class SchemaRun:
     timing: Timing
     per_file: list[float]  # seconds of each file's transaction
     stored: int
-    errors: int  # rows the product refused
+    errors: int  # row errors (ingest.prepare's), as the API counts them
 
 
 def time_schema_floor(files: list[Path], target: Databases, rows: int) -> SchemaRun:
     """Each file prepared (untimed), then written in one timed transaction."""
-    criteria = migrate(target.schema_url, CAMPAIGN)
+    criteria = setup_database(target.schema_url, CAMPAIGN)
     statements, seen = SchemaSql.of(target.engine), Seen()
     per_file: list[float] = []
     errors = 0
@@ -503,7 +503,7 @@ def fill_existing(target: Databases, count: int) -> int:
     """``count`` rows of another seed into another campaign of the API's database, as the
     schema floor writes (100,000 rows a transaction), then copied to the schema floor's
     database; the leads stored."""
-    criteria = migrate(target.api_url, EXISTING_CAMPAIGN)
+    criteria = setup_database(target.api_url, EXISTING_CAMPAIGN)
     statements, seen = SchemaSql.of(target.engine), Seen()
     rows = (cells for cells, _ in itertools.islice(lead_rows(EXISTING_SEED), count))
     db = connect_schema(target.api_url)
@@ -910,13 +910,16 @@ def check_counts(r: Results) -> list[str]:
     print(
         f"stored: API {api.stored} (GET /v1/leads total less the edited lead; imported "
         f"{api.imported}, skipped {api.skipped}, errors {api.errors}), schema floor "
-        f"{r.schema.stored} (rows refused {r.schema.errors}); expected {r.rows} - "
+        f"{r.schema.stored} (row errors {r.schema.errors}); expected {r.rows} - "
         f"{r.duplicates} duplicates = {expected}; bare floor {r.bare_stored} (keeps the "
         "upper-cased repeats)"
     )
     problems = []
     if not api.stored == expected == api.imported or api.errors:
-        problems.append(f"the API stored {api.stored} and imported {api.imported} of {expected}")
+        problems.append(
+            f"the API stored {api.stored} and imported {api.imported} of {expected} "
+            f"({api.errors} row errors)"
+        )
     if r.schema.stored != expected:
         problems.append(f"the schema floor stored {r.schema.stored} of {expected}")
     if api.edits and api.edits.failures:

@@ -157,9 +157,9 @@ def _json_writer(dialect: str) -> Callable[[Any], Any]:
 
 @cache
 def _sqlite_json() -> Callable[[Any], Any]:
-    convert: Callable[[Any], Any] | None = (
-        table_of(Lead).c["enrichment"].type.bind_processor(sqlite.dialect())
-    )
+    dialect = sqlite.dialect()
+    json_type = table_of(Lead).c["enrichment"].type.dialect_impl(dialect)
+    convert: Callable[[Any], Any] | None = json_type.bind_processor(dialect)
     if convert is None:  # pragma: no cover - SQLAlchemy's JSON type always has one
         raise RuntimeError("SQLAlchemy's JSON type has no bind processor on SQLite")
     return convert

@@ -185,7 +185,10 @@ def insert_rows(
 def driver_value(session: Session, column: Any) -> Callable[[Any], Any]:
     """How ``column``'s values are handed to this session's driver (SQLAlchemy's own bind
     processor for its type, e.g. a datetime as text on SQLite)."""
-    convert = column.type.bind_processor(session.get_bind().dialect)
+    dialect = session.get_bind().dialect
+    # The dialect's own type (SQLite's DATETIME writes text), not the generic DateTime,
+    # whose values sqlite3 would write itself - with a "+00:00" no other date has.
+    convert = column.type.dialect_impl(dialect).bind_processor(dialect)
     return convert if convert is not None else lambda value: value
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
@@ -15,8 +17,8 @@ from leads_core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from leads_core.identity import NEEDS_IDENTITY
 from leads_core.ingest import importing, pool, prepare
 from leads_core.ingest.options import ImportOptions
-from leads_core.schemas import CampaignCreate, CampaignUpdate, ImportRowError
-from leads_core.services import campaigns
+from leads_core.schemas import CampaignCreate, CampaignUpdate, ImportRowError, LeadUpdate
+from leads_core.services import campaigns, leads
 from leads_core.storage.models import ImportBatch, Lead, LeadActivity
 from tests.expected import SAMPLE_LEADS_MAPPING
 
@@ -617,3 +619,24 @@ def test_rows_are_scored_again_when_the_criteria_are_saved_while_they_are_prepar
     (lead,) = stored(engine)
     assert lead.score_breakdown["campaignMatch"] > 0
     assert outcome.imported == 1
+
+
+def test_imported_dates_are_stored_in_the_same_form_as_every_other_date(
+    session: Session, engine: Engine, engine_name: str
+) -> None:
+    outcome = run(session, [JEAN])
+    leads.update_lead(session, outcome.leads[0].id, LeadUpdate(notes="called"), region="FR")
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT CAST(lead.created_at AS TEXT), CAST(lead.updated_at AS TEXT), "
+                "CAST(a.created_at AS TEXT), CAST(b.created_at AS TEXT) FROM lead "
+                "JOIN lead_activity a ON a.lead_id = lead.id AND a.kind = 'created' "
+                "JOIN import_batch b ON b.id = lead.import_id"
+            )
+        ).one()
+    if engine_name == "sqlite":  # text: one form, without a "+00:00" suffix
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", value) for value in rows)
+    else:  # timestamptz: the session's time zone is UTC
+        assert all(value.endswith("+00") for value in rows)

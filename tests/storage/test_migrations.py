@@ -155,3 +155,34 @@ def test_starting_while_another_process_writes_does_not_wait_for_it(db_url: str)
         busy.rollback()
     late.dispose()
     writer.dispose()
+
+
+@pytest.mark.sqlite_only
+def test_0006_gives_imported_dates_the_form_of_every_other_date(empty_engine: Engine) -> None:
+    with empty_engine.begin() as connection:
+        command.upgrade(migrations.alembic_config(connection), "0005")
+        connection.execute(
+            text(
+                "INSERT INTO campaign (id, name, criteria, created_at, updated_at) "
+                "VALUES ('cmp_1', 'A', '{}', '2026-01-02 03:04:05.000006', "
+                "'2026-01-02 03:04:05.000006')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO lead (id, campaign_id, status, email, created_at, updated_at) VALUES "
+                "('lead_a', 'cmp_1', 'new', 'a@acme.io', '2026-12-03 09:30:28.730803+00:00', "
+                "'2026-12-03 09:30:28.730803+00:00'), ('lead_b', 'cmp_1', 'new', 'b@acme.io', "
+                "'2026-12-03 09:31:00.000001', '2026-12-04 10:00:00.000002')"
+            )
+        )
+    init_db(empty_engine)
+
+    with empty_engine.connect() as connection:
+        dates = connection.execute(
+            text("SELECT id, created_at, updated_at FROM lead ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in dates] == [
+        ("lead_a", "2026-12-03 09:30:28.730803", "2026-12-03 09:30:28.730803"),
+        ("lead_b", "2026-12-03 09:31:00.000001", "2026-12-04 10:00:00.000002"),
+    ]
