@@ -195,31 +195,44 @@ def driver_value(session: Session, column: Any) -> Callable[[Any], Any]:
 def _pg_insert_rows(
     session: Session, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> set[str]:
-    """One short ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` run for every row in
-    psycopg's pipeline (``executemany``), in the session's transaction.
+    """``COPY`` the rows into a temporary table, then one ``INSERT ... SELECT ... ON
+    CONFLICT DO NOTHING RETURNING id`` in their order, in the session's transaction.
 
-    SQLAlchemy would send a 1,000-row ``VALUES`` list per statement, which psycopg parses
-    again for every batch (23,000 placeholders): 9 of the 20 s of a 30,000-row import.
-    JSON cells arrive as text, which psycopg sends untyped: PostgreSQL reads it as the
-    column's own type (json keeps its key order, jsonb sorts it)."""
-    statement = psql.SQL(
-        "INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING RETURNING id"
-    ).format(
-        table=psql.Identifier(table.name),
-        columns=psql.SQL(", ").join(map(psql.Identifier, names)),
-        values=psql.SQL(", ").join(psql.Placeholder() * len(names)),
-    )
+    Row-by-row ``INSERT ... RETURNING`` in psycopg's pipeline took 4.6 s for 20,000 rows,
+    a third more than a plain ``executemany``; ``COPY`` hands the rows over in one stream
+    and the server inserts them in one statement. JSON cells arrive as text, which the
+    temporary table's own json / jsonb columns parse (json keeps its key order)."""
+    columns = psql.SQL(", ").join(map(psql.Identifier, names))
+    staged = psql.Identifier(f"{table.name}_import")
     driver = session.connection().connection.driver_connection
     if not isinstance(driver, psycopg.Connection):  # None: invalidated since checked out
         raise RuntimeError(f"not an open psycopg connection: {driver!r}")
-    written: set[str] = set()
+    statements = (
+        psql.SQL(
+            "CREATE TEMPORARY TABLE {staged} ON COMMIT DROP AS "
+            "SELECT {columns} FROM {table} WITH NO DATA"
+        ),
+        psql.SQL("COPY {staged} ({columns}) FROM STDIN"),
+        psql.SQL(
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {staged} ORDER BY "
+            "email_key, linkedin_key ON CONFLICT DO NOTHING RETURNING id"
+        ),
+    )
+    create, copy, insert = (
+        s.format(staged=staged, columns=columns, table=psql.Identifier(table.name))
+        for s in statements
+    )
     try:
         with driver.cursor() as cursor:
-            cursor.executemany(statement, rows, returning=True)
-            for result in cursor.results():
-                written.update(lead_id for (lead_id,) in result.fetchall())
+            cursor.execute(create)
+            with cursor.copy(copy) as stream:
+                for row in rows:
+                    stream.write_row(row)
+            cursor.execute(insert)
+            written = {lead_id for (lead_id,) in cursor.fetchall()}
+            cursor.execute(psql.SQL("DROP TABLE {staged}").format(staged=staged))
     except psycopg.Error as exc:  # raised as SQLAlchemy would (e.g. a deadlock to retry)
-        raise DBAPIError.instance(statement.as_string(driver), None, exc, psycopg.Error) from exc
+        raise DBAPIError.instance(insert.as_string(driver), None, exc, psycopg.Error) from exc
     return written
 
 
