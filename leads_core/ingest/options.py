@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sqlmodel import Session
 
@@ -65,6 +65,15 @@ class ImportOptions:
         )
 
 
+class Imported(NamedTuple):
+    """A lead the import stored or updated: ``ImportedLead`` of the answer, kept as a tuple
+    until then (a 60,000-row import keeps 60,000 of them: 4 MB, not 30 as models)."""
+
+    id: str
+    quality_score: int | None
+    status: str
+
+
 @dataclass
 class ImportOutcome:
     imported: int = 0
@@ -72,7 +81,7 @@ class ImportOutcome:
     skipped: int = 0
     rows: int = 0
     errors: list[ImportRowError] = field(default_factory=list)
-    leads: list[ImportedLead] = field(default_factory=list)
+    leads: list[Imported] = field(default_factory=list)
     duplicates: list[ImportDuplicate] = field(default_factory=list)
     batch_id: str | None = None
     dry_run: bool = False
@@ -100,7 +109,7 @@ class ImportOutcome:
             imported=self.imported,
             skipped=self.skipped,
             errors=self.errors,
-            leads=self.leads,
+            leads=[ImportedLead(**lead._asdict()) for lead in self.leads],
             updated=self.updated,
             import_id=None if self.dry_run else self.batch_id,
             dry_run=self.dry_run,

@@ -20,8 +20,7 @@ from leads_core.clock import utcnow
 from leads_core.identity import identity_keys
 from leads_core.ids import new_ids
 from leads_core.ingest import prepare
-from leads_core.ingest.options import ImportOptions, ImportOutcome
-from leads_core.schemas import ImportedLead
+from leads_core.ingest.options import Imported, ImportOptions, ImportOutcome
 from leads_core.scoring.criteria import CampaignCriteria
 from leads_core.services import leads
 from leads_core.storage import sql
@@ -109,15 +108,11 @@ def _merge_into(ctx: Context, lead_id: str, values: dict[str, Any], outcome: Imp
             )
         )
     outcome.updated += 1
-    outcome.leads.append(
-        ImportedLead(id=lead.id, quality_score=lead.quality_score, status=lead.status)
-    )
+    outcome.leads.append(Imported(lead.id, lead.quality_score, lead.status))
 
 
 INSERTED = ("id", "campaign_id", "import_id", "created_at", "updated_at", *prepare.COLUMNS)
 """The columns of the import's bulk insert: what the importer adds, then a prepared row."""
-_EMAIL_KEY = INSERTED.index("email_key")
-_LINKEDIN_KEY = INSERTED.index("linkedin_key")
 
 
 def match_and_insert(ctx: Context, fresh: list[prepare.Ready], outcome: ImportOutcome) -> None:
@@ -126,7 +121,7 @@ def match_and_insert(ctx: Context, fresh: list[prepare.Ready], outcome: ImportOu
     session, options = ctx.session, ctx.options
     stored = _Stored.load(session, options.campaign_id, [(e, li) for _, _, e, li, _ in fresh])
     update, dry_run = options.on_duplicate == "update", options.dry_run
-    inserts: list[tuple[Any, ...]] = []
+    new: list[tuple[str, Any, tuple[Any, ...]]] = []  # (id, created, cells): rows to insert
     ids = new_ids("lead", len(fresh))
     to_driver = sql.driver_value(session, Lead.created_at)
     now = to_driver(utcnow())
@@ -142,18 +137,15 @@ def match_and_insert(ctx: Context, fresh: list[prepare.Ready], outcome: ImportOu
         if dry_run:
             outcome.imported += 1
             continue
-        created = now if ctx.timestamps is None else to_driver(ctx.timestamps[index])
-        inserts.append((lead_id, options.campaign_id, ctx.batch_id, created, created, *cells))
-        outcome.leads.append(
-            ImportedLead(
-                id=lead_id, quality_score=cells[prepare.SCORE], status=cells[prepare.STATUS]
-            )
+        new.append(
+            (lead_id, now if ctx.timestamps is None else to_driver(ctx.timestamps[index]), cells)
         )
-    # A fixed order (by identity) makes concurrent imports wait on each other's rows in
-    # the same order on PostgreSQL, rather than each holding what the other needs.
-    inserts.sort(key=lambda row: (row[_EMAIL_KEY] or "", row[_LINKEDIN_KEY] or ""))
-    written = sql.insert_rows(session, sql.table_of(Lead), INSERTED, inserts)
-    lost = {row[0] for row in inserts} - written  # stored by a concurrent import first
+        outcome.leads.append(Imported(lead_id, cells[prepare.SCORE], cells[prepare.STATUS]))
+    # The insert's rows are made as the driver takes them, not kept: 20 MB for 60,000 rows.
+    campaign_id, batch_id = options.campaign_id, ctx.batch_id
+    rows = ((i, campaign_id, batch_id, at, at, *cells) for i, at, cells in new)
+    written = sql.insert_rows(session, sql.table_of(Lead), INSERTED, rows, [i for i, _, _ in new])
+    lost = {lead_id for lead_id, _, _ in new} - written  # stored by a concurrent import first
     if lost:
         outcome.leads = [lead for lead in outcome.leads if lead.id not in lost]
     outcome.imported += len(written)

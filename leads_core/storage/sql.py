@@ -5,7 +5,8 @@ SQL they ask this module, passing the session."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import sqlite3
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
@@ -158,19 +159,26 @@ def dialect(session: Session) -> str:
 
 
 def insert_rows(
-    session: Session, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]
+    session: Session,
+    table: Table,
+    names: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    ids: Collection[str],
 ) -> set[str]:
-    """Bulk-insert rows - tuples of driver-ready values in ``names`` order, the id first -
-    and return the ids stored. The caller has converted each value as the driver takes
-    it: JSON as text (``ingest.prepare``), datetimes through :func:`driver_value`.
+    """Bulk-insert rows - tuples of driver-ready values in ``names`` order, their ``ids``
+    first - and return the ids stored. ``rows`` is read once, as the driver goes. The
+    caller has converted each value as the driver takes it: JSON as text
+    (``ingest.prepare``), datetimes through :func:`driver_value`.
 
-    PostgreSQL: ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``. Another transaction
-    may store the same email or LinkedIn profile between our duplicate check and our
-    insert (two app processes importing one file); the unique constraint decides, our
-    insert waits for theirs to commit, and the row it loses is left out here - the import
-    counts it as skipped. SQLite has one writer at a time and the import holds the write
-    lock from its first statement, so what it checked is what it inserts into."""
-    if not rows:
+    PostgreSQL: ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``, in identity order so
+    concurrent imports wait on each other's rows in one order rather than each holding
+    what the other needs. Another transaction may store the same email or LinkedIn
+    profile between our duplicate check and our insert (two app processes importing one
+    file); the unique constraint decides, our insert waits for theirs to commit, and the
+    row it loses is left out here - the import counts it as skipped. SQLite has one
+    writer at a time and the import holds the write lock from its first statement, so
+    what it checked is what it inserts into."""
+    if not ids:
         return set()
     if dialect(session) == "postgresql":
         return _pg_insert_rows(session, table, names, rows)
@@ -178,8 +186,14 @@ def insert_rows(
     statement = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(table.name), ", ".join(map(quote, names)), ", ".join("?" * len(names))
     )
-    session.connection().exec_driver_sql(statement, rows)
-    return {row[0] for row in rows}
+    driver = session.connection().connection.driver_connection  # in the session's transaction
+    if not isinstance(driver, sqlite3.Connection):  # None: invalidated since checked out
+        raise RuntimeError(f"not an open sqlite3 connection: {driver!r}")
+    try:
+        driver.executemany(statement, rows)  # SQLAlchemy's would want the rows in a list
+    except sqlite3.Error as exc:  # raised as SQLAlchemy would (e.g. the database is busy)
+        raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
+    return set(ids)
 
 
 def driver_value(session: Session, column: Any) -> Callable[[Any], Any]:
@@ -193,7 +207,7 @@ def driver_value(session: Session, column: Any) -> Callable[[Any], Any]:
 
 
 def _pg_insert_rows(
-    session: Session, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]
+    session: Session, table: Table, names: Sequence[str], rows: Iterable[tuple[Any, ...]]
 ) -> set[str]:
     """``COPY`` the rows into a temporary table, then one ``INSERT ... SELECT ... ON
     CONFLICT DO NOTHING RETURNING id`` in their order, in the session's transaction.
