@@ -168,6 +168,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
             region=settings.phone_region,
             seed=args.seed,
             progress=update,
+            workers=settings.import_workers,
         )
     print(
         f"seeded {result.imported} leads in {len(result.campaign_ids)} campaigns "

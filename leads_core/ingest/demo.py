@@ -259,8 +259,10 @@ def seed_demo(
     chunk: int = 50_000,
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> DemoResult:
-    """Store ``leads`` demo leads (plus ~2% duplicate attempts, which the import skips)."""
+    """Store ``leads`` demo leads (plus ~2% duplicate attempts, which the import skips),
+    prepared on ``workers`` processes as an import's rows are."""
     rng = random.Random(seed)
     now = now or utcnow()
     ids = create_demo_campaigns(session, campaigns_count, rng)
@@ -291,6 +293,7 @@ def seed_demo(
                     max_rows=len(rows),
                     origin="seed",
                     actor="seed-demo",
+                    workers=workers,
                 ),
                 timestamps=stamps,
             )
