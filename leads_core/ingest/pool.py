@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 
 from leads_core.errors import LeadsError
 from leads_core.ingest.prepare import Job, Prepared, prepare
@@ -87,39 +88,34 @@ def shutdown() -> None:
 
 def split(job: Job, size: int) -> Iterator[Job]:
     for start in range(0, len(job.rows), size):
-        yield Job(
+        yield replace(
+            job,
             rows=job.rows[start : start + size],
             numbers=job.numbers[start : start + size],
             start=job.start + start,
-            criteria=job.criteria,
-            region=job.region,
-            score=job.score,
-            cells=job.cells,
-            dialect=job.dialect,
         )
 
 
 def run(job: Job, workers: int, progress: Callable[[int], None] | None = None) -> list[Prepared]:
-    """``prepare`` every row of ``job``, in order, on ``workers`` processes (inline for one);
-    ``progress(rows prepared)`` after each part."""
+    """``prepare`` every row of ``job``, in order, on ``workers`` processes (inline for one
+    or a small job); ``progress(rows prepared)`` after each part."""
+    parts = list(split(job, CHUNK_ROWS))
+    results: list[Prepared] = []
+
+    def collect(result: Prepared, part: Job) -> None:
+        results.append(result)
+        if progress:
+            progress(part.start + len(part.rows) - job.start)
+
     if workers <= 1 or len(job.rows) <= INLINE_ROWS:
-        parts = list(split(job, CHUNK_ROWS))
-        results = []
         for part in parts:
-            results.append(prepare(part))
-            if progress:
-                progress(part.start + len(part.rows) - job.start)
+            collect(prepare(part), part)
         return results
     executor = _pool(workers)
     try:
-        futures: list[Future[Prepared]] = [
-            executor.submit(prepare, part) for part in split(job, CHUNK_ROWS)
-        ]
-        results = []
-        for future in futures:
-            results.append(future.result())
-            if progress:
-                progress(min(len(results) * CHUNK_ROWS, len(job.rows)))
+        futures: list[Future[Prepared]] = [executor.submit(prepare, part) for part in parts]
+        for future, part in zip(futures, parts, strict=True):
+            collect(future.result(), part)
         return results
     except BrokenProcessPool:
         _discard(executor)
