@@ -13,7 +13,9 @@ request starts a fresh pool.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,6 +27,7 @@ from leads_core.ingest.prepare import Job, Prepared, prepare
 INLINE_ROWS = 2000  # a request this small is prepared inline: a worker round trip costs more
 CHUNK_ROWS = 2500  # rows per job sent to a worker (progress granularity)
 RETRY_AFTER_S = 5
+PARENT_CHECK_S = 1.0  # how often a worker checks that the app is still there
 
 
 class ImportUnavailable(LeadsError):
@@ -57,9 +60,41 @@ def _pool(workers: int) -> ProcessPoolExecutor:
             # No preloaded modules: with some, the forkserver would also run the program's
             # main script again. Each worker imports the preparing code once, on first use.
             context = multiprocessing.get_context("forkserver")
-            _executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            _executor = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=context,
+                initializer=_exit_with,
+                initargs=(os.getpid(),),
+            )
             _size = workers
         return _executor
+
+
+def _exit_with(app_pid: int) -> None:
+    """In each worker: exit once the app process is gone. Killed with -9 (or by the OOM
+    killer), the app cannot stop its pool, and the workers, waiting for work, would stay."""
+
+    def watch() -> None:
+        while _running(app_pid):
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="leads-import-worker-watch", daemon=True).start()
+
+
+def _running(pid: int) -> bool:
+    """Is process ``pid`` running (not gone, not a zombie waiting to be reaped)?"""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel whether the number is still in use
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True
 
 
 def _discard(broken: ProcessPoolExecutor) -> None:

@@ -4,12 +4,16 @@ a large import is not held up by it (the write lock is taken only to write)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +28,7 @@ from leads_core.services import campaigns, leads
 from leads_core.storage.models import ImportBatch, Lead
 
 pytestmark = [pytest.mark.usefixtures("campaign"), pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
 
 COMPARED = (
     "first_name",
@@ -190,3 +195,39 @@ def test_an_edit_during_a_large_import_completes_before_the_import_does(
     assert finished["edit"] < finished["import"]
     with Session(engine) as check:
         assert check.get(Lead, existing.id).status == "contacted"
+
+
+ORPHAN_SCRIPT = """
+import os, signal
+from leads_core.ingest import pool, prepare
+from leads_core.scoring.criteria import CampaignCriteria
+
+if __name__ == "__main__":
+    rows = [{"email": f"lead{n}@acme.io"} for n in range(3000)]
+    job = prepare.Job(rows=rows, numbers=list(range(1, 3001)), start=0,
+                      criteria=CampaignCriteria(), region="FR", score=True, cells=True,
+                      dialect="sqlite")
+    pool.run(job, 2)
+    print(*pool.worker_pids(), flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # no handler, no atexit: the pool is not stopped
+"""
+
+
+def test_workers_exit_when_the_app_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "app.py"
+    script.write_text(ORPHAN_SCRIPT)
+    # Its output goes to a file: a pipe would stay open as long as the workers live.
+    output = tmp_path / "out.txt"
+    with output.open("w") as out:
+        app = subprocess.run([sys.executable, str(script)], stdout=out, timeout=120, cwd=ROOT)
+    workers = [int(pid) for pid in output.read_text().split()]
+    try:
+        assert app.returncode == -signal.SIGKILL and len(workers) == 2
+        deadline = time.monotonic() + 10
+        while any(pool._running(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(pool._running(pid) for pid in workers)
+    finally:
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
