@@ -71,12 +71,13 @@ format: dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## make bench: the import benchmark (100,000 rows through the API vs the bare floor);
-## ENGINE=postgresql runs both sides on a throwaway PostgreSQL server
+## make bench: the import benchmark (100,000 rows through the API vs the bare and schema
+## floors, the write lock of each request, edits made during it); ENGINE=postgresql runs
+## every side on a throwaway PostgreSQL server; ARGS="--existing 1000000" and others pass on
 ENGINE ?= sqlite
 LEADS ?= 1000000
 bench: dev postgres
-	$(BIN)/python -m bench.import_bench --engine $(ENGINE)
+	$(BIN)/python -m bench.import_bench --engine $(ENGINE) $(ARGS)
 
 ## make bench-list: GET /v1/leads over real HTTP on LEADS demo leads (ENGINE as above)
 bench-list: dev postgres
