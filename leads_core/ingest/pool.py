@@ -57,8 +57,10 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         if _executor is None or _size != workers or getattr(_executor, "_broken", False):
             if _executor is not None:
                 _executor.shutdown(wait=False, cancel_futures=True)
-            # No preloaded modules: with some, the forkserver would also run the program's
-            # main script again. Each worker imports the preparing code once, on first use.
+            # The forkserver imports the program's main module as "__mp_main__" (as spawn
+            # does), so a main script must keep its work under `if __name__ == "__main__"`
+            # (Streamlit's and `python -m leads_core`'s do). Each worker imports the
+            # preparing code once, on its first part.
             context = multiprocessing.get_context("forkserver")
             _executor = ProcessPoolExecutor(
                 max_workers=workers,
