@@ -31,6 +31,7 @@ from leads_core.files import reading
 from leads_core.ids import new_id
 from leads_core.ingest import pool, prepare, writing
 from leads_core.ingest.options import NEW_CAMPAIGN, ImportOptions, ImportOutcome
+from leads_core.memory import release_free_memory
 from leads_core.schemas import CsvInfo, ImportRowError
 from leads_core.scoring.criteria import CampaignCriteria
 from leads_core.services import campaigns
@@ -308,6 +309,14 @@ def _file_info(table: reading.FileTable | None) -> CsvInfo | None:
 def import_file(session: Session, data: bytes, options: ImportOptions) -> ImportOutcome:
     """Read a CSV file or an ``.xlsx`` workbook (encoding, delimiter, header row and
     columns detected; ``options.mapping`` overrides the column matching) and import it."""
+    try:
+        return _import_file(session, data, options)
+    finally:  # the file's rows are garbage now: give their memory back
+        sql.shrink_memory(session)
+        release_free_memory()
+
+
+def _import_file(session: Session, data: bytes, options: ImportOptions) -> ImportOutcome:
     if len(data) > options.max_bytes:
         raise PayloadTooLarge(
             f"the file is {len(data) / 1_048_576:.1f} MB; the limit is "

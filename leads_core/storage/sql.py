@@ -264,6 +264,15 @@ def index_imported(session: Session, batch_id: str) -> None:
         )
 
 
+def shrink_memory(session: Session) -> None:
+    """SQLite: free the page cache of the session's connection (up to 64 MiB each, kept
+    for the life of the pooled connection) after a large piece of work such as an
+    import, outside any transaction. PostgreSQL keeps its cache in the server."""
+    if dialect(session) == "sqlite" and not session.in_transaction():
+        session.execute(text("PRAGMA shrink_memory"))
+        session.commit()
+
+
 def is_transient(exc: DBAPIError) -> bool:
     """A PostgreSQL deadlock or serialization failure: the transaction was rolled back and
     running it again can succeed."""
