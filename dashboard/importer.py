@@ -6,14 +6,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from leads_core.errors import LeadsError
+from leads_core.config import get_settings
 from leads_core.fields import FIELDS
 from leads_core.files import reading
 from leads_core.files.headers import ATTRIBUTE, FULL_NAME
+from leads_core.ingest import importing, pool
 from leads_core.ingest.options import ImportOutcome
 
 FULL_NAME_LABEL = "Full name (split into first and last)"
@@ -75,22 +77,16 @@ def inspect(_data: bytes, file_digest: str, sheet: str | None) -> Inspection:
     the bytes are not hashed again). Without a ``sheet``, a workbook opens on its first
     sheet holding an email or LinkedIn column (a "Read me" sheet before the leads is
     passed over). Raises ``LeadsError`` for a file that cannot be read."""
-    table = reading.read_upload(_data, sheet=sheet)
-    if sheet is None and not _has_identity(table):
-        for other in table.sheets[1:]:
-            try:
-                candidate = reading.read_upload(_data, sheet=other)
-            except LeadsError:
-                continue
-            if _has_identity(candidate):
-                table = candidate
-                break
+    # A large file is read in an import worker: its rows never enter the app's memory.
+    workers = get_settings().import_workers if len(_data) > importing.POOLED_FILE_BYTES else 1
+    found = pool.call(partial(reading.glance, first=PREVIEW_ROWS), _data, sheet, workers=workers)
+    table = found.table
     return Inspection(
         headers=table.headers,
         mapping=table.mapping,
         matched_by=dict(table.matched_by),
-        first_rows=table.records[:PREVIEW_ROWS],
-        rows=len(table.rows),
+        first_rows=table.records,
+        rows=found.rows,
         header_row=table.header_row,
         kind=table.kind,
         encoding=table.encoding,
@@ -98,10 +94,6 @@ def inspect(_data: bytes, file_digest: str, sheet: str | None) -> Inspection:
         sheet=table.sheet,
         sheets=table.sheets,
     )
-
-
-def _has_identity(table: reading.FileTable) -> bool:
-    return bool({"email", "linkedinUrl"} & set(table.mapping.values()))
 
 
 def mapping_table(found: Inspection) -> pd.DataFrame:

@@ -22,6 +22,21 @@ class LeadsError(Exception):
         self.message = message
         self.details = details or []
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Raised in an import's worker process, it reaches the app whole: its class,
+        message, details and headers (pickle would call ``cls(message)`` alone)."""
+        return (_rebuilt, (type(self), self.message, self.details, getattr(self, "headers", None)))
+
+
+def _rebuilt(
+    cls: type[LeadsError], message: str, details: list[dict[str, Any]], headers: Any
+) -> LeadsError:
+    error = cls.__new__(cls)
+    LeadsError.__init__(error, message, details=details)
+    if headers is not None:
+        error.headers = headers  # type: ignore[attr-defined]
+    return error
+
 
 class ValidationFailed(LeadsError):
     status = 422

@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -258,7 +258,7 @@ def _read_rows(
     return rows, numbers, kept
 
 
-def problem_rows_csv(table: FileTable, problems: Mapping[int, str]) -> str:
+def problem_rows_csv(table: FileTable, problems: Mapping[int, str], *, header: bool = True) -> str:
     """The rows of a file whose row numbers are in ``problems``, as CSV text with the
     file's header plus a last ``Problem`` column, so a user can fix them in a spreadsheet
     and import that file again. Each cell is written as the value it was read as,
@@ -266,7 +266,8 @@ def problem_rows_csv(table: FileTable, problems: Mapping[int, str]) -> str:
     and ``'=1+1`` are both written ``'=1+1``, so the file imports to the same values."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=table.delimiter or ",", lineterminator="\r\n")
-    writer.writerow([neutralize(header) for header in (*table.headers, "Problem")])
+    if header:  # without: the lines of one share of the file, to follow another's
+        writer.writerow([neutralize(name) for name in (*table.headers, "Problem")])
     for number, record in zip(table.row_numbers, table.records, strict=True):
         if number in problems:
             cells = [unneutralize(cell.strip()) for cell in record]
@@ -296,3 +297,33 @@ def _text(value: Any) -> str:
     if isinstance(value, Mapping):
         return "; ".join(f"{k}: {v}" for k, v in value.items())
     return str(value)
+
+
+@dataclass(frozen=True)
+class Glance:
+    """How a file reads, without its rows: what a page shows before importing it."""
+
+    table: FileTable  # its rows left out; ``records`` holds the first few as written
+    rows: int  # its data rows
+
+
+def glance(data: bytes, sheet: str | None = None, *, first: int = 5) -> Glance:
+    """How ``data`` reads with the automatic matching, and its first ``first`` records.
+    Without a ``sheet``, a workbook is read from its first sheet holding an email or
+    LinkedIn column (a "Read me" sheet before the leads is passed over)."""
+    table = read_upload(data, sheet=sheet)
+    if sheet is None and not _has_identity(table):
+        for other in table.sheets[1:]:
+            try:
+                candidate = read_upload(data, sheet=other)
+            except (BadFile, ValidationFailed):
+                continue
+            if _has_identity(candidate):
+                table = candidate
+                break
+    summary = replace(table, rows=[], row_numbers=[], records=table.records[:first])
+    return Glance(summary, len(table.rows))
+
+
+def _has_identity(table: FileTable) -> bool:
+    return bool({"email", "linkedinUrl"} & set(table.mapping.values()))

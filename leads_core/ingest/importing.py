@@ -29,7 +29,7 @@ from sqlmodel import Session
 from leads_core.errors import Conflict, LeadsError, PayloadTooLarge, ValidationFailed
 from leads_core.files import reading
 from leads_core.ids import new_id
-from leads_core.ingest import pool, prepare, writing
+from leads_core.ingest import prepare, sources, writing
 from leads_core.ingest.options import NEW_CAMPAIGN, ImportOptions, ImportOutcome
 from leads_core.memory import release_free_memory
 from leads_core.schemas import CsvInfo, ImportRowError
@@ -39,6 +39,7 @@ from leads_core.storage import sql
 from leads_core.storage.models import ImportBatch
 
 MAX_FILENAME = 500  # import_batch.filename
+POOLED_FILE_BYTES = 256 * 1024  # a larger file is read by the pool's workers, not here
 TRANSIENT_RETRIES = 3  # attempts at the write that a deadlock or a concurrent edit ended
 
 
@@ -109,42 +110,41 @@ def import_leads(
     on ``options.workers`` processes) with no transaction open; then one short write
     transaction checks them against the stored leads, inserts, records history, fills the
     search index and commits - all or nothing."""
-    if len(rows) > options.max_rows:
-        raise PayloadTooLarge(
-            f"{len(rows)} leads in one request; the limit is {options.max_rows}. Split the import.",
-            details=[
-                {"field": "leads", "message": f"at most {options.max_rows} leads per request"}
-            ],
-        )
     if options.on_duplicate not in ("skip", "update"):
         raise ValidationFailed(
             "onDuplicate: use 'skip' or 'update'", details=[{"field": "onDuplicate"}]
         )
-    if table is not None and not rows:
-        raise ValidationFailed(
-            "The file has a header but no data rows: nothing to import.",
-            details=[{"field": "file", "message": "no data rows"}],
-        )
+    sources.check_count(len(rows), options, from_file=table is not None)
     numbers = list(row_numbers) if row_numbers is not None else list(range(1, len(rows) + 1))
+    return _import(session, options, sources.Rows(rows, numbers, table), timestamps)
+
+
+def _import(
+    session: Session,
+    options: ImportOptions,
+    source: sources.Source,
+    timestamps: Sequence[datetime] | None = None,
+) -> ImportOutcome:
     for _attempt in range(TRANSIENT_RETRIES):
         ctx = writing.Context(
             session, options, _criteria(session, options), new_id("imp"), timestamps
         )
         session.commit()  # no transaction stays open while the rows are prepared
         started = time.perf_counter()
-        parts = pool.run(_job(ctx, rows, numbers), options.workers, _prepared(options, len(rows)))
+        parts = source.prepare(_job(ctx), options.workers, options.progress)
         prepared_s = time.perf_counter() - started
         found = _Sorted.of(parts)
-        if table is not None and found.errors and not (found.fresh or found.repeats):
-            raise _nothing_importable(found.errors, len(rows))
-        problems = _problem_rows(found.errors, rows, table)
+        rows = source.count()
+        if source.table is not None and found.errors and not (found.fresh or found.repeats):
+            raise _nothing_importable(found.errors, rows)
+        problems = source.problems(found.errors)
         try:
-            outcome = _write_with_retries(ctx, found, len(rows), table, problems)
+            outcome = _write_with_retries(ctx, found, rows, source.table, problems)
         except _CriteriaChanged:
             continue
         outcome.timings = {"prepare": prepared_s, **outcome.timings}
         if options.progress:
-            options.progress(len(rows), len(rows))
+            options.progress(rows, rows)
         return outcome
     raise Conflict("The campaign's scoring criteria kept changing during the import; import again.")
 
@@ -156,10 +156,11 @@ def _criteria(session: Session, options: ImportOptions) -> CampaignCriteria:
     return campaigns.scoring_criteria(campaign)
 
 
-def _job(ctx: writing.Context, rows: Sequence[Any], numbers: list[int]) -> prepare.Job:
+def _job(ctx: writing.Context) -> prepare.Job:
+    """How the rows of this request are prepared (the source puts them in)."""
     return prepare.Job(
-        rows=rows,
-        numbers=numbers,
+        rows=(),
+        numbers=(),
         start=0,
         criteria=ctx.criteria,
         region=ctx.options.region,
@@ -167,19 +168,6 @@ def _job(ctx: writing.Context, rows: Sequence[Any], numbers: list[int]) -> prepa
         cells=not ctx.options.dry_run,
         dialect=sql.dialect(ctx.session),
     )
-
-
-def _prepared(options: ImportOptions, total: int) -> Callable[[int], None] | None:
-    """Progress while preparing; the last step (rows in all) is reported after the commit."""
-    report = options.progress
-    if report is None:
-        return None
-
-    def prepared(done: int) -> None:
-        if done < total:
-            report(done, total)
-
-    return prepared
 
 
 def _write_with_retries(
@@ -274,21 +262,6 @@ def _nothing_importable(errors: list[ImportRowError], rows: int) -> ValidationFa
 MAX_REPORTED = 1000  # row errors listed in a 422 for a file none of whose rows import
 
 
-def _problem_rows(
-    errors: list[ImportRowError], rows: Sequence[Any], table: reading.FileTable | None
-) -> str | None:
-    """The rows that did not import, as CSV with a Problem column (kept with the batch)."""
-    if not errors:
-        return None
-    problems: dict[int, str] = {}
-    for error in errors:
-        text = f"{error.field}: {error.message}"
-        problems[error.row] = f"{problems[error.row]}; {text}" if error.row in problems else text
-    if table is not None:
-        return reading.problem_rows_csv(table, problems)
-    return reading.problem_objects_csv(rows, problems)
-
-
 def _file_info(table: reading.FileTable | None) -> CsvInfo | None:
     if table is None:
         return None
@@ -325,6 +298,8 @@ def _import_file(session: Session, data: bytes, options: ImportOptions) -> Impor
         )
     if not (options.dry_run and options.campaign_id == NEW_CAMPAIGN):
         campaigns.get_campaign(session, options.campaign_id)  # 404 before reading a large file
+    if options.workers > 1 and len(data) > POOLED_FILE_BYTES:
+        return _import(session, options, sources.FileShares(data, options))
     table = reading.read_upload(data, options.mapping, sheet=options.sheet)
     return import_leads(session, table.rows, options, row_numbers=table.row_numbers, table=table)
 

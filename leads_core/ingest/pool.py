@@ -20,10 +20,19 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
+from typing import Any, TypeVar
 
 from leads_core.errors import LeadsError
-from leads_core.ingest.prepare import Job, Prepared, prepare
+from leads_core.ingest.prepare import (
+    FileShare,
+    Job,
+    Prepared,
+    PreparedShare,
+    prepare,
+    prepare_share,
+)
 
+T = TypeVar("T")
 INLINE_ROWS = 2000  # a request this small is prepared inline: a worker round trip costs more
 CHUNK_ROWS = 2500  # rows per job sent to a worker (progress granularity)
 RETRY_AFTER_S = 5
@@ -157,3 +166,44 @@ def run(job: Job, workers: int, progress: Callable[[int], None] | None = None) -
     except BrokenProcessPool:
         _discard(executor)
         raise ImportUnavailable() from None
+
+
+def call(function: Callable[..., T], *args: Any, workers: int) -> T:
+    """``function(*args)`` in a worker process (here with one worker): for a one-off read of
+    a large file whose transient objects would otherwise stay in the app's memory."""
+    if workers <= 1:
+        return function(*args)
+    executor = _pool(workers)
+    try:
+        return executor.submit(function, *args).result()
+    except BrokenProcessPool:
+        _discard(executor)
+        raise ImportUnavailable() from None
+
+
+def run_shares(
+    share: FileShare, workers: int, progress: Callable[[int, int], None] | None = None
+) -> list[PreparedShare]:
+    """An uploaded file read and prepared by ``workers`` processes, each its share of the
+    rows (``share`` is the first; the others are made from it); ``progress(rows prepared,
+    rows in all)`` as each share comes back."""
+    executor = _pool(workers)
+    try:
+        futures = [
+            executor.submit(prepare_share, replace(share, share=n, shares=workers))
+            for n in range(workers)
+        ]
+        results: list[PreparedShare] = []
+        for future in futures:
+            results.append(future.result())
+            if progress:
+                done = sum(len(r.prepared.ready) + _rows_in_error(r) for r in results)
+                progress(done, results[0].rows)
+        return results
+    except BrokenProcessPool:
+        _discard(executor)
+        raise ImportUnavailable() from None
+
+
+def _rows_in_error(share: PreparedShare) -> int:
+    return len({row for row, _, _ in share.prepared.errors})

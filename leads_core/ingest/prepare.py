@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -21,6 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.dialects import sqlite
 
 from leads_core.fields import FIELDS
+from leads_core.files import reading
 from leads_core.identity import NEEDS_IDENTITY, identity_keys
 from leads_core.schemas import LeadCreate
 from leads_core.scoring.assess import assess
@@ -82,7 +83,7 @@ def prepare(job: Job) -> Prepared:
     ends the import."""
     ready: list[Ready] = []
     errors: list[RowError] = []
-    json_cell = _json_writer(job.dialect)
+    json_cell = _shared(_json_writer(job.dialect))
     for offset, (raw, number) in enumerate(zip(job.rows, job.numbers, strict=True)):
         try:
             _prepare_row(job, raw, number, job.start + offset, json_cell, ready, errors)
@@ -124,6 +125,19 @@ def _prepare_row(
         keys.linkedin,
     )
     ready.append((index, number, keys.email, keys.linkedin, cells))
+
+
+def _shared(write: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``write``, each distinct text returned as one object: many leads have the same score
+    breakdown, reasons or no attributes (20,000 demo leads: 571 breakdowns, 5,842 reasons),
+    so a part is smaller to send back and its cells take less of the app's memory."""
+    seen: dict[Any, Any] = {}
+
+    def shared(value: Any) -> Any:
+        text = write(value)
+        return seen.setdefault(text, text)
+
+    return shared
 
 
 def _validate(raw: Any, number: int, errors: list[RowError]) -> dict[str, Any] | None:
@@ -176,3 +190,52 @@ def fields_of(cells: tuple[Any, ...]) -> dict[str, Any]:
     values = dict(zip(FIELD_COLUMNS, cells, strict=False))
     values["attributes"] = attributes_of(cells)
     return values
+
+
+def problem_texts(errors: Iterable[RowError]) -> dict[int, str]:
+    """Row number -> what is wrong with it ("field: message; field: message")."""
+    problems: dict[int, str] = {}
+    for row, name, message in errors:
+        text = f"{name}: {message}"
+        problems[row] = f"{problems[row]}; {text}" if row in problems else text
+    return problems
+
+
+@dataclass(frozen=True)
+class FileShare:
+    """One worker's share of an uploaded file: the worker reads the whole file itself and
+    prepares rows ``share`` of ``shares`` (an equal, contiguous part), so the app process
+    never holds the file's rows - only what comes back. ``job`` says how to prepare them
+    (its rows are left empty)."""
+
+    data: bytes
+    mapping: Mapping[str, str | None] | None
+    sheet: str | None
+    share: int
+    shares: int
+    job: Job
+
+
+@dataclass(frozen=True)
+class PreparedShare:
+    prepared: Prepared
+    rows: int  # data rows in the whole file
+    file: reading.FileTable  # how the file was read, without its rows
+    problem_lines: str  # this share's rows in error, as problem-rows CSV lines (no header)
+
+
+def prepare_share(share: FileShare) -> PreparedShare:
+    table = reading.read_upload(share.data, share.mapping, sheet=share.sheet)
+    count = len(table.rows)
+    low, high = count * share.share // share.shares, count * (share.share + 1) // share.shares
+    job = replace(
+        share.job,
+        rows=table.rows[low:high],
+        numbers=table.row_numbers[low:high],
+        start=low,
+    )
+    prepared = prepare(job)
+    problems = problem_texts(prepared.errors)
+    lines = reading.problem_rows_csv(table, problems, header=False) if problems else ""
+    summary = replace(table, rows=[], row_numbers=[], records=[])
+    return PreparedShare(prepared, count, summary, lines)

@@ -5,6 +5,8 @@ a large import is not held up by it (the write lock is taken only to write)."""
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import random
 import signal
@@ -20,6 +22,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
+from leads_core.errors import PayloadTooLarge, ValidationFailed
 from leads_core.ingest import importing, pool
 from leads_core.ingest.demo import demo_lead
 from leads_core.ingest.options import ImportOptions, ImportOutcome
@@ -231,3 +234,66 @@ def test_workers_exit_when_the_app_is_killed(tmp_path: Path) -> None:
         for pid in workers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def csv_file(rows: list[Any]) -> bytes:
+    """``messy_rows`` as a CSV file of a LinkedIn-like export (a row that is not an object
+    becomes a row with a bad status)."""
+    out = io.StringIO()
+    columns = ["firstName", "lastName", "email", "company", "position", "phone", "status"]
+    writer = csv.writer(out)
+    writer.writerow(
+        ["First Name", "Last Name", "Email Address", "Company", "Position", "Phone", "Status"]
+    )
+    for row in rows:
+        row = row if isinstance(row, dict) else {"email": "x@acme.io", "status": "nope"}
+        writer.writerow([row.get(c) or "" for c in columns])
+    return out.getvalue().encode()
+
+
+def test_a_file_read_by_the_workers_imports_as_one_read_here(
+    session: Session, engine: Engine, campaign: Any
+) -> None:
+    """A file over POOLED_FILE_BYTES is read by each worker for its share of the rows: the
+    same leads, errors, duplicates, reading and problem rows as reading it here."""
+    twin = {"id": "cmp_twin", "name": "Twin", "criteria": campaign.criteria}
+    campaigns.create_campaign(session, data=CampaignCreate.model_validate(twin))
+    data = csv_file(messy_rows(4000))
+    assert len(data) > importing.POOLED_FILE_BYTES
+
+    def run(campaign_id: str, workers: int) -> ImportOutcome:
+        options = ImportOptions(
+            campaign_id=campaign_id, region="FR", max_rows=100_000, workers=workers
+        )
+        return importing.import_file(session, data, options)
+
+    here, shared = run("cmp_123", 1), run("cmp_twin", 2)
+
+    assert pool.worker_pids()
+    assert here.imported == shared.imported > 3500
+    assert (here.errors, here.duplicates) == (shared.errors, shared.duplicates)
+    assert len(here.errors) > 100
+    assert here.response().csv == shared.response().csv
+    assert stored_by_email(engine, "cmp_123") == stored_by_email(engine, "cmp_twin")
+    with Session(engine) as check:
+        problems = [check.get(ImportBatch, o.batch_id).problems for o in (here, shared)]
+    assert problems[0] == problems[1]
+    assert problems[0].count("\r\n") == len({e.row for e in here.errors}) + 1
+
+
+def test_a_workers_refusal_of_a_file_reaches_the_client_whole(session: Session) -> None:
+    header_only = b"Email,Company\r\n" + b",\r\n" * 150_000  # 300 kB of blank rows
+    too_many = csv_file(messy_rows(4000))
+
+    def run(data: bytes, max_rows: int = 100_000) -> None:
+        options = ImportOptions(campaign_id="cmp_123", region="FR", max_rows=max_rows, workers=2)
+        importing.import_file(session, data, options)
+
+    with pytest.raises(ValidationFailed) as no_rows:
+        run(header_only)
+    with pytest.raises(PayloadTooLarge) as large:
+        run(too_many, max_rows=1000)
+
+    assert no_rows.value.details == [{"field": "file", "message": "no data rows"}]
+    assert large.value.status == 413
+    assert large.value.message == "4000 leads in one request; the limit is 1000. Split the import."
