@@ -143,6 +143,8 @@ def _import(
         except _CriteriaChanged:
             continue
         outcome.timings = {"prepare": prepared_s, **outcome.timings}
+        if not options.dry_run:
+            sql.analyze_after_import(session, outcome.imported)
         if options.progress:
             options.progress(rows, rows)
         return outcome

@@ -264,6 +264,20 @@ def index_imported(session: Session, batch_id: str) -> None:
         )
 
 
+ANALYZE_AFTER_ROWS = 10_000
+
+
+def analyze_after_import(session: Session, inserted: int) -> None:
+    """PostgreSQL: refresh the lead table's statistics after a large import, outside its
+    transaction. Until autovacuum gets to it, the planner still thinks the table as small
+    as before: the next import's duplicate lookups scanned the whole table (36,000 keys
+    looked up after 63,000 rows went in: 4.1 s, not 0.4). SQLite plans without statistics,
+    and the list's query plans count on that (``queries``): nothing is done there."""
+    if dialect(session) == "postgresql" and inserted >= ANALYZE_AFTER_ROWS:
+        session.execute(text("ANALYZE lead"))
+        session.commit()
+
+
 def shrink_memory(session: Session) -> None:
     """SQLite: free the page cache of the session's connection (up to 64 MiB each, kept
     for the life of the pooled connection) after a large piece of work such as an

@@ -640,3 +640,22 @@ def test_imported_dates_are_stored_in_the_same_form_as_every_other_date(
         assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", value) for value in rows)
     else:  # timestamptz: the session's time zone is UTC
         assert all(value.endswith("+00") for value in rows)
+
+
+@pytest.mark.postgresql_only
+def test_a_large_import_leaves_postgresql_with_statistics_of_the_table_as_it_is(
+    session: Session, engine: Engine
+) -> None:
+    """Else the next import's duplicate lookups are planned for the table as it was."""
+    large = importing.sql.ANALYZE_AFTER_ROWS
+    rows = [{"email": f"lead{n}@acme.io"} for n in range(large + 100)]
+
+    run(session, rows[:100], max_rows=20_000)
+    with engine.connect() as connection:
+        before = connection.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'lead'"))
+        assert before.scalar_one() < 1000  # a small import leaves it to autovacuum
+    run(session, rows, max_rows=20_000)
+
+    with engine.connect() as connection:
+        estimate = connection.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'lead'"))
+        assert estimate.scalar_one() == large + 100  # the second import added `large`
