@@ -78,7 +78,7 @@ def inspect(_data: bytes, file_digest: str, sheet: str | None) -> Inspection:
     sheet holding an email or LinkedIn column (a "Read me" sheet before the leads is
     passed over). Raises ``LeadsError`` for a file that cannot be read."""
     # A large file is read in an import worker: its rows never enter the app's memory.
-    workers = get_settings().import_workers if len(_data) > importing.POOLED_FILE_BYTES else 1
+    workers = importing.workers_for_file(len(_data), get_settings().import_workers)
     found = pool.call(partial(reading.glance, first=PREVIEW_ROWS), _data, sheet, workers=workers)
     table = found.table
     return Inspection(

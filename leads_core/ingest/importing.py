@@ -281,6 +281,12 @@ def _file_info(table: reading.FileTable | None) -> CsvInfo | None:
     )
 
 
+def workers_for_file(size: int, workers: int) -> int:
+    """The processes that read a file of ``size`` bytes: the pool's ``workers`` for a file
+    over ``POOLED_FILE_BYTES``, else 1 (read here)."""
+    return workers if size > POOLED_FILE_BYTES else 1
+
+
 def import_file(session: Session, data: bytes, options: ImportOptions) -> ImportOutcome:
     """Read a CSV file or an ``.xlsx`` workbook (encoding, delimiter, header row and
     columns detected; ``options.mapping`` overrides the column matching) and import it."""
@@ -300,7 +306,7 @@ def _import_file(session: Session, data: bytes, options: ImportOptions) -> Impor
         )
     if not (options.dry_run and options.campaign_id == NEW_CAMPAIGN):
         campaigns.get_campaign(session, options.campaign_id)  # 404 before reading a large file
-    if options.workers > 1 and len(data) > POOLED_FILE_BYTES:
+    if workers_for_file(len(data), options.workers) > 1:
         return _import(session, options, sources.FileShares(data, options))
     table = reading.read_upload(data, options.mapping, sheet=options.sheet)
     return import_leads(session, table.rows, options, row_numbers=table.row_numbers, table=table)

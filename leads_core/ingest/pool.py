@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -108,6 +109,18 @@ def _running(pid: int) -> bool:
         return True
 
 
+@contextmanager
+def _pooled(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """The pool, for a piece of work: a worker dying during it discards the pool and ends
+    the request with :class:`ImportUnavailable` (the next request gets a new pool)."""
+    executor = _pool(workers)
+    try:
+        yield executor
+    except BrokenProcessPool:
+        _discard(executor)
+        raise ImportUnavailable() from None
+
+
 def _discard(broken: ProcessPoolExecutor) -> None:
     global _executor
     with _lock:
@@ -142,30 +155,28 @@ def split(job: Job, size: int) -> Iterator[Job]:
         )
 
 
-def run(job: Job, workers: int, progress: Callable[[int], None] | None = None) -> list[Prepared]:
+def run(
+    job: Job, workers: int, progress: Callable[[int, int], None] | None = None
+) -> list[Prepared]:
     """``prepare`` every row of ``job``, in order, on ``workers`` processes (inline for one
-    or a small job); ``progress(rows prepared)`` after each part."""
+    or a small job); ``progress(rows prepared, rows in all)`` after each part."""
     parts = list(split(job, CHUNK_ROWS))
     results: list[Prepared] = []
 
     def collect(result: Prepared, part: Job) -> None:
         results.append(result)
         if progress:
-            progress(part.start + len(part.rows) - job.start)
+            progress(part.start + len(part.rows) - job.start, len(job.rows))
 
     if workers <= 1 or len(job.rows) <= INLINE_ROWS:
         for part in parts:
             collect(prepare(part), part)
         return results
-    executor = _pool(workers)
-    try:
+    with _pooled(workers) as executor:
         futures: list[Future[Prepared]] = [executor.submit(prepare, part) for part in parts]
         for future, part in zip(futures, parts, strict=True):
             collect(future.result(), part)
-        return results
-    except BrokenProcessPool:
-        _discard(executor)
-        raise ImportUnavailable() from None
+    return results
 
 
 def call(function: Callable[..., T], *args: Any, workers: int) -> T:
@@ -173,12 +184,8 @@ def call(function: Callable[..., T], *args: Any, workers: int) -> T:
     a large file whose transient objects would otherwise stay in the app's memory."""
     if workers <= 1:
         return function(*args)
-    executor = _pool(workers)
-    try:
+    with _pooled(workers) as executor:
         return executor.submit(function, *args).result()
-    except BrokenProcessPool:
-        _discard(executor)
-        raise ImportUnavailable() from None
 
 
 def run_shares(
@@ -187,22 +194,18 @@ def run_shares(
     """An uploaded file read and prepared by ``workers`` processes, each its share of the
     rows (``share`` is the first; the others are made from it); ``progress(rows prepared,
     rows in all)`` as each share comes back."""
-    executor = _pool(workers)
-    try:
+    results: list[PreparedShare] = []
+    with _pooled(workers) as executor:
         futures = [
             executor.submit(prepare_share, replace(share, share=n, shares=workers))
             for n in range(workers)
         ]
-        results: list[PreparedShare] = []
         for future in futures:
             results.append(future.result())
             if progress:
                 done = sum(len(r.prepared.ready) + _rows_in_error(r) for r in results)
                 progress(done, results[0].rows)
-        return results
-    except BrokenProcessPool:
-        _discard(executor)
-        raise ImportUnavailable() from None
+    return results
 
 
 def _rows_in_error(share: PreparedShare) -> int:

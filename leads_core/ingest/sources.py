@@ -53,6 +53,19 @@ def check_count(rows: int, options: ImportOptions, *, from_file: bool) -> None:
         )
 
 
+def _until_commit(progress: Progress | None) -> Progress | None:
+    """``progress`` while preparing, but for its last step (rows in all), which the
+    importer reports once it has committed."""
+    if progress is None:
+        return None
+
+    def prepared(done: int, total: int) -> None:
+        if done < total:
+            progress(done, total)
+
+    return prepared
+
+
 def _as_tuples(errors: list[ImportRowError]) -> list[prepare.RowError]:
     return [(error.row, error.field, error.message) for error in errors]
 
@@ -71,14 +84,8 @@ class Rows:
     def prepare(
         self, job: prepare.Job, workers: int, progress: Progress | None
     ) -> list[prepare.Prepared]:
-        total = len(self.rows)
         job = replace(job, rows=self.rows, numbers=self.numbers, start=0)
-
-        def prepared(done: int) -> None:  # the last step is reported after the commit
-            if progress and done < total:
-                progress(done, total)
-
-        return pool.run(job, workers, prepared)
+        return pool.run(job, workers, _until_commit(progress))
 
     def problems(self, errors: list[ImportRowError]) -> str | None:
         if not errors:
@@ -108,12 +115,7 @@ class FileShares:
         first = prepare.FileShare(
             self.data, self.options.mapping, self.options.sheet, 0, workers, job
         )
-
-        def prepared(done: int, total: int) -> None:
-            if progress and done < total:
-                progress(done, total)
-
-        shares = pool.run_shares(first, workers, prepared)
+        shares = pool.run_shares(first, workers, _until_commit(progress))
         self.table, self.rows = shares[0].file, shares[0].rows
         self.lines = [share.problem_lines for share in shares]
         check_count(self.rows, self.options, from_file=True)
