@@ -6,16 +6,18 @@ of stdout so scripts can take it with ``tail -1``; progress goes to stderr."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Never
 
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from leads_core.clock import iso_utc
+from leads_core.clock import iso_utc, utcnow
 from leads_core.config import ConfigError, get_settings
 from leads_core.errors import LeadsError
 from leads_core.files.headers import parse_mapping_json
@@ -23,7 +25,7 @@ from leads_core.files.reading import FileTable
 from leads_core.ingest import demo, importing
 from leads_core.ingest.options import ImportOptions, ImportOutcome
 from leads_core.schemas import CampaignCreate, CampaignCriteria
-from leads_core.services import apikeys, campaigns
+from leads_core.services import apikeys, campaigns, users
 from leads_core.storage.db import get_engine, session_scope
 
 
@@ -54,22 +56,77 @@ def cmd_init_db(_args: argparse.Namespace) -> None:
 
 def cmd_create_api_key(args: argparse.Namespace) -> None:
     with session_scope() as session:
-        key, plain = apikeys.create_api_key(session, name=args.name)
-    print(f"created API key {key.id} ({key.name}); it is shown once, keep it now:")
+        user = users.find_user(session, args.user) if args.user else None
+        expires = utcnow() + timedelta(days=args.expires_days) if args.expires_days else None
+        key, plain = apikeys.create_api_key(
+            session,
+            name=args.name,
+            user_id=user.id if user else None,
+            scope=args.scope,
+            expires_at=expires,
+        )
+    who = f"{user.email} ({user.role})" if user else "the system account (admin)"
+    until = f", until {iso_utc(expires)}" if expires else ""
+    print(f"created API key {key.id} ({key.name}) acting as {who}, scope {key.scope}{until}.")
+    print("It is shown once, keep it now:")
     print(plain)
 
 
 def cmd_list_api_keys(_args: argparse.Namespace) -> None:
     with session_scope() as session:
         keys = apikeys.list_api_keys(session)
-    print(f"{'ID':<20} {'PREFIX':<13} {'NAME':<24} {'CREATED':<21} {'LAST USED':<21} STATE")
+        emails = {u.id: u.email for u in users.list_users(session)}
+    print(
+        f"{'ID':<20} {'PREFIX':<13} {'NAME':<24} {'USER':<28} {'SCOPE':<6} {'CREATED':<21} "
+        f"{'LAST USED':<21} STATE"
+    )
+    now = utcnow()
     for key in keys:
         last = iso_utc(key.last_used_at) if key.last_used_at else "never"
         state = "revoked" if key.revoked_at else "active"
+        if key.revoked_at is None and key.expires_at is not None and key.expires_at <= now:
+            state = "expired"
+        user = emails.get(key.user_id, "?") if key.user_id else "(system)"
         print(
-            f"{key.id:<20} {key.prefix:<13} {key.name[:24]:<24} {iso_utc(key.created_at):<21} "
-            f"{last:<21} {state}"
+            f"{key.id:<20} {key.prefix:<13} {key.name[:24]:<24} {user[:28]:<28} {key.scope:<6} "
+            f"{iso_utc(key.created_at):<21} {last:<21} {state}"
         )
+
+
+def _password_from_stdin() -> str:
+    """One line of stdin (typed, or piped: ``echo "$PW" | ...``), without its newline."""
+    if sys.stdin.isatty():
+        return getpass.getpass("password: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_create_user(args: argparse.Namespace) -> None:
+    password = _password_from_stdin()
+    with session_scope() as session:
+        user = users.create_user(
+            session, email=args.email, name=args.name, role=args.role, password=password or None
+        )
+    how = "with a password" if password else "with no password (send an invitation link)"
+    print(f"created {user.role} {user.name} <{user.email}> {how}; user id:")
+    print(user.id)
+
+
+def cmd_set_password(args: argparse.Namespace) -> None:
+    password = _password_from_stdin()
+    with session_scope() as session:
+        user = users.set_password(session, users.find_user(session, args.email).id, password)
+    print(f"password set for {user.email}; their earlier sign-ins have ended")
+
+
+def cmd_list_users(_args: argparse.Namespace) -> None:
+    with session_scope() as session:
+        found = users.list_users(session)
+    print(f"{'ID':<20} {'EMAIL':<32} {'NAME':<24} {'ROLE':<7} STATE")
+    for user in found:
+        state = "disabled" if user.disabled_at else "active"
+        if not user.password_hash and not user.disabled_at:
+            state = "invited"
+        print(f"{user.id:<20} {user.email[:32]:<32} {user.name[:24]:<24} {user.role:<7} {state}")
 
 
 def cmd_revoke_api_key(args: argparse.Namespace) -> None:
@@ -190,7 +247,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("create-api-key", help="create an API key; prints it once, last line")
     p.add_argument("name", help="who or what uses the key, e.g. 'zapier'")
+    p.add_argument(
+        "--user", metavar="EMAIL", help="the user it acts as (default: the system account, admin)"
+    )
+    p.add_argument("--scope", choices=("read", "write"), default="write", help="read: reading only")
+    p.add_argument("--expires-days", type=int, metavar="N", help="stop working after N days")
     p.set_defaults(func=cmd_create_api_key)
+
+    p = sub.add_parser(
+        "create-user", help="create a user; password on stdin; prints the user id, last line"
+    )
+    p.add_argument("email")
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", choices=("admin", "member", "viewer"), required=True)
+    p.set_defaults(func=cmd_create_user)
+
+    p = sub.add_parser("set-password", help="set a user's password, read from stdin")
+    p.add_argument("email")
+    p.set_defaults(func=cmd_set_password)
+
+    sub.add_parser("list-users", help="list users (email, name, role, state)").set_defaults(
+        func=cmd_list_users
+    )
 
     sub.add_parser("list-api-keys", help="list keys (prefix, created, last used)").set_defaults(
         func=cmd_list_api_keys

@@ -129,6 +129,14 @@ class EnvSettings(BaseSettings):
         description="Password the dashboard asks for (also read from dashboard_password in "
         ".streamlit/secrets.toml). Without one the server only listens on 127.0.0.1.",
     )
+    auth_failure_limit: WholeNumber = Field(
+        default=10,
+        ge=0,
+        alias="LEADS_AUTH_FAILURE_LIMIT",
+        description="Wrong passwords (per account and per client address) and wrong API keys "
+        "(per client address) accepted in 5 minutes; beyond, 429 until the oldest is 5 "
+        "minutes old. 0 turns the throttle off.",
+    )
     sqlite_busy_timeout_ms: WholeNumber = Field(
         default=60_000,
         ge=1,
@@ -200,6 +208,7 @@ class Settings:
     max_body_bytes: int = _default("max_body_mb") * MB
     rate_limit_per_minute: int = _default("rate_limit_per_minute")
     import_workers: int = 1
+    auth_failure_limit: int = _default("auth_failure_limit")
     dashboard_password: str | None = field(default=None, repr=False)  # a secret: never logged
 
 
@@ -237,6 +246,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_body_bytes=env.max_body_mb * MB,
         rate_limit_per_minute=env.rate_limit_per_minute,
         import_workers=env.import_workers or available_cpus(),
+        auth_failure_limit=env.auth_failure_limit,
         dashboard_password=env.dashboard_password or None,
     )
 

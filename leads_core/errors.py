@@ -77,6 +77,13 @@ class Unauthorized(LeadsError):
     code = "unauthorized"
 
 
+class Forbidden(LeadsError):
+    """Authenticated, but the user's role or the key's scope does not allow this."""
+
+    status = 403
+    code = "forbidden"
+
+
 class RateLimited(LeadsError):
     status = 429
     code = "rate_limited"

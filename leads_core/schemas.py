@@ -381,3 +381,12 @@ class ActivityPublic(ApiModel):
     new_value: str | None
     actor: str | None
     created_at: UtcDateTime
+
+
+class UserPublic(ApiModel):
+    """A user as the API shows it (``GET /v1/me``)."""
+
+    id: str | None = DataField(description="`usr_...`; null for the built-in system account")
+    email: str | None
+    name: str
+    role: str = DataField(description="`admin`, `member` or `viewer`")

@@ -45,6 +45,7 @@ def test_every_setting_documents_itself() -> None:
         "LEADS_MAX_BODY_MB",
         "LEADS_RATE_LIMIT_PER_MINUTE",
         "LEADS_DASHBOARD_PASSWORD",
+        "LEADS_AUTH_FAILURE_LIMIT",
         "LEADS_SQLITE_BUSY_TIMEOUT_MS",
         "LEADS_IMPORT_WORKERS",
     ]
@@ -167,7 +168,7 @@ def test_unknown_leads_variables_are_refused() -> None:
 
     assert str(raised.value) == (
         "unknown setting(s) LEADS_MAX_UPLOAD, LEADS_REGION; known: DATABASE_URL, "
-        "LEADS_DASHBOARD_PASSWORD, LEADS_DB_MAX_OVERFLOW, LEADS_DB_POOL_SIZE, "
+        "LEADS_AUTH_FAILURE_LIMIT, LEADS_DASHBOARD_PASSWORD, LEADS_DB_MAX_OVERFLOW, LEADS_DB_POOL_SIZE, "
         "LEADS_IMPORT_WORKERS, LEADS_MAX_BODY_MB, LEADS_MAX_IMPORT_ROWS, LEADS_MAX_UPLOAD_MB, LEADS_PHONE_REGION, "
         "LEADS_RATE_LIMIT_PER_MINUTE, LEADS_SQLITE_BUSY_TIMEOUT_MS"
     )

@@ -11,18 +11,23 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
-from leads_core.api import campaigns, imports, leads
+from leads_core.api import campaigns, imports, leads, me
 from leads_core.api.deps import require_api_key
 from leads_core.api.errors import install_error_handlers
+from leads_core.api.guard import Authenticate
 from leads_core.api.limits import BodyLimit, RateLimiter, body_limit
 from leads_core.api.openapi import document_errors
 from leads_core.config import Settings, get_settings
 from leads_core.storage.db import get_engine
+from leads_core.throttle import FailureThrottle
 
 DESCRIPTION = """Retrieve, import and manage leads programmatically.
 
 Every endpoint needs `Authorization: Bearer <API key>`; make a key with
-`python -m leads_core create-api-key NAME`.
+`python -m leads_core create-api-key NAME [--user EMAIL] [--scope read|write]`.
+A key acts as its user, with that user's role (admin, member, viewer), narrowed to reading
+by a `read` key; what an operation needs is its `x-required-action` (`read`, `write`,
+`delete_campaign`, `own_keys`, `manage`), and a key that may not gets 403 `forbidden`.
 Errors always have the shape `{"error": {"code", "message", "details"}}`."""
 
 
@@ -72,10 +77,13 @@ def create_api(engine: Engine | None = None, settings: Settings | None = None) -
     api.state.settings = settings or get_settings()
     api.state.engine = engine or get_engine(api.state.settings)
     api.state.rate_limiter = RateLimiter(api.state.settings.rate_limit_per_minute)
+    api.state.failures = FailureThrottle(api.state.settings.auth_failure_limit)
     api.add_middleware(BodyLimit, limit_for=lambda path: body_limit(api.state.settings, path))
+    api.add_middleware(Authenticate, api=api)  # added last: runs first, before any body
     install_error_handlers(api)
     document_errors(api)
     api.include_router(leads.router)
     api.include_router(campaigns.router)
     api.include_router(imports.router)
+    api.include_router(me.router)
     return api

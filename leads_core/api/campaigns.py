@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
+from leads_core.access import Action
 from leads_core.api.deps import SessionDep, SettingsDep
+from leads_core.api.guard import needs
 from leads_core.schemas import CampaignCreate, CampaignList, CampaignPublic, CampaignUpdate
 from leads_core.services import campaigns as service
 from leads_core.services import rescoring
@@ -42,7 +44,12 @@ def update_campaign(
     return service.to_public(service.update_campaign(session, campaign_id, changes))
 
 
-@router.delete("/{campaign_id}", status_code=204, summary="Delete campaign")
+@router.delete(
+    "/{campaign_id}",
+    status_code=204,
+    summary="Delete campaign",
+    openapi_extra=needs(Action.DELETE_CAMPAIGN),
+)
 def delete_campaign(
     campaign_id: str,
     session: SessionDep,

@@ -1,5 +1,5 @@
-"""Dependencies shared by every router: the database session, the settings and the
-API key check (applied to every /v1 route)."""
+"""Dependencies shared by every router: the database session, the settings and who is
+asking (the API key, checked before the body by ``leads_core.api.guard``)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from leads_core.access import Principal
 from leads_core.config import Settings
-from leads_core.services import apikeys
-from leads_core.storage.models import ApiKey
+from leads_core.errors import Unauthorized
 
 bearer = HTTPBearer(auto_error=False, description="An API key made with `create-api-key`.")
 
@@ -33,16 +33,14 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def require_api_key(
     request: Request,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> ApiKey:
-    key = apikeys.authenticate(session, credentials.credentials if credentials else None)
-    request.app.state.rate_limiter.check(key.id)
-    return key
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """Who the request acts as: ``guard.Authenticate`` checked the key (and the role) before
+    the body was read. ``bearer`` only documents the scheme in OpenAPI."""
+    principal = getattr(request.state, "principal", None)
+    if not isinstance(principal, Principal):  # the middleware always sets it
+        raise Unauthorized("missing or invalid API key")
+    return principal
 
 
-ApiKeyDep = Annotated[ApiKey, Depends(require_api_key)]
-
-
-def actor(key: ApiKey) -> str:
-    return f"api:{key.name}"
+PrincipalDep = Annotated[Principal, Depends(require_api_key)]

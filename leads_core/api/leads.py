@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from leads_core import sizes
-from leads_core.api.deps import ApiKeyDep, SessionDep, SettingsDep, actor
+from leads_core.api.deps import PrincipalDep, SessionDep, SettingsDep
 from leads_core.errors import ValidationFailed
 from leads_core.fields import BY_NAME, LeadStatus
 from leads_core.files.headers import parse_mapping_json
@@ -128,9 +128,9 @@ def _answer_import(
 
 
 def _pending(
-    key: ApiKeyDep, header: str | None, endpoint: str, parts: Iterable[bytes | str]
+    who: PrincipalDep, header: str | None, endpoint: str, parts: Iterable[bytes | str]
 ) -> idempotency.Request | None:
-    return idempotency.request(key.id, header, endpoint, parts)
+    return idempotency.request(who.key_id or "", header, endpoint, parts)
 
 
 DryRunQuery = Annotated[
@@ -204,7 +204,7 @@ def import_leads(
     body: LeadImportRequest,
     session: SessionDep,
     settings: SettingsDep,
-    key: ApiKeyDep,
+    who: PrincipalDep,
     on_duplicate: OnDuplicateQuery = "skip",
     dry_run: DryRunQuery = False,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -220,13 +220,13 @@ def import_leads(
                 on_duplicate=on_duplicate,
                 dry_run=dry_run,
                 origin="api-json",
-                actor=actor(key),
+                actor=who.label,
                 before_commit=before_commit,
             ),
         )
 
     parts = (body.model_dump_json(by_alias=True), on_duplicate)
-    pending = _pending(key, idempotency_key, "POST /leads", parts)  # checks the key's form
+    pending = _pending(who, idempotency_key, "POST /leads", parts)  # checks the key's form
     return _answer_import(session, None if dry_run else pending, run)
 
 
@@ -239,7 +239,7 @@ def import_leads(
 def import_csv(
     session: SessionDep,
     settings: SettingsDep,
-    key: ApiKeyDep,
+    who: PrincipalDep,
     file: Annotated[
         UploadFile,
         File(description="A CSV file or an .xlsx workbook (told apart by content; max 10 MB)"),
@@ -278,14 +278,14 @@ def import_csv(
                 dry_run=dry,
                 origin="api-csv",
                 filename=file.filename,
-                actor=actor(key),
+                actor=who.label,
                 before_commit=before_commit,
             ),
         )
 
     parts = (campaign_id, data, mapping or "", sheet or "", str(auto_score), on_duplicate)
     endpoint = "POST /leads/import/csv"
-    pending = _pending(key, idempotency_key, endpoint, parts)  # checks the key's form
+    pending = _pending(who, idempotency_key, endpoint, parts)  # checks the key's form
     return _answer_import(session, None if dry else pending, run)
 
 
@@ -312,7 +312,7 @@ def update_lead(
     changes: LeadUpdate,
     session: SessionDep,
     settings: SettingsDep,
-    key: ApiKeyDep,
+    who: PrincipalDep,
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> LeadDetail:
@@ -321,7 +321,7 @@ def update_lead(
         lead_id,
         changes,
         region=settings.phone_region,
-        actor=actor(key),
+        actor=who.label,
         expected_version=expected_version(if_match),
     )
     response.headers["ETag"] = etag(lead)

@@ -65,7 +65,10 @@ class Error(BaseModel):
 #: What each status means, wherever the rules in the module docstring add it.
 GENERIC: dict[int, str] = {
     400: "Bad request: the body is not valid JSON or not readable form data",
-    401: "Missing or invalid API key (`Authorization: Bearer <key>`)",
+    401: "Missing, wrong, expired or revoked API key (`Authorization: Bearer <key>`), or its "
+    "user is disabled",
+    403: "Forbidden: the key's role or scope does not allow this operation (its "
+    "`x-required-action`)",
     404: "Not found: no such resource",
     412: "Precondition failed: `If-Match` does not match the resource's current `ETag`",
     413: "Payload too large: the body is over `LEADS_MAX_BODY_MB`",
@@ -170,6 +173,7 @@ def _rule_statuses(method: str, operation: dict[str, Any], global_security: bool
     statuses = {429: GENERIC[429]}
     if operation.get("security", global_security):
         statuses[401] = GENERIC[401]
+        statuses[403] = GENERIC[403]
     if parameters or has_body:
         statuses[422] = GENERIC[422]
     if has_body:

@@ -33,6 +33,46 @@ class Campaign(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+# ---------------------------------------------------------------- users
+
+USER_VERSION = Column("version", Integer, nullable=False, server_default=text("1"))
+
+
+class User(SQLModel, table=True):
+    """A person who signs in to the dashboard and owns API keys, leads and tasks
+    (``leads_core.services.users``). ``app_user``: ``user`` is reserved on PostgreSQL."""
+
+    __tablename__ = "app_user"
+    __mapper_args__ = {"version_id_col": USER_VERSION}  # If-Match, as for leads
+
+    id: str = Field(primary_key=True, max_length=64)
+    email: str = Field(max_length=320, unique=True)  # lower-cased
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=20)  # admin | member | viewer (leads_core.access.Role)
+    password_hash: str | None = Field(default=None, max_length=300)  # Argon2; None: none set
+    disabled_at: datetime | None = None
+    # Sign-ins (sessions, SSO identities) from before this moment are no longer accepted.
+    signed_out_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column=USER_VERSION)
+
+
+class UserToken(SQLModel, table=True):
+    """A secret handed to one user, stored as its SHA-256: a dashboard sign-in
+    (``session``), an invitation or a password reset link (``invite``, ``reset``)."""
+
+    __tablename__ = "user_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key="app_user.id", max_length=64, ondelete="CASCADE", index=True)
+    kind: str = Field(max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    expires_at: datetime
+    ended_at: datetime | None = None  # signed out, or the link was used
+
+
 # ---------------------------------------------------------------- imports
 
 
@@ -142,6 +182,7 @@ class Lead(LeadBase, table=True):
             *("source", "quality_score", "id", "status", "campaign_id", "created_at"),
         ),
         Index("ix_lead_import", "import_id"),
+        Index("ix_lead_owner", "owner_id", "quality_score", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=64)
@@ -149,6 +190,9 @@ class Lead(LeadBase, table=True):
     import_id: str | None = Field(
         default=None, foreign_key="import_batch.id", max_length=64, ondelete="SET NULL"
     )
+    # No ON DELETE: deleting a user first unassigns their leads, with history
+    # (services.users.delete_user); SQLite cannot add a column's ON DELETE in place.
+    owner_id: str | None = Field(default=None, foreign_key="app_user.id", max_length=64)
     search_text: str | None = Field(default=None, max_length=4000)  # see assess.search_text
     email_key: str | None = Field(default=None, max_length=320)
     linkedin_key: str | None = Field(default=None, max_length=1000)
@@ -174,7 +218,9 @@ class LeadActivity(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     lead_id: str = Field(foreign_key="lead.id", max_length=64, ondelete="CASCADE")
-    kind: str = Field(max_length=20)  # created | field_change | status_change | note | rescored
+    # created | field_change | status_change | note | rescored, or an activity a user logs:
+    # call | email | meeting (its text in new_value, created_at when it happened)
+    kind: str = Field(max_length=20)
     field: str | None = Field(default=None, max_length=40)
     old_value: str | None = Field(default=None, max_length=LONGEST)
     new_value: str | None = Field(default=None, max_length=LONGEST)
@@ -192,9 +238,46 @@ class ApiKey(SQLModel, table=True):
     name: str = Field(max_length=200)
     prefix: str = Field(max_length=20, index=True)
     key_hash: str = Field(max_length=64)
+    # The user the key acts as; None: the workspace's built-in system account (admin).
+    user_id: str | None = Field(
+        default=None, foreign_key="app_user.id", max_length=64, ondelete="CASCADE", index=True
+    )
+    scope: str = Field(
+        default="write", max_length=10, sa_column_kwargs={"server_default": text("'write'")}
+    )  # write | read
+    expires_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+
+
+# ---------------------------------------------------------------- tasks
+
+TASK_VERSION = Column("version", Integer, nullable=False, server_default=text("1"))
+
+
+class Task(SQLModel, table=True):
+    """A follow-up on a lead: what to do, by when, by whom; done or not."""
+
+    __tablename__ = "task"
+    __mapper_args__ = {"version_id_col": TASK_VERSION}
+    __table_args__ = (
+        Index("ix_task_owner_due", "owner_id", "done_at", "due_at"),
+        Index("ix_task_lead", "lead_id", "due_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)
+    lead_id: str = Field(foreign_key="lead.id", max_length=64, ondelete="CASCADE")
+    title: str = Field(max_length=500)
+    due_at: datetime | None = None
+    owner_id: str | None = Field(
+        default=None, foreign_key="app_user.id", max_length=64, ondelete="SET NULL"
+    )
+    done_at: datetime | None = None
+    created_by: str | None = Field(default=None, max_length=200)  # the actor's label
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column=TASK_VERSION)
 
 
 # ---------------------------------------------------------------- idempotent requests

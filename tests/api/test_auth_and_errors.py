@@ -46,7 +46,8 @@ ROUTES = api_operations()
 
 def test_the_route_list_is_complete() -> None:
     """The enumeration sees every endpoint of leads-api.md and the campaign routes."""
-    assert len(ROUTES) == 17
+    assert len(ROUTES) == 18
+    assert ("GET", "/v1/me") in ROUTES
     assert {("GET", "/v1/leads"), ("POST", "/v1/leads/import/csv")} <= set(ROUTES)
     assert ("DELETE", "/v1/campaigns/cmp_123") in ROUTES
     assert {("GET", "/v1/imports"), ("DELETE", "/v1/imports/imp_x")} <= set(ROUTES)
@@ -246,6 +247,7 @@ def test_openapi_document_and_docs_are_served(client: TestClient) -> None:
         "/leads/import/csv",
         "/leads/{lead_id}",
         "/leads/{lead_id}/activity",
+        "/me",
     ]
     assert docs.status_code == 200
     assert "/v1/openapi.json" in docs.text

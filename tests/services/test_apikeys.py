@@ -42,7 +42,10 @@ def test_every_key_is_different(session: Session) -> None:
     plains = {apikeys.create_api_key(session, name=f"key {i}")[1] for i in range(5)}
 
     assert len(plains) == 5
-    assert [k.name for k in apikeys.list_api_keys(session)] == [f"key {i}" for i in range(5)]
+    # newest first
+    assert [k.name for k in apikeys.list_api_keys(session)] == [
+        f"key {i}" for i in range(4, -1, -1)
+    ]
 
 
 @pytest.mark.parametrize("name", ["", "   "])
@@ -66,14 +69,14 @@ def test_names_are_limited_so_the_history_can_name_the_key(session: Session) -> 
 def test_authenticate_returns_the_key_and_records_use(session: Session, engine: Engine) -> None:
     key, plain = apikeys.create_api_key(session, name="n8n")
 
-    found = apikeys.authenticate(session, plain)
+    found, _who = apikeys.authenticate(session, plain)
 
     assert found.id == key.id
     first_use = found.last_used_at
     assert first_use is not None
     assert stored_row(engine, key.id)["last_used_at"] is not None
     # within a minute the timestamp is not rewritten (one write per minute at most)
-    assert apikeys.authenticate(session, plain).last_used_at == first_use
+    assert apikeys.authenticate(session, plain)[0].last_used_at == first_use
 
 
 def test_authenticate_refreshes_an_old_last_used_at(session: Session) -> None:
@@ -83,7 +86,7 @@ def test_authenticate_refreshes_an_old_last_used_at(session: Session) -> None:
     session.add(key)
     session.commit()
 
-    found = apikeys.authenticate(session, plain)
+    found, _who = apikeys.authenticate(session, plain)
 
     assert found.last_used_at > long_ago + timedelta(minutes=4)
 
@@ -123,8 +126,8 @@ def test_revoke_by_prefix_leaves_other_keys(session: Session) -> None:
 
     with pytest.raises(Unauthorized):
         apikeys.authenticate(session, plain)
-    assert apikeys.authenticate(session, other_plain).id == other.id
-    assert [k.revoked_at is None for k in apikeys.list_api_keys(session)] == [False, True]
+    assert apikeys.authenticate(session, other_plain)[0].id == other.id
+    assert [k.revoked_at is None for k in apikeys.list_api_keys(session)] == [True, False]
 
 
 def test_revoke_unknown_key(session: Session) -> None:
@@ -140,14 +143,14 @@ def test_keys_sharing_a_prefix(session: Session, monkeypatch: pytest.MonkeyPatch
     assert first.prefix == second.prefix == "lw_SAMEPREF"
 
     # both authenticate: the prefix only narrows the search, the hash decides
-    assert apikeys.authenticate(session, first_plain).id == first.id
-    assert apikeys.authenticate(session, second_plain).id == second.id
+    assert apikeys.authenticate(session, first_plain)[0].id == first.id
+    assert apikeys.authenticate(session, second_plain)[0].id == second.id
     with pytest.raises(Conflict, match="revoke by id"):
         apikeys.revoke_api_key(session, "lw_SAMEPREF")
     apikeys.revoke_api_key(session, first.id)
     with pytest.raises(Unauthorized):
         apikeys.authenticate(session, first_plain)
-    assert apikeys.authenticate(session, second_plain).id == second.id
+    assert apikeys.authenticate(session, second_plain)[0].id == second.id
 
 
 def test_list_api_keys_never_holds_the_plain_key(session: Session) -> None:

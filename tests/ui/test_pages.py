@@ -380,7 +380,7 @@ def test_api_keys_create_once_list_and_revoke(open_page: Open, ui_session: Sessi
     next(b for b in at.button if b.label == "Create key").click().run()
     plain = at.code[0].value
     assert plain.startswith("lw_")
-    assert apikeys.authenticate(ui_session, plain).name == "CRM sync"
+    assert apikeys.authenticate(ui_session, plain)[0].name == "CRM sync"
     listed = at.dataframe[0].value
     assert listed.iloc[0]["Key starts with"] == plain[: apikeys.PREFIX_LENGTH] + "…"
     at.run()
