@@ -15,6 +15,11 @@ import time
 import streamlit as st
 
 from dashboard.exposure import dashboard_password
+from leads_core.access import Principal, Role
+
+#: Who acts in a session nobody signed in to (no users yet, this machine only).
+LOCAL = Principal(role=Role.ADMIN, name="dashboard")
+_PRINCIPAL = "_auth_principal"  # session state: the signed-in user's Principal
 
 #: Added to every wrong attempt, so guessing costs at least this per try and session.
 WRONG_PASSWORD_DELAY_S = 1.0
@@ -73,3 +78,10 @@ def _sign_in_form(password: str) -> None:
         st.rerun()  # draw the app, without the form
     time.sleep(WRONG_PASSWORD_DELAY_S)
     st.error(WRONG_PASSWORD)
+
+
+def current_principal() -> Principal:
+    """Who is using the dashboard in this browser session: its history entries name them,
+    and pages show only what their role allows (``principal.can(Action.WRITE)``)."""
+    principal = st.session_state.get(_PRINCIPAL)
+    return principal if isinstance(principal, Principal) else LOCAL
