@@ -13,12 +13,15 @@ written into the OpenAPI document (``x-required-action``) so clients can read it
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import BaseRoute, Match, Route
+from starlette.routing import BaseRoute, compile_path, get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leads_core.access import Action, Principal
@@ -30,6 +33,9 @@ from leads_core.throttle import FailureThrottle
 ACTION_KEY = "x-required-action"
 READING = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC = ("/docs", "/redoc", "/openapi.json", "/docs-assets")  # under the API's root
+
+
+Operation = tuple[re.Pattern[str], frozenset[str], Action]
 
 
 def needs(action: Action) -> dict[str, Any]:
@@ -63,6 +69,7 @@ class Authenticate:
     def __init__(self, app: ASGIApp, api: FastAPI) -> None:
         self.app = app
         self.api = api
+        self._table: list[Operation] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self._public(scope):
@@ -71,7 +78,7 @@ class Authenticate:
         try:
             principal = await self._principal(scope)
             self.api.state.rate_limiter.check(principal.key_id or principal.name)
-            principal.require(required_action(self._route(scope), scope["method"]))
+            principal.require(self._action(scope))
         except LeadsError as exc:
             headers = getattr(exc, "headers", None)
             if exc.status == 401:
@@ -91,6 +98,8 @@ class Authenticate:
         address = f"address:{client_address(scope)}"
         throttle.check([address])  # 429 while this address is sending wrong keys
         token = _bearer(scope)
+        if not token:  # no key at all is a mistake, not a guess: not counted
+            raise Unauthorized("missing or invalid API key")
         try:
             return await run_in_threadpool(self._authenticate, token)
         except Unauthorized:
@@ -101,8 +110,23 @@ class Authenticate:
         with Session(self.api.state.engine, expire_on_commit=False) as session:
             return apikeys.authenticate(session, token)[1]
 
-    def _route(self, scope: Scope) -> BaseRoute | None:
-        for route in self.api.router.routes:
-            if isinstance(route, Route) and route.matches(scope)[0] is Match.FULL:
-                return route
-        return None
+    def _action(self, scope: Scope) -> Action:
+        if self._table is None:  # the routers are included after the middleware is added
+            self._table = list(_operations(self.api.router.routes))
+        path = get_route_path(scope)
+        for pattern, methods, action in self._table:
+            if scope["method"] in methods and pattern.fullmatch(path):
+                return action
+        return Action.READ if scope["method"] in READING else Action.WRITE
+
+
+def _operations(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[Operation]:
+    """(path pattern, methods, action) of every API route, included routers flattened."""
+    for route in routes:
+        if hasattr(route, "original_router"):  # FastAPI's include_router()
+            inner = prefix + route.include_context.prefix  # type: ignore[attr-defined]
+            yield from _operations(route.original_router.routes, inner)
+        elif isinstance(route, APIRoute):
+            pattern = compile_path(prefix + route.path)[0]
+            for method in route.methods or ():
+                yield pattern, frozenset({method}), required_action(route, method)

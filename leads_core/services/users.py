@@ -48,10 +48,13 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 def normalize_email(raw: str) -> str:
-    """The address, lower-cased, or ``ValidationFailed`` naming ``email``."""
+    """The address, lower-cased, or ``ValidationFailed`` naming ``email``. A team's own
+    internal domains (``acme.internal``, ``.test``) are accepted: no mail is sent to it."""
     text = drop_nul(raw or "").strip()
     try:
-        checked = validate_email(text, check_deliverability=False)
+        checked = validate_email(
+            text, check_deliverability=False, globally_deliverable=False, test_environment=True
+        )
     except EmailNotValidError as exc:
         raise ValidationFailed(
             f"{text!r} is not an email address: {exc}", details=[{"field": "email"}]

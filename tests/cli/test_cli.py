@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 
 from leads_core.cli import build_parser
 from leads_core.errors import Unauthorized
-from leads_core.services import apikeys
+from leads_core.services import apikeys, users
 from leads_core.storage import migrations
 from leads_core.storage.db import make_engine
 from leads_core.storage.models import Lead
@@ -114,7 +114,11 @@ class Cli:
         return Path(url.database) if url.get_backend_name() == "sqlite" else None
 
     def run(
-        self, *args: str, expect: int = 0, env: dict[str, str] | None = None
+        self,
+        *args: str,
+        expect: int = 0,
+        env: dict[str, str] | None = None,
+        input: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "DATABASE_URL": self.url, "PYTHONIOENCODING": "utf-8", **(env or {})}
         result = subprocess.run(
@@ -125,6 +129,7 @@ class Cli:
             text=True,
             encoding="utf-8",
             timeout=120,
+            input=input,
         )
         assert result.returncode == expect, (
             f"exit {result.returncode} != {expect}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
@@ -287,7 +292,62 @@ def test_create_api_key_prints_the_key_last_and_stores_only_its_hash(
     if cli.sqlite_path is not None:  # nor in the file's bytes (free pages included)
         assert plain.encode() not in cli.sqlite_path.read_bytes()
 
-    assert apikeys.authenticate(cli_session, plain).id == key_id
+    assert apikeys.authenticate(cli_session, plain)[0].id == key_id
+
+
+def test_users_and_their_keys_from_the_command_line(cli: Cli, cli_session: Session) -> None:
+    created = cli.run(
+        "create-user",
+        "Ann@Acme.test",
+        "--name",
+        "Ann Lee",
+        "--role",
+        "member",
+        input="correct horse battery\n",
+    ).stdout.splitlines()
+    user_id = created[-1]
+    assert re.fullmatch(r"usr_[0-9a-z]{14}", user_id)
+    assert created[0] == "created member Ann Lee <ann@acme.test> with a password; user id:"
+    # the password is stored as an Argon2 hash only, and signs in
+    (stored,) = cli.query("SELECT password_hash FROM app_user")
+    assert stored[0].startswith("$argon2id$") and "correct horse" not in stored[0]
+    assert users.check_password(cli_session, "ann@acme.test", "correct horse battery").id == user_id
+
+    plain = cli.last_line("create-api-key", "zap", "--user", "ann@acme.test", "--scope", "read")
+    key, who = apikeys.authenticate(cli_session, plain)
+    assert (key.scope, who.user_id, who.role.value, who.scope.value) == (
+        "read",
+        user_id,
+        "member",
+        "read",
+    )
+    cli.run("set-password", "ann@acme.test", input="a new long password\n")
+    cli_session.expire_all()
+    assert users.check_password(cli_session, "ann@acme.test", "a new long password")
+    with pytest.raises(Unauthorized):
+        users.check_password(cli_session, "ann@acme.test", "correct horse battery")
+    header, row = cli.run("list-users").stdout.splitlines()
+    assert header.split() == ["ID", "EMAIL", "NAME", "ROLE", "STATE"]
+    assert row.split() == [user_id, "ann@acme.test", "Ann", "Lee", "member", "active"]
+    # bad input: a clear message, exit 1, nothing stored
+    bad = cli.run(
+        "create-user",
+        "not-an-email",
+        "--name",
+        "X",
+        "--role",
+        "admin",
+        expect=1,
+        input="correct horse battery\n",
+    )
+    assert "is not an email address" in bad.stderr
+    short = cli.run(
+        "create-user", "bo@acme.test", "--name", "Bo", "--role", "viewer", expect=1, input="short\n"
+    )
+    assert short.stderr.startswith("error: a password has 10 to 1000 characters\n")
+    missing = cli.run("create-api-key", "k", "--user", "nobody@acme.test", expect=1)
+    assert missing.stderr.startswith("error: no user with email 'nobody@acme.test'\n")
+    assert cli.query("SELECT count(*) FROM app_user") == [(1,)]
 
 
 @pytest.mark.slow
@@ -304,12 +364,14 @@ def test_list_api_keys_shows_prefix_name_last_use_and_state(cli: Cli, cli_sessio
     apikeys.authenticate(cli_session, second)  # stamps last_used_at
 
     header, *rows = cli.run("list-api-keys").stdout.splitlines()
-    assert header.split() == ["ID", "PREFIX", "NAME", "CREATED", "LAST", "USED", "STATE"]
+    assert header.split() == [
+        *("ID", "PREFIX", "NAME", "USER", "SCOPE", "CREATED", "LAST", "USED", "STATE")
+    ]
     assert len(rows) == 2
-    zapier, n8n = rows
-    assert zapier.split()[1:3] == [first[:11], "zapier"]
+    n8n, zapier = rows  # newest first
+    assert zapier.split()[1:5] == [first[:11], "zapier", "(system)", "write"]
     assert zapier.split()[-2:] == ["never", "active"]
-    assert n8n.split()[1:4] == [second[:11], "n8n", "workflow"]
+    assert n8n.split()[1:6] == [second[:11], "n8n", "workflow", "(system)", "write"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", n8n.split()[-2])
     assert n8n.split()[-1] == "active"
     assert first not in zapier and second not in n8n  # never the whole key
@@ -321,14 +383,14 @@ def test_revoke_api_key_by_prefix_then_the_key_fails_authentication(
 ) -> None:
     plain = cli.last_line("create-api-key", "old laptop")
     keep = cli.last_line("create-api-key", "server")
-    assert apikeys.authenticate(cli_session, plain).name == "old laptop"
+    assert apikeys.authenticate(cli_session, plain)[0].name == "old laptop"
 
     result = cli.run("revoke-api-key", plain[:11])
     assert re.fullmatch(rf"revoked key_\w+ \({plain[:11]}…, old laptop\)\n", result.stdout)
 
     with pytest.raises(Unauthorized):
         apikeys.authenticate(cli_session, plain)
-    assert apikeys.authenticate(cli_session, keep).name == "server"
+    assert apikeys.authenticate(cli_session, keep)[0].name == "server"
     states = [line.split()[-1] for line in cli.run("list-api-keys").stdout.splitlines()[1:]]
     assert states == ["revoked", "active"]
 
