@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from leads_core.scoring.rules import COMPONENTS, HIGH_QUALITY
 from leads_core.services.stats import (
     CampaignRow,
+    OwnerRow,
     ScoreSummary,
     SourceRow,
     funnel_reached,
@@ -165,6 +166,47 @@ def campaigns(rows: Sequence[CampaignRow]) -> go.Figure:
         xaxis={"title": "leads"},
         legend={"orientation": "h", "y": -0.2},
         height=max(260, 60 + 28 * len(rows)),
+    )
+
+
+UNASSIGNED = "Unassigned"
+
+
+def owner_labels(rows: Sequence[OwnerRow]) -> list[str]:
+    """Each owner's name; the unassigned leads' bar is "Unassigned"."""
+    return [UNASSIGNED if r.owner_id is None else (r.name or r.owner_id) for r in rows]
+
+
+def owners(rows: Sequence[OwnerRow]) -> go.Figure:
+    """Leads per owner (unassigned ones in grey, as a bar of their own) and their average
+    score, on the same axes as the source chart."""
+    names = owner_labels(rows)
+    figure = go.Figure(
+        go.Bar(
+            x=names,
+            y=[r.leads for r in rows],
+            name="leads",
+            marker_color=[MUTED if r.owner_id is None else ACCENT for r in rows],
+            hovertemplate="%{x}: %{y:,} leads<extra></extra>",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=names,
+            y=[r.average_score for r in rows],
+            name="average score",
+            mode="markers",
+            yaxis="y2",
+            marker={"color": GOOD, "size": 10},
+            hovertemplate="%{x}: average score %{y:.1f}<extra></extra>",
+        )
+    )
+    return _layout(
+        figure,
+        "Leads by owner",
+        yaxis={"title": "leads"},
+        yaxis2={"title": "average score", "overlaying": "y", "side": "right", "range": [0, 100]},
+        legend={"orientation": "h", "y": -0.2},
     )
 
 

@@ -13,6 +13,7 @@ a note, a key's last use); so are exports, streamed from the database into the f
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from datetime import date
@@ -23,7 +24,7 @@ import streamlit as st
 from leads_core.config import get_settings
 from leads_core.files import export
 from leads_core.schemas import CampaignPublic
-from leads_core.services import apikeys, campaigns, imports, leads, queries, stats
+from leads_core.services import apikeys, campaigns, imports, leads, queries, stats, users
 from leads_core.services.queries import LeadFilters
 from leads_core.storage.db import session_scope
 from leads_core.storage.models import ApiKey, Campaign, ImportBatch, Lead, LeadActivity
@@ -75,6 +76,39 @@ def campaign_overview(data_version: tuple[object, ...]) -> dict[str, stats.Campa
     return _campaign_overview(_database(), data_version)
 
 
+USERS_TTL_S = 30  # users are not in data_version: a rename shows within this
+
+
+@dataclass(frozen=True)
+class People:
+    """Who can own leads, as the pages show them: every user's id -> name (a name two
+    users share gets their email too), and the enabled ones, who can be given leads."""
+
+    names: dict[str, str]
+    enabled: tuple[str, ...]  # ids, by name
+
+    def name(self, user_id: str | None, *, unassigned: str = "Unassigned") -> str:
+        if user_id is None:
+            return unassigned
+        return self.names.get(user_id, "a deleted user")
+
+
+@st.cache_data(ttl=USERS_TTL_S, show_spinner=False)
+def _people(database_url: str) -> People:
+    with session_scope() as session:
+        found = users.list_users(session)  # by name
+    shared = {name for name, count in Counter(u.name for u in found).items() if count > 1}
+    return People(
+        names={u.id: f"{u.name} ({u.email})" if u.name in shared else u.name for u in found},
+        enabled=tuple(u.id for u in found if u.disabled_at is None),
+    )
+
+
+def people() -> People:
+    """The workspace's users, for owner names and choices (cached ``USERS_TTL_S``)."""
+    return _people(_database())
+
+
 @dataclass(frozen=True)
 class Analytics:
     scores: stats.ScoreSummary
@@ -82,6 +116,7 @@ class Analytics:
     statuses: dict[str, int]
     weeks: list[tuple[date, int]]
     campaigns: list[stats.CampaignRow]
+    owners: list[stats.OwnerRow]
 
 
 @st.cache_data(ttl=TTL_S, show_spinner="Computing the charts…")
@@ -96,6 +131,7 @@ def _analytics(
             statuses=stats.status_counts(session, filters),
             weeks=stats.leads_per_week(session, filters),
             campaigns=stats.campaign_comparison(session, filters),
+            owners=stats.leads_by_owner(session, filters),
         )
 
 
@@ -186,3 +222,4 @@ def clear() -> None:
     _campaign_overview.clear()
     _workspace.clear()
     _analytics.clear()
+    _people.clear()

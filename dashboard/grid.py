@@ -24,23 +24,48 @@ EDITABLE: tuple[str, ...] = (
     *FIRST,
     *(field.name for field in fields.EDITABLE if field.name not in FIRST),
 )
+OWNER = "owner"  # the owner's name; editing it changes owner_id
 READ_ONLY = ("open", "quality_score", "high", "campaign", "created_at", "updated_at")
 COLUMN_ORDER = (
     SELECT,
     "open",
     "quality_score",
     "high",
-    *EDITABLE,
+    *FIRST,
+    OWNER,
+    *EDITABLE[len(FIRST) :],
     "campaign",
     "created_at",
     "updated_at",
 )
 
 
+@dataclass(frozen=True)
+class Owners:
+    """The owner column: each user's id -> name (every user, so a disabled owner still
+    shows), and the names a writer may choose (the enabled users)."""
+
+    names: Mapping[str, str]
+    choices: Sequence[str]  # user ids
+
+    def label(self, owner_id: str | None) -> str | None:
+        return None if owner_id is None else self.names.get(owner_id, owner_id)
+
+    def user_id(self, label: str | None) -> str | None:
+        """The user a chosen name is (None: unassigned)."""
+        if label is None:
+            return None
+        return next((i for i, name in self.names.items() if name == label), label)
+
+
 def frame(
-    leads: Sequence[Lead], campaign_names: Mapping[str, str], selected: set[str]
+    leads: Sequence[Lead],
+    campaign_names: Mapping[str, str],
+    selected: set[str],
+    owners: Owners | None = None,
 ) -> pd.DataFrame:
     """One row per lead, indexed by lead id."""
+    owners = owners or Owners({}, ())
     rows = [
         {
             SELECT: lead.id in selected,
@@ -48,6 +73,7 @@ def frame(
             "quality_score": lead.quality_score,
             "high": "★" if (lead.quality_score or 0) >= HIGH_QUALITY else "",
             **{name: getattr(lead, name) for name in EDITABLE},
+            OWNER: owners.label(lead.owner_id),
             "campaign": campaign_names.get(lead.campaign_id, lead.campaign_id),
             "created_at": lead.created_at,
             "updated_at": lead.updated_at,
@@ -58,7 +84,7 @@ def frame(
     df["quality_score"] = df["quality_score"].astype("Int64")
     for name in ("created_at", "updated_at"):
         df[name] = pd.to_datetime(df[name], utc=True)
-    for name in EDITABLE:
+    for name in (*EDITABLE, OWNER):
         df[name] = df[name].astype("string")
     df[SELECT] = df[SELECT].astype(bool)
     return df
@@ -75,9 +101,15 @@ def styled(df: pd.DataFrame) -> Any:
     return df.style.map(colour, subset=["quality_score"])
 
 
-def column_config() -> dict[str, Any]:
+def column_config(owners: Owners | None = None) -> dict[str, Any]:
     cc = st.column_config
+    owners = owners or Owners({}, ())
     return {
+        OWNER: cc.SelectboxColumn(
+            "Owner",
+            options=[owners.names[i] for i in owners.choices],
+            help="Who works on the lead; empty: unassigned",
+        ),
         SELECT: cc.CheckboxColumn("✓", help="Select for the bulk actions below", width=40),
         "open": cc.LinkColumn("Lead", display_text="Open", help="Open the lead's page", width=60),
         "quality_score": cc.ProgressColumn(
@@ -126,10 +158,13 @@ class Shown:
 
 
 def changes_by_lead(
-    edited_rows: Mapping[int | str, Mapping[str, Any]], lead_ids: Sequence[str]
+    edited_rows: Mapping[int | str, Mapping[str, Any]],
+    lead_ids: Sequence[str],
+    owners: Owners | None = None,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, bool]]:
     """Split the editor's ``edited_rows`` ({row position: {column: value}}) into field
-    changes per lead id and selection changes per lead id."""
+    changes per lead id (an owner's name as ``owner_id``) and selection changes per lead
+    id."""
     changes: dict[str, dict[str, Any]] = {}
     selection: dict[str, bool] = {}
     for position, cells in edited_rows.items():
@@ -139,4 +174,7 @@ def changes_by_lead(
                 selection[lead_id] = bool(value)
             elif column in EDITABLE:
                 changes.setdefault(lead_id, {})[column] = _clean(value)
+            elif column == OWNER:
+                owner = (owners or Owners({}, ())).user_id(_clean(value))
+                changes.setdefault(lead_id, {})["owner_id"] = owner
     return changes, selection

@@ -4,7 +4,7 @@ an editable table in people's words, and the preview and result figures."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -152,6 +152,50 @@ def mapping_problems(found: Inspection, changes: Mapping[str, str | None]) -> li
     if not ({"email", "linkedinUrl"} & set(final.values())):
         problems.append("No column is imported as Email or LinkedIn URL: each lead needs one.")
     return problems
+
+
+OWNER_MODES = {
+    "nobody": "Nobody",
+    "one": "One member",
+    "turns": "Several members, in turn",
+}
+
+
+def owner_choice(names: Mapping[str, str], enabled: Sequence[str]) -> tuple[list[str], str | None]:
+    """Who the new leads go to: nobody, one member, or several in turn (row order). Returns
+    the chosen user ids and what is missing, if anything. Drawn only when users exist."""
+    if not enabled:
+        return [], None
+    mode = st.radio(
+        "Owner of the new leads",
+        list(OWNER_MODES),
+        format_func=OWNER_MODES.__getitem__,
+        key="import_owner_mode",
+        horizontal=True,
+        help="A lead already in the campaign that the import updates gets an owner only "
+        "if it has none.",
+    )
+    if mode == "one":
+        one = st.selectbox(
+            "Owner",
+            enabled,
+            index=None,
+            format_func=names.__getitem__,
+            placeholder="Choose the member",
+            key="import_owner",
+        )
+        return ([one], None) if one else ([], "Choose the owner of the new leads.")
+    if mode == "turns":
+        several = st.multiselect(
+            "Owners, in turn",
+            enabled,
+            format_func=names.__getitem__,
+            placeholder="Choose the members",
+            key="import_owners",
+            help="The new leads go to each in turn, in the file's row order.",
+        )
+        return (list(several), None) if several else ([], "Choose the members to share with.")
+    return [], None
 
 
 def show_counts(outcome: ImportOutcome, *, preview: bool) -> None:

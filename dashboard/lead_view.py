@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from leads_core import fields
@@ -33,6 +33,10 @@ _KINDS = {
 }
 
 
+FIELD_WORDS = {"owner_id": "owner"}
+"""A changed column in words, where its name does not say it."""
+
+
 def display_name(lead: Lead) -> str:
     name = " ".join(part for part in (lead.first_name, lead.last_name) if part)
     return name or lead.email or lead.linkedin_url or lead.id
@@ -57,16 +61,34 @@ def enrichment_rows(enrichment: Mapping[str, Any] | None) -> list[dict[str, str]
     ]
 
 
-def history_rows(history: Sequence[LeadActivity]) -> list[dict[str, Any]]:
-    """Newest first."""
+def history_rows(
+    history: Sequence[LeadActivity], owner_name: Callable[[str | None], str] | None = None
+) -> list[dict[str, Any]]:
+    """Newest first; an owner change names the users (``owner_name``: id -> name)."""
+
+    def value(entry: LeadActivity, text: str | None) -> str:
+        if entry.field == OWNER_FIELD and owner_name is not None:
+            return owner_name(text)
+        return text or ""
+
     return [
         {
             "When": f"{entry.created_at:%Y-%m-%d %H:%M:%S} UTC",
             "What": _KINDS.get(entry.kind, entry.kind),
             "Field": entry.field or "",
-            "From": entry.old_value or "",
-            "To": entry.new_value or "",
+            "From": value(entry, entry.old_value),
+            "To": value(entry, entry.new_value),
             "By": entry.actor or "",
         }
         for entry in reversed(history)
     ]
+
+
+OWNER_FIELD = "ownerId"  # the history's field of an owner change
+
+
+def owner_choices(enabled: Sequence[str], current: str | None) -> list[str | None]:
+    """The Owner select of the lead page: unassigned, the enabled users, and the lead's
+    owner if that user is disabled now (kept as it is unless changed)."""
+    extra = [current] if current is not None and current not in enabled else []
+    return [None, *enabled, *extra]

@@ -2,14 +2,15 @@
 data models, a progress callback), call ``leads_core``, return what it returned.
 
 The rules live in ``leads_core``; these only open the session and add what the dashboard
-always passes: its name as the actor of history entries and the origin of imports, and
-the phone region and import limits from the settings. ``LeadsError`` goes through to the
+always passes: who uses it (``dashboard.auth.current_principal``) as the actor of history
+entries, the origin of imports, and the phone region and import limits from the settings. ``LeadsError`` goes through to the
 page that shows it; clearing cached reads and telling the user are the page's business."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from dashboard import auth
 from leads_core.config import get_settings
 from leads_core.ingest import demo, importing
 from leads_core.ingest.options import (
@@ -24,7 +25,10 @@ from leads_core.services import apikeys, campaigns, imports, leads, rescoring
 from leads_core.storage.db import session_scope
 from leads_core.storage.models import ApiKey, Campaign, Lead
 
-ACTOR = "dashboard"
+
+def _actor() -> str:
+    """The history's name for who uses the dashboard in this session."""
+    return auth.current_principal().label
 
 
 # ------------------------------------------------------------------ leads
@@ -39,14 +43,14 @@ def update_lead(lead_id: str, changes: LeadUpdate, *, expected_version: int) -> 
             lead_id,
             changes,
             region=get_settings().phone_region,
-            actor=ACTOR,
+            actor=_actor(),
             expected_version=expected_version,
         )
 
 
 def add_note(lead_id: str, text: str) -> Lead:
     with session_scope() as session:
-        return leads.add_note(session, lead_id, text, actor=ACTOR)
+        return leads.add_note(session, lead_id, text, actor=_actor())
 
 
 def delete_lead(lead_id: str, *, expected_version: int) -> None:
@@ -57,7 +61,13 @@ def delete_lead(lead_id: str, *, expected_version: int) -> None:
 def set_status(lead_ids: Sequence[str], status: str) -> int:
     """How many of the leads changed status."""
     with session_scope() as session:
-        return leads.set_status(session, lead_ids, status, actor=ACTOR)
+        return leads.set_status(session, lead_ids, status, actor=_actor())
+
+
+def set_owner(lead_ids: Sequence[str], owner_id: str | None) -> int:
+    """How many of the leads changed owner (``owner_id`` None: unassigned)."""
+    with session_scope() as session:
+        return leads.set_owner(session, lead_ids, owner_id, actor=_actor())
 
 
 def delete_leads(lead_ids: Sequence[str]) -> int:
@@ -107,10 +117,11 @@ def import_file(
     filename: str,
     progress: Progress | None = None,
     dry_run: bool = False,
+    owners: Sequence[str] = (),
 ) -> tuple[str, ImportOutcome]:
     """Import a CSV file or a workbook into the campaign with id ``campaign``, or into a
-    new campaign created first; returns that campaign's id and the outcome. A dry run
-    writes nothing, not even the new campaign."""
+    new campaign created first, its new leads given to ``owners`` in turn; returns that
+    campaign's id and the outcome. A dry run writes nothing, not even the new campaign."""
     settings = get_settings()
     with session_scope() as session:
         if isinstance(campaign, CampaignCreate):
@@ -130,7 +141,8 @@ def import_file(
                 dry_run=dry_run,
                 origin="dashboard",
                 filename=filename,
-                actor=ACTOR,
+                actor=_actor(),
+                owners=tuple(owners),
                 progress=progress,
             ),
         )

@@ -23,7 +23,7 @@ from leads_core.errors import LeadsError
 from leads_core.files.headers import parse_mapping_json
 from leads_core.files.reading import FileTable
 from leads_core.ingest import demo, importing
-from leads_core.ingest.options import ImportOptions, ImportOutcome
+from leads_core.ingest.options import ImportOptions, ImportOutcome, owner_ids
 from leads_core.schemas import CampaignCreate, CampaignCriteria
 from leads_core.services import apikeys, campaigns, users
 from leads_core.storage.db import get_engine, session_scope
@@ -169,6 +169,7 @@ def cmd_import_csv(args: argparse.Namespace) -> None:
         bar.write(_chunk_line(outcome, table), file=sys.stderr)
 
     with bar, session_scope() as session:
+        owners = tuple(users.find_user(session, email).id for email in owner_ids(args.owner))
         done = importing.import_path(
             session,
             path,
@@ -183,6 +184,7 @@ def cmd_import_csv(args: argparse.Namespace) -> None:
                 origin="cli",
                 filename=path.name,
                 actor="cli",
+                owners=owners,
                 progress=update,
             ),
             chunk_done,
@@ -309,6 +311,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-score", action="store_true", help="store the leads unscored")
     p.add_argument("--on-duplicate", choices=("skip", "update"), default="skip")
+    p.add_argument(
+        "--owner",
+        metavar="EMAIL[,EMAIL...]",
+        help="the user the new leads go to; several, comma-separated: in turn, in row order "
+        "(a lead merged into by --on-duplicate update gets one only if it has none)",
+    )
     p.set_defaults(func=cmd_import_csv)
 
     p = sub.add_parser("seed-demo", help="fill the database with realistic demo leads")

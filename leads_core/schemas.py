@@ -221,9 +221,18 @@ def _stored(field: LeadField) -> tuple[Any, Any]:
     return (str if field.kind == "status" else str | None), ...
 
 
+OWNER_HELP = "The user who owns the lead (`usr_...`), or null: unassigned."
+OwnerId = Annotated[
+    Annotated[str, StringConstraints(max_length=64)] | None,
+    DataField(
+        description="The user who owns the lead (an enabled user's `usr_...`); null unassigns."
+    ),
+]
+
+
 def _public_fields() -> dict[str, tuple[Any, Any]]:
     """A lead in the list, in the contract's order: its id, the person, the score, the
-    contact and pipeline fields, the campaign and when it was created."""
+    contact and pipeline fields, the campaign, the owner and when it was created."""
     listed = [f for f in FIELDS if f.listed]
     return {
         "id": (str, ...),
@@ -231,6 +240,7 @@ def _public_fields() -> dict[str, tuple[Any, Any]]:
         "quality_score": (int | None, ...),
         **{f.name: _stored(f) for f in listed if f.section != "person"},
         "campaign_id": (str, ...),
+        "owner_id": (str | None, DataField(description=OWNER_HELP)),
         "created_at": (UtcDateTime, ...),
     }
 
@@ -269,6 +279,7 @@ else:
         __module__=__name__,
         **{f.name: _change(f) for f in FIELDS if f.editable},
         attributes=(Attributes, None),
+        owner_id=(OwnerId, None),
     )
     LeadPublic = create_model(
         "LeadPublic",
@@ -372,6 +383,17 @@ class LeadImportRequest(ApiModel):
         "a bad lead is reported in `errors` and the others import.",
     )
     auto_score: StrictBool = True
+    owner_id: (
+        Annotated[str, StringConstraints(max_length=2000)]
+        | list[Annotated[str, StringConstraints(max_length=64)]]
+        | None
+    ) = DataField(
+        default=None,
+        description="Who the new leads go to: a user id (`usr_...`), or a list of them to "
+        "share the leads out in turn, in row order. A lead merged into "
+        "(`onDuplicate=update`) gets one only if it has no owner. Each must be an enabled "
+        "user (422 otherwise, before anything is imported).",
+    )
 
 
 class ActivityPublic(ApiModel):

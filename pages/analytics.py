@@ -7,7 +7,7 @@ from leads_core.scoring.rules import HIGH_QUALITY
 
 st.title("Analytics")
 version = data.version()
-lead_filters = filters.lead_filters(data.campaign_names(version))
+lead_filters = filters.lead_filters(data.campaign_names(version), data.people().names)
 result = data.analytics(version, lead_filters)
 scores = result.scores
 
@@ -36,7 +36,9 @@ right.plotly_chart(charts.sources(result.sources), key="chart_sources")
 left, right = st.columns(2)
 left.plotly_chart(charts.funnel(result.statuses), key="chart_funnel")
 right.plotly_chart(charts.weekly(result.weeks), key="chart_weeks")
-st.plotly_chart(charts.campaigns(result.campaigns), key="chart_campaigns")
+left, right = st.columns(2)
+left.plotly_chart(charts.campaigns(result.campaigns), key="chart_campaigns")
+right.plotly_chart(charts.owners(result.owners), key="chart_owners")
 st.caption(
     "Computed in the database for the filters in the sidebar; refreshed whenever leads change."
 )

@@ -62,6 +62,7 @@ def run(data_bytes: bytes, filename: str, choice: dict, *, dry_run: bool) -> Non
             filename=filename,
             progress=progress,
             dry_run=dry_run,
+            owners=choice["owners"],
         )
     except LeadsError as exc:
         if bar is not None:
@@ -164,6 +165,8 @@ duplicate_col.radio(
     key="import_on_duplicate",
     horizontal=True,
 )
+people = data.people()
+owners, owner_missing = importer.owner_choice(people.names, people.enabled)
 choice = {
     "file": file_digest,
     "sheet": found.sheet,
@@ -172,8 +175,10 @@ choice = {
     "new_name": new_name.strip(),
     "auto_score": state["import_auto_score"],
     "on_duplicate": state["import_on_duplicate"],
+    "owners": owners,
 }
 ready = (campaign_id is not None or bool(choice["new_name"])) and not problems
+ready = ready and owner_missing is None
 preview = state.get("import_preview")
 previewed = preview is not None and json.dumps(preview["choice"]) == json.dumps(choice)
 preview_col, import_col = st.columns(2)
@@ -184,7 +189,9 @@ if preview_col.button("Preview", disabled=not ready, key="import_preview_go", wi
 go = import_col.button(
     "Import", type="primary", disabled=not (ready and previewed), key="import_go", width="stretch"
 )
-if not ready:
+if owner_missing:
+    st.caption(owner_missing)
+elif not ready:
     st.caption("Choose a campaign or name a new one, then preview the import.")
 elif not previewed:
     st.caption("Preview first: it shows what the import will do, and writes nothing.")

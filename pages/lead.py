@@ -3,7 +3,8 @@ facts, the history, delete."""
 
 import streamlit as st
 
-from dashboard import charts, data, feedback, lead_view, writes
+from dashboard import auth, charts, data, feedback, lead_view, writes
+from leads_core.access import Action
 from leads_core.errors import LeadsError, NotFound, PreconditionFailed, validated
 from leads_core.fields import LEAD_STATUSES
 from leads_core.schemas import LeadUpdate
@@ -33,7 +34,8 @@ def save(lead_id: str, keys: dict[str, str], before: dict[str, object], version:
         feedback.flash_error("Could not save the lead", exc)
         return
     data.clear()
-    feedback.flash("success", "Saved: " + ", ".join(n.replace("_", " ") for n in changed))
+    words = (lead_view.FIELD_WORDS.get(n, n.replace("_", " ")) for n in changed)
+    feedback.flash("success", "Saved: " + ", ".join(words))
 
 
 def add_note(lead_id: str) -> None:
@@ -80,6 +82,7 @@ except NotFound:
     st.stop()
 
 lead = record.lead
+people = data.people()
 st.title(lead_view.display_name(lead))
 st.page_link("pages/leads.py", label="Back to the leads", icon=":material/arrow_back:")
 score_col, status_col, campaign_col, created_col = st.columns(4)
@@ -108,6 +111,16 @@ with form_col:
                 st.text_area(field.label, value=value or "", key=key, max_chars=field.max_length)
             else:
                 st.text_input(field.label, value=value or "", key=key)
+        keys["owner_id"], before["owner_id"] = f"lead_owner_{suffix}", lead.owner_id
+        choices = lead_view.owner_choices(people.enabled, lead.owner_id)
+        st.selectbox(
+            "Owner",
+            choices,
+            index=choices.index(lead.owner_id),
+            format_func=people.name,
+            key=keys["owner_id"],
+            disabled=not auth.current_principal().can(Action.WRITE),
+        )
         st.form_submit_button(
             "Save changes",
             type="primary",
@@ -153,7 +166,7 @@ with score_col:
         st.caption("No attributes: the lead's file had no column beyond the lead fields.")
 
 st.subheader("History")
-st.dataframe(lead_view.history_rows(record.history), hide_index=True, key="history")
+st.dataframe(lead_view.history_rows(record.history, people.name), hide_index=True, key="history")
 note_col, delete_col = st.columns([3, 1])
 with note_col:
     st.text_area("Add a note", key="new_note", placeholder="Called, left a voicemail…")

@@ -5,7 +5,8 @@ from dataclasses import astuple
 
 import streamlit as st
 
-from dashboard import actions, data, feedback, filters, grid, lead_view, writes
+from dashboard import actions, auth, data, feedback, filters, grid, lead_view, writes
+from leads_core.access import Action
 from leads_core.errors import LeadsError, PreconditionFailed, validated
 from leads_core.fields import LEAD_STATUSES
 from leads_core.files import export
@@ -13,13 +14,18 @@ from leads_core.schemas import LeadUpdate
 
 state = st.session_state
 selected: set[str] = state.setdefault("selected_leads", set())
+people = data.people()
+owners = grid.Owners(people.names, people.enabled)
+can_write = auth.current_principal().can(Action.WRITE)
 
 
 def save_edits(editor_key: str, shown: grid.Shown) -> None:
     """Save each edited lead through leads_core (only the changed cells), unless someone
     else changed it since the grid showed it; remember the ticked rows; then redraw the
     grid from the database."""
-    changes, selection = grid.changes_by_lead(state[editor_key]["edited_rows"], shown.lead_ids)
+    changes, selection = grid.changes_by_lead(
+        state[editor_key]["edited_rows"], shown.lead_ids, owners
+    )
     for lead_id, on in selection.items():
         (selected.add if on else selected.discard)(lead_id)
     saved = []
@@ -37,7 +43,7 @@ def save_edits(editor_key: str, shown: grid.Shown) -> None:
         except LeadsError as exc:
             feedback.flash_error(f"Could not save the lead {lead_id}", exc)
             continue
-        fields = ", ".join(name.replace("_", " ") for name in values)
+        fields = ", ".join(lead_view.FIELD_WORDS.get(n, n.replace("_", " ")) for n in values)
         saved.append(f"{lead_view.display_name(lead)} ({fields}; score {lead.quality_score})")
     if saved:
         data.clear()
@@ -57,6 +63,18 @@ def set_status() -> None:
     redraw_grid()
 
 
+def assign_owner() -> None:
+    owner = state.bulk_owner or None
+    try:
+        changed = writes.set_owner(sorted(selected), owner)
+    except LeadsError as exc:
+        feedback.flash_error("Could not assign the leads", exc)
+        return
+    data.clear()
+    feedback.flash("success", f"{changed} lead(s) given to {people.name(owner)}.")
+    redraw_grid()
+
+
 def delete_selected() -> None:
     deleted = writes.delete_leads(sorted(selected))
     selected.clear()
@@ -69,7 +87,7 @@ st.title("Leads")
 feedback.show_flashed()
 version = data.version()
 names = data.campaign_names(version)
-lead_filters = filters.lead_filters(names, with_list_options=True)
+lead_filters = filters.lead_filters(names, people.names, with_list_options=True)
 
 try:
     result = data.lead_page(lead_filters, page=state.f_page, limit=state.f_limit, sort=state.f_sort)
@@ -103,11 +121,11 @@ shown = grid.Shown.of(result.leads)
 drawn = state.get("grid_drawn")
 edited = drawn[1] if drawn and drawn[0] == editor_key else shown
 st.data_editor(
-    grid.styled(grid.frame(result.leads, names, selected)),
+    grid.styled(grid.frame(result.leads, names, selected, owners)),
     key=editor_key,
-    column_config=grid.column_config(),
+    column_config=grid.column_config(owners),
     column_order=grid.COLUMN_ORDER,
-    disabled=grid.READ_ONLY,
+    disabled=grid.READ_ONLY + (() if can_write else (grid.OWNER,)),
     hide_index=True,
     num_rows="fixed",
     height=min(38 + 35 * len(shown.lead_ids), 740),
@@ -121,7 +139,7 @@ st.pagination(
 )
 
 st.subheader(f"Selected: {len(selected)}")
-status_col, delete_col, export_col, open_col = st.columns(4)
+status_col, owner_col, delete_col, export_col, open_col = st.columns(5)
 with status_col:
     st.selectbox("New status", LEAD_STATUSES, key="bulk_status")
     st.button(
@@ -129,6 +147,19 @@ with status_col:
         on_click=set_status,
         disabled=not selected,
         key="bulk_status_apply",
+    )
+with owner_col:
+    st.selectbox(
+        "New owner",
+        ["", *people.enabled],
+        format_func=lambda i: people.name(i or None),
+        key="bulk_owner",
+    )
+    st.button(
+        "Assign owner",
+        on_click=assign_owner,
+        disabled=not (selected and can_write),
+        key="bulk_owner_apply",
     )
 with delete_col, st.popover("Delete selected…", disabled=not selected):
     st.warning(f"Delete {len(selected)} lead(s) and their history? This cannot be undone.")

@@ -16,6 +16,7 @@ LIST_LEAD_KEYS = [
     "website",
     "status",
     "campaignId",
+    "ownerId",
     "createdAt",
 ]
 

@@ -17,7 +17,7 @@ from leads_core.errors import ValidationFailed
 from leads_core.fields import BY_NAME, LeadStatus
 from leads_core.files.headers import parse_mapping_json
 from leads_core.ingest import idempotency, importing
-from leads_core.ingest.options import BeforeCommit, ImportOptions, ImportOutcome
+from leads_core.ingest.options import BeforeCommit, ImportOptions, ImportOutcome, owner_ids
 from leads_core.schemas import (
     ActivityPublic,
     ImportResponse,
@@ -154,6 +154,7 @@ OnDuplicateQuery = Annotated[
 @router.get("", response_model=LeadPage, summary="List leads")
 def list_leads(
     session: SessionDep,
+    who: PrincipalDep,
     campaign_id: Annotated[str | None, Query(alias="campaignId", max_length=64)] = None,
     min_score: Annotated[int | None, Query(alias="minScore", ge=0, le=100)] = None,
     source: Annotated[str | None, Query(max_length=BY_NAME["source"].max_length)] = None,
@@ -174,6 +175,17 @@ def list_leads(
     ] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_LIMIT)] = 50,
+    owner_id: Annotated[
+        str | None,
+        Query(
+            alias="ownerId",
+            max_length=200,
+            json_schema_extra={"pattern": r"^\s*(me|none|usr_[A-Za-z0-9_-]{1,60})\s*$"},
+            description="`me`: the leads of the key's user (a key of the system account, "
+            "which owns no lead, matches none); `none`: unassigned leads; `usr_...`: that "
+            "user's leads (an unknown user -> 422).",
+        ),
+    ] = None,
 ) -> Response:
     filters = queries.LeadFilters(
         campaign_id=campaign_id,
@@ -181,6 +193,7 @@ def list_leads(
         source=source,
         status=status.value if status else None,
         q=q,
+        owners=queries.parse_owners(owner_id, me=who.user_id),
     )
     result = queries.list_leads(session, filters=filters, page=page, limit=limit, sort=sort)
     body = LeadPage(
@@ -221,11 +234,14 @@ def import_leads(
                 dry_run=dry_run,
                 origin="api-json",
                 actor=who.label,
+                owners=owner_ids(body.owner_id),
                 before_commit=before_commit,
             ),
         )
 
-    parts = (body.model_dump_json(by_alias=True), on_duplicate)
+    # Without an owner, the body's fingerprint is what it was before ownerId existed.
+    unowned = {"owner_id"} if body.owner_id is None else None
+    parts = (body.model_dump_json(by_alias=True, exclude=unowned), on_duplicate)
     pending = _pending(who, idempotency_key, "POST /leads", parts)  # checks the key's form
     return _answer_import(session, None if dry_run else pending, run)
 
@@ -257,12 +273,23 @@ def import_csv(
     ] = None,
     auto_score: Annotated[bool, Form(alias="autoScore")] = True,
     dry_run_field: Annotated[bool, Form(alias="dryRun")] = False,
+    owner_id: Annotated[
+        str | None,
+        Form(
+            alias="ownerId",
+            max_length=2000,
+            description="Who the new leads go to: a user id (`usr_...`), or several separated "
+            "by commas to share them out in turn, in row order. A lead merged into "
+            "(`onDuplicate=update`) gets one only if it has no owner.",
+        ),
+    ] = None,
     on_duplicate: OnDuplicateQuery = "skip",
     dry_run: DryRunQuery = False,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     data = file.file.read(settings.max_upload_bytes + 1)
     dry = dry_run or dry_run_field
+    owners = owner_ids(owner_id)
 
     def run(before_commit: BeforeCommit | None) -> ImportOutcome:
         return importing.import_file(
@@ -279,11 +306,14 @@ def import_csv(
                 origin="api-csv",
                 filename=file.filename,
                 actor=who.label,
+                owners=owners,
                 before_commit=before_commit,
             ),
         )
 
-    parts = (campaign_id, data, mapping or "", sheet or "", str(auto_score), on_duplicate)
+    parts: tuple[str | bytes, ...] = (campaign_id, data, mapping or "", sheet or "")
+    parts += (str(auto_score), on_duplicate)
+    parts += (",".join(owners),) if owners else ()  # an earlier key's parts stay as they were
     endpoint = "POST /leads/import/csv"
     pending = _pending(who, idempotency_key, endpoint, parts)  # checks the key's form
     return _answer_import(session, None if dry else pending, run)

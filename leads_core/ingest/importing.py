@@ -30,11 +30,11 @@ from leads_core.errors import Conflict, LeadsError, PayloadTooLarge, ValidationF
 from leads_core.files import reading
 from leads_core.ids import new_id
 from leads_core.ingest import prepare, sources, writing
-from leads_core.ingest.options import NEW_CAMPAIGN, ImportOptions, ImportOutcome
+from leads_core.ingest.options import NEW_CAMPAIGN, ImportOptions, ImportOutcome, rotated
 from leads_core.memory import release_free_memory
 from leads_core.schemas import CsvInfo, ImportRowError
 from leads_core.scoring.criteria import CampaignCriteria
-from leads_core.services import campaigns
+from leads_core.services import campaigns, users
 from leads_core.storage import sql
 from leads_core.storage.models import ImportBatch
 
@@ -114,9 +114,16 @@ def import_leads(
         raise ValidationFailed(
             "onDuplicate: use 'skip' or 'update'", details=[{"field": "onDuplicate"}]
         )
+    check_owners(session, options)
     sources.check_count(len(rows), options, from_file=table is not None)
     numbers = list(row_numbers) if row_numbers is not None else list(range(1, len(rows) + 1))
     return _import(session, options, sources.Rows(rows, numbers, table), timestamps)
+
+
+def check_owners(session: Session, options: ImportOptions) -> None:
+    """422 naming ``ownerId`` unless each of the import's owners is an enabled user."""
+    for owner in options.owners:
+        users.check_owner(session, owner, "ownerId")
 
 
 def _import(
@@ -214,6 +221,7 @@ def _write(
             session.flush()
         if _criteria(session, options) != ctx.criteria:
             raise _CriteriaChanged  # saved while we scored: the rows' scores are stale
+        check_owners(session, options)  # again: an owner may have been disabled meanwhile
         writing.match_and_insert(ctx, fresh, outcome)
         outcome.duplicates.sort(key=lambda duplicate: duplicate.row)
         if options.dry_run:
@@ -306,6 +314,7 @@ def _import_file(session: Session, data: bytes, options: ImportOptions) -> Impor
         )
     if not (options.dry_run and options.campaign_id == NEW_CAMPAIGN):
         campaigns.get_campaign(session, options.campaign_id)  # 404 before reading a large file
+    check_owners(session, options)
     if workers_for_file(len(data), options.workers) > 1:
         return _import(session, options, sources.FileShares(data, options))
     table = reading.read_upload(data, options.mapping, sheet=options.sheet)
@@ -346,18 +355,24 @@ def import_path(
     fails stops the import; the chunks before it stay imported (the error says which)."""
     if not (options.dry_run and options.campaign_id == NEW_CAMPAIGN):
         campaigns.get_campaign(session, options.campaign_id)
+    check_owners(session, options)
     done = LargeImport()
     chunks = reading.read_chunks(path, options.max_rows, options.mapping, sheet=options.sheet)
-    before = 0
+    before = turns = 0  # rows read, owners given (the next chunk goes on with the next one)
     try:
         for table in chunks:
-            chunk_options = replace(options, progress=_offset(options.progress, before))
+            chunk_options = replace(
+                options,
+                progress=_offset(options.progress, before),
+                owners=rotated(options.owners, turns),
+            )
             done.chunks.append(
                 import_leads(
                     session, table.rows, chunk_options, row_numbers=table.row_numbers, table=table
                 )
             )
             before += len(table.rows)
+            turns += done.chunks[-1].owner_turns
             if on_chunk:
                 on_chunk(done.chunks[-1], table)
     except LeadsError as exc:

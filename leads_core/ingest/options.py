@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from sqlmodel import Session
 
 from leads_core.config import Settings
+from leads_core.errors import ValidationFailed
 from leads_core.schemas import (
     CsvInfo,
     ImportDuplicate,
@@ -46,6 +47,9 @@ class ImportOptions:
     origin: str = "api-json"  # api-json, api-csv, cli, dashboard, seed: the batch's origin
     filename: str | None = None  # the uploaded file's name, for the import history
     actor: str | None = None  # who imports, for the leads' history
+    # The users the new leads go to, in turn in row order (one: all of them; none: nobody).
+    # A lead merged into (onDuplicate=update) gets the next one only if it has no owner.
+    owners: tuple[str, ...] = ()
     workers: int = 1  # processes preparing the rows (LEADS_IMPORT_WORKERS); 1: inline
     progress: Progress | None = None
     before_commit: BeforeCommit | None = None
@@ -63,6 +67,32 @@ class ImportOptions:
             workers=settings.import_workers,
             **choices,
         )
+
+
+MAX_OWNERS = 100  # users one import gives its leads to, in turn
+
+
+def owner_ids(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """An import's ``ownerId`` as a client gives it - one user id, several separated by
+    commas (a form field) or a JSON array - as the tuple ``ImportOptions.owners`` takes:
+    blanks dropped, each id once, in the order given. Whether each is an enabled user is
+    checked by the import, before it reads a row."""
+    parts = value.split(",") if isinstance(value, str) else list(value or ())
+    owners = tuple(dict.fromkeys(part.strip() for part in parts if part and part.strip()))
+    if len(owners) > MAX_OWNERS:
+        raise ValidationFailed(
+            f"ownerId: at most {MAX_OWNERS} users, got {len(owners)}",
+            details=[{"field": "ownerId", "message": "too many owners"}],
+        )
+    return owners
+
+
+def rotated(owners: tuple[str, ...], turns: int) -> tuple[str, ...]:
+    """``owners`` starting with the one whose turn comes after ``turns`` turns."""
+    if not owners:
+        return owners
+    start = turns % len(owners)
+    return owners[start:] + owners[:start]
 
 
 class Imported(NamedTuple):
@@ -85,6 +115,9 @@ class ImportOutcome:
     duplicates: list[ImportDuplicate] = field(default_factory=list)
     batch_id: str | None = None
     dry_run: bool = False
+    owner_turns: int = 0
+    """Leads given an owner (``ImportOptions.owners``): the next import of the same file
+    (a CLI chunk) goes on with the owner after the last one given."""
     csv: CsvInfo | None = None
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent preparing the rows ("prepare") and in the write transaction ("write")."""

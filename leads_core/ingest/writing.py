@@ -77,15 +77,36 @@ def _identity_taken(ctx: Context, name: str, value: str) -> bool:
     return _Stored.load(ctx.session, ctx.options.campaign_id, [pair]).match(*pair) is not None
 
 
-def _merge_into(ctx: Context, lead_id: str, values: dict[str, Any], outcome: ImportOutcome) -> None:
+class Turns:
+    """The import's owners, taken in turn: each lead the import gives an owner gets the
+    next one (so their counts differ by at most one)."""
+
+    def __init__(self, owners: Sequence[str]) -> None:
+        self.owners = tuple(owners)
+        self.taken = 0
+
+    def next(self) -> str | None:
+        if not self.owners:
+            return None
+        owner = self.owners[self.taken % len(self.owners)]
+        self.taken += 1
+        return owner
+
+
+def _merge_into(
+    ctx: Context, lead_id: str, values: dict[str, Any], outcome: ImportOutcome, turns: Turns
+) -> None:
     """``onDuplicate=update``: copy the new non-empty fields onto the stored lead.
 
     The identity fields (email, LinkedIn URL) that matched are never overwritten; an empty
-    one is filled unless another lead of the campaign already uses that value."""
+    one is filled unless another lead of the campaign already uses that value. So is the
+    owner: a lead without one gets the import's next owner, an owned lead keeps its own."""
     lead = ctx.session.get(Lead, lead_id)
     if lead is None:  # deleted by another request since _Stored.load found it: the write
         # is rolled back and run again (importing._write_with_retries), and then stores the row as new
         raise StaleDataError(f"lead {lead_id} was deleted during the import")
+    if lead.owner_id is None and turns.owners:
+        values = {**values, "owner_id": turns.next()}
     if values.get("attributes"):  # the file's attributes added to the lead's own
         values = {**values, "attributes": {**(lead.attributes or {}), **values["attributes"]}}
     changes = {
@@ -111,7 +132,10 @@ def _merge_into(ctx: Context, lead_id: str, values: dict[str, Any], outcome: Imp
     outcome.leads.append(Imported(lead.id, lead.quality_score, lead.status))
 
 
-INSERTED = ("id", "campaign_id", "import_id", "created_at", "updated_at", *prepare.COLUMNS)
+INSERTED = (
+    *("id", "campaign_id", "import_id", "owner_id", "created_at", "updated_at"),
+    *prepare.COLUMNS,
+)
 """The columns of the import's bulk insert: what the importer adds, then a prepared row."""
 
 
@@ -121,7 +145,9 @@ def match_and_insert(ctx: Context, fresh: list[prepare.Ready], outcome: ImportOu
     session, options = ctx.session, ctx.options
     stored = _Stored.load(session, options.campaign_id, [(e, li) for _, _, e, li, _ in fresh])
     update, dry_run = options.on_duplicate == "update", options.dry_run
-    new: list[tuple[str, Any, tuple[Any, ...]]] = []  # (id, created, cells): rows to insert
+    turns = Turns(options.owners)
+    # (id, owner, created, cells): the rows to insert
+    new: list[tuple[str, str | None, Any, tuple[Any, ...]]] = []
     ids = new_ids("lead", len(fresh))
     to_driver = sql.driver_value(session, Lead.created_at)
     now = to_driver(utcnow())
@@ -132,24 +158,25 @@ def match_and_insert(ctx: Context, fresh: list[prepare.Ready], outcome: ImportOu
             if update and dry_run:
                 outcome.updated += 1
             elif update:
-                _merge_into(ctx, match, prepare.fields_of(cells), outcome)
+                _merge_into(ctx, match, prepare.fields_of(cells), outcome, turns)
             continue
         if dry_run:
             outcome.imported += 1
             continue
-        new.append(
-            (lead_id, now if ctx.timestamps is None else to_driver(ctx.timestamps[index]), cells)
-        )
+        created = now if ctx.timestamps is None else to_driver(ctx.timestamps[index])
+        new.append((lead_id, turns.next(), created, cells))
         outcome.leads.append(Imported(lead_id, cells[prepare.SCORE], cells[prepare.STATUS]))
     # The insert's rows are made as the driver takes them, not kept: 20 MB for 60,000 rows.
     campaign_id, batch_id = options.campaign_id, ctx.batch_id
-    rows = ((i, campaign_id, batch_id, at, at, *cells) for i, at, cells in new)
-    written = sql.insert_rows(session, sql.table_of(Lead), INSERTED, rows, [i for i, _, _ in new])
-    lost = {lead_id for lead_id, _, _ in new} - written  # stored by a concurrent import first
+    rows = ((i, campaign_id, batch_id, owner, at, at, *cells) for i, owner, at, cells in new)
+    ids = [lead_id for lead_id, _, _, _ in new]
+    written = sql.insert_rows(session, sql.table_of(Lead), INSERTED, rows, ids)
+    lost = set(ids) - written  # stored by a concurrent import first
     if lost:
         outcome.leads = [lead for lead in outcome.leads if lead.id not in lost]
     outcome.imported += len(written)
     outcome.skipped += len(lost)
+    outcome.owner_turns = turns.taken
 
 
 def record_created(ctx: Context) -> None:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from pydantic.alias_generators import to_camel
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, or_, select
 
 from leads_core import fields
 from leads_core.clock import utcnow
@@ -21,7 +21,7 @@ from leads_core.identity import NEEDS_IDENTITY, IdentityKeys, identity_keys
 from leads_core.schemas import LeadDetail, LeadPublic, LeadUpdate
 from leads_core.scoring.assess import assess
 from leads_core.scoring.criteria import CampaignCriteria
-from leads_core.services import campaigns
+from leads_core.services import campaigns, users
 from leads_core.storage.models import Lead, LeadActivity
 from leads_core.text import drop_nul
 
@@ -125,6 +125,8 @@ def _update_once(
     changed = {k: v for k, v in values.items() if getattr(lead, k) != v}
     if not changed:
         return lead
+    if "owner_id" in changed:  # 422 for an unknown or disabled user
+        users.check_owner(session, changed["owner_id"], "ownerId")
     after = {name: changed.get(name, getattr(lead, name)) for name in ("email", "linkedin_url")}
     keys = identity_keys(after["email"], after["linkedin_url"])
     if keys.empty:
@@ -291,6 +293,31 @@ def set_status(
             before, after = {"status": lead.status}, {"status": status}
             session.add_all(_activity_for_changes(lead.id, before, after, actor))
             lead.status, lead.updated_at = status, utcnow()
+            session.add(lead)
+        session.commit()
+        return len(rows)
+
+    return _write_again_if_raced(session, set_once)
+
+
+def set_owner(
+    session: Session, lead_ids: Sequence[str], owner_id: str | None, *, actor: str | None = None
+) -> int:
+    """Give the given leads to ``owner_id`` (an enabled user; None unassigns them), one
+    history entry per lead that changed; returns how many changed. Unknown ids are ignored
+    (the lead may have been deleted); an unknown or disabled owner is refused (422)."""
+    users.check_owner(session, owner_id, "ownerId")
+
+    def set_once() -> int:
+        owner = col(Lead.owner_id)
+        differs = (
+            owner.is_not(None) if owner_id is None else or_(owner.is_(None), owner != owner_id)
+        )
+        rows = session.exec(select(Lead).where(col(Lead.id).in_(list(lead_ids)), differs)).all()
+        for lead in rows:
+            before, after = {"owner_id": lead.owner_id}, {"owner_id": owner_id}
+            session.add_all(_activity_for_changes(lead.id, before, after, actor))
+            lead.owner_id, lead.updated_at = owner_id, utcnow()
             session.add(lead)
         session.commit()
         return len(rows)

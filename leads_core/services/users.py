@@ -131,7 +131,7 @@ def check_owner(session: Session, owner_id: str | None, field: str = "ownerId") 
     """``owner_id`` when it names an enabled user (or is None); else 422 naming ``field``."""
     if owner_id is None:
         return None
-    user = session.get(User, owner_id)
+    user = session.get(User, owner_id, populate_existing=True)  # as it is now, not as cached
     if user is None or user.disabled_at is not None:
         what = "no user" if user is None else "a disabled user"
         raise ValidationFailed(

@@ -196,6 +196,7 @@ def test_contract_list_example(listing) -> None:
         "website": "https://techcorp.com",
         "status": "new",
         "campaignId": "cmp_123",
+        "ownerId": None,
     }
 
 

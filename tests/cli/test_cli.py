@@ -720,3 +720,42 @@ def test_seed_demo_stores_exactly_n_varied_leads(cli: Cli) -> None:
         if lead.enrichment["emailStatus"] == "invalid"
     } == {0}
     assert cli.scalar("SELECT count(*) FROM lead_activity WHERE kind = 'created'") == 300
+
+
+@pytest.mark.slow
+def test_import_csv_gives_the_leads_to_owners_in_turn(
+    cli: Cli, cli_session: Session, tmp_path: Path
+) -> None:
+    """``--owner`` takes users' emails; several share the new leads out in row order, and
+    the next chunk of a large file goes on with the next owner."""
+    from leads_core.services import users
+
+    ann = users.create_user(cli_session, email="ann@acme.com", name="Ann", role="member")
+    bob = users.create_user(cli_session, email="bob@acme.com", name="Bob", role="member")
+    lines = ["Email"] + [f"lead{n}@acme.io" for n in range(5)]
+    path = tmp_path / "owned.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cli.run("create-campaign", "Owned", "--id", "cmp_x")
+
+    cli.run(
+        "import-csv",
+        str(path),
+        "--campaign",
+        "cmp_x",
+        "--owner",
+        "ANN@acme.com, bob@acme.com",
+        env={"LEADS_MAX_IMPORT_ROWS": "3"},
+    )
+
+    owners = dict(cli.query("SELECT email, owner_id FROM lead"))
+    assert [owners[f"lead{n}@acme.io"] for n in range(5)] == [
+        ann.id,
+        bob.id,
+        ann.id,
+        bob.id,
+        ann.id,
+    ]
+    failed = cli.run(
+        "import-csv", str(path), "--campaign", "cmp_x", "--owner", "zed@acme.com", expect=1
+    )
+    assert "no user with email 'zed@acme.com'" in failed.stderr

@@ -302,12 +302,12 @@ def test_leads_inline_edit_refuses_to_overwrite_someone_elses_change(
 # ------------------------------------------------------------------ analytics
 
 
-def test_analytics_draws_five_charts_for_the_filters(
+def test_analytics_draws_six_charts_for_the_filters(
     open_page: Open, sample: Campaign, ui_session: Session
 ) -> None:
     at = open_page("analytics")
     assert at.metric[0].value == "34"
-    assert len(at.get("plotly_chart")) == 5
+    assert len(at.get("plotly_chart")) == 6
     high = _count(ui_session, Lead.quality_score >= 85)
     at = open_page("analytics", minScore="85")
     assert at.metric[0].value == str(high)
