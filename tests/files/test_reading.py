@@ -119,4 +119,5 @@ def test_repeated_headers_are_renamed_in_linear_time() -> None:
     wide = ("a," * 30_000 + "Email\n" + "x," * 30_000 + "a@x.fr\n").encode()
     with pytest.raises(ValidationFailed, match="30001 columns"):
         read_upload(wide)
-    assert time.perf_counter() - started < 3
+    # ~1 s here; the bound only tells linear from that quadratic 85 s on a loaded machine
+    assert time.perf_counter() - started < 30
