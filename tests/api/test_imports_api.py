@@ -251,7 +251,7 @@ def test_a_header_repeating_one_name_is_refused_fast(client: TestClient) -> None
     elapsed = time.perf_counter() - started
     assert response.status_code == 422
     assert "columns" in response.json()["error"]["message"]
-    assert elapsed < 5  # the quadratic renaming took 85 s
+    assert elapsed < 30  # the quadratic renaming took 85 s; ~1 s here, more under load
 
 
 @pytest.mark.parametrize(
