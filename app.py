@@ -8,11 +8,13 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 if get_script_run_ctx(suppress_warning=True) is None:
+    from starlette.middleware import Middleware
     from streamlit.runtime.pages_manager import PagesManager
 
     from dashboard.exposure import refuse_unprotected_exposure
     from leads_core.api import create_api
     from leads_core.api.serving import enable_tcp_nodelay, mount_api
+    from leads_core.web.guard import Guard
 
     # No dashboard password: stop unless server.address is loopback (README "Exposing the
     # server"). The socket is bound already, but no request is served before this import ends.
@@ -26,7 +28,9 @@ if get_script_run_ctx(suppress_warning=True) is None:
     # leads_core/api/serving.py. uvicorn imports this file before it accepts a connection.
     enable_tcp_nodelay()
 
-    app = st.App("app.py", routes=[mount_api("/v1", create_api())])
+    # Guard: allowed Host/Origin only (DNS rebinding), security headers, no /_stcore/metrics;
+    # outside Streamlit's own middleware, so on every path, the WebSocket and /v1 included.
+    app = st.App("app.py", routes=[mount_api("/v1", create_api())], middleware=[Middleware(Guard)])
 else:
     from dashboard import auth
 

@@ -26,6 +26,8 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from leads_core.web.hosts import parse_host_names
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
 
@@ -52,6 +54,15 @@ def _database_url(raw: str) -> str:
             f"must be a sqlite:/// or postgresql+psycopg:// URL, got {raw.split(':')[0]!r}"
         )
     return raw
+
+
+def _host_names(raw: str) -> str:
+    try:
+        return ",".join(parse_host_names(raw))
+    except ValueError as exc:
+        raise ValueError(
+            f"must be comma-separated host names such as leads.example.com: {exc}"
+        ) from None
 
 
 def _region(raw: str) -> str:
@@ -128,6 +139,13 @@ class EnvSettings(BaseSettings):
         alias="LEADS_DASHBOARD_PASSWORD",
         description="Password the dashboard asks for (also read from dashboard_password in "
         ".streamlit/secrets.toml). Without one the server only listens on 127.0.0.1.",
+    )
+    allowed_hosts: Annotated[str, AfterValidator(_host_names)] = Field(
+        default="",
+        alias="LEADS_ALLOWED_HOSTS",
+        description="Host names (comma-separated, e.g. leads.example.com) the server answers "
+        "to besides localhost, 127.0.0.1 and ::1: the name browsers use to reach it. Any other "
+        "Host header gets 421 (protection against DNS rebinding).",
     )
     auth_failure_limit: WholeNumber = Field(
         default=10,
@@ -210,6 +228,7 @@ class Settings:
     import_workers: int = 1
     auth_failure_limit: int = _default("auth_failure_limit")
     dashboard_password: str | None = field(default=None, repr=False)  # a secret: never logged
+    allowed_hosts: tuple[str, ...] = ()
 
 
 def _explain(error: ErrorDetails) -> str:
@@ -248,6 +267,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         import_workers=env.import_workers or available_cpus(),
         auth_failure_limit=env.auth_failure_limit,
         dashboard_password=env.dashboard_password or None,
+        allowed_hosts=tuple(filter(None, env.allowed_hosts.split(","))),
     )
 
 

@@ -45,12 +45,16 @@ def test_every_setting_documents_itself() -> None:
         "LEADS_MAX_BODY_MB",
         "LEADS_RATE_LIMIT_PER_MINUTE",
         "LEADS_DASHBOARD_PASSWORD",
+        "LEADS_ALLOWED_HOSTS",
         "LEADS_AUTH_FAILURE_LIMIT",
         "LEADS_SQLITE_BUSY_TIMEOUT_MS",
         "LEADS_IMPORT_WORKERS",
     ]
     assert all(len(s.help) > 20 for s in SETTINGS)
-    assert [s.env for s in SETTINGS if not s.default] == ["LEADS_DASHBOARD_PASSWORD"]
+    assert [s.env for s in SETTINGS if not s.default] == [
+        "LEADS_DASHBOARD_PASSWORD",
+        "LEADS_ALLOWED_HOSTS",
+    ]
 
 
 def test_values_from_the_environment() -> None:
@@ -67,6 +71,7 @@ def test_values_from_the_environment() -> None:
             "LEADS_RATE_LIMIT_PER_MINUTE": "0",
             "LEADS_DASHBOARD_PASSWORD": "correct horse",
             "LEADS_IMPORT_WORKERS": "3",
+            "LEADS_ALLOWED_HOSTS": "Leads.Example.com, 192.0.2.10,[2001:db8::1],",
             "PATH": "/usr/bin",  # other variables are none of our business
         }
     )
@@ -83,6 +88,7 @@ def test_values_from_the_environment() -> None:
         rate_limit_per_minute=0,
         import_workers=3,
         dashboard_password="correct horse",
+        allowed_hosts=("leads.example.com", "192.0.2.10", "2001:db8::1"),
     )
     assert "correct horse" not in repr(settings)  # a secret never reaches a log
 
@@ -162,13 +168,23 @@ def test_import_workers_default_to_the_cpus_this_process_may_use() -> None:
         load_settings({"LEADS_IMPORT_WORKERS": "-1"})
 
 
+@pytest.mark.parametrize(
+    "value", ["https://leads.example.com", "leads.example.com:443", "*", "*.example.com", "a b"]
+)
+def test_allowed_hosts_are_names_only(value: str) -> None:
+    with pytest.raises(
+        ConfigError, match="^LEADS_ALLOWED_HOSTS must be comma-separated host names"
+    ):
+        load_settings({"LEADS_ALLOWED_HOSTS": value})
+
+
 def test_unknown_leads_variables_are_refused() -> None:
     with pytest.raises(ConfigError) as raised:
         load_settings({"LEADS_MAX_UPLOAD": "10", "LEADS_REGION": "FR", "OTHER_THING": "1"})
 
     assert str(raised.value) == (
         "unknown setting(s) LEADS_MAX_UPLOAD, LEADS_REGION; known: DATABASE_URL, "
-        "LEADS_AUTH_FAILURE_LIMIT, LEADS_DASHBOARD_PASSWORD, LEADS_DB_MAX_OVERFLOW, LEADS_DB_POOL_SIZE, "
+        "LEADS_ALLOWED_HOSTS, LEADS_AUTH_FAILURE_LIMIT, LEADS_DASHBOARD_PASSWORD, LEADS_DB_MAX_OVERFLOW, LEADS_DB_POOL_SIZE, "
         "LEADS_IMPORT_WORKERS, LEADS_MAX_BODY_MB, LEADS_MAX_IMPORT_ROWS, LEADS_MAX_UPLOAD_MB, LEADS_PHONE_REGION, "
         "LEADS_RATE_LIMIT_PER_MINUTE, LEADS_SQLITE_BUSY_TIMEOUT_MS"
     )

@@ -20,6 +20,7 @@ from leads_core.api.openapi import document_errors
 from leads_core.config import Settings, get_settings
 from leads_core.storage.db import get_engine
 from leads_core.throttle import FailureThrottle
+from leads_core.web.headers import docs_policy
 
 DESCRIPTION = """Retrieve, import and manage leads programmatically.
 
@@ -34,6 +35,13 @@ Errors always have the shape `{"error": {"code", "message", "details"}}`."""
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 
+def _with_own_policy(page: HTMLResponse) -> HTMLResponse:
+    """A documentation page with the Content-Security-Policy that lets its own inline script
+    run (Swagger UI's set-up), and nothing else that is inline."""
+    page.headers["Content-Security-Policy"] = docs_policy(bytes(page.body).decode("utf-8"))
+    return page
+
+
 def _add_docs(api: FastAPI) -> None:
     """/docs and /redoc from assets shipped in a package, so they work without a CDN.
 
@@ -42,22 +50,26 @@ def _add_docs(api: FastAPI) -> None:
 
     def docs(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        return get_swagger_ui_html(
-            openapi_url=f"{root}/openapi.json",
-            title=f"{api.title} - docs",
-            swagger_js_url=f"{root}/docs-assets/swagger-ui-bundle.js",
-            swagger_css_url=f"{root}/docs-assets/swagger-ui.css",
-            swagger_favicon_url=f"{root}/docs-assets/favicon.png",
+        return _with_own_policy(
+            get_swagger_ui_html(
+                openapi_url=f"{root}/openapi.json",
+                title=f"{api.title} - docs",
+                swagger_js_url=f"{root}/docs-assets/swagger-ui-bundle.js",
+                swagger_css_url=f"{root}/docs-assets/swagger-ui.css",
+                swagger_favicon_url=f"{root}/docs-assets/favicon.png",
+            )
         )
 
     def redoc(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        return get_redoc_html(
-            openapi_url=f"{root}/openapi.json",
-            title=f"{api.title} - reference",
-            redoc_js_url=f"{root}/docs-assets/redoc.standalone.js",
-            redoc_favicon_url=f"{root}/docs-assets/favicon.png",
-            with_google_fonts=False,
+        return _with_own_policy(
+            get_redoc_html(
+                openapi_url=f"{root}/openapi.json",
+                title=f"{api.title} - reference",
+                redoc_js_url=f"{root}/docs-assets/redoc.standalone.js",
+                redoc_favicon_url=f"{root}/docs-assets/favicon.png",
+                with_google_fonts=False,
+            )
         )
 
     api.add_route("/docs", docs, include_in_schema=False)

@@ -3,6 +3,7 @@ every connection."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -39,6 +40,40 @@ def _use_wal(cursor: sqlite3.Cursor, busy_timeout_ms: int) -> None:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.01)  # another connection is switching it: bounded by the deadline
+
+
+#: The database holds leads, password and key hashes: only the account that runs the app may
+#: read it. Modes set with chmod, so they do not depend on the process's umask.
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def make_private_sqlite_file(path: Path) -> None:
+    """Create the SQLite file ``path`` and its missing folders private (0700 folders, a 0600
+    file; SQLite gives its -wal and -shm files the database file's mode).
+
+    An existing folder keeps its mode: it may be shared (a volume, /srv) and is its owner's
+    business. An existing database file (and its -wal/-shm) that this process's user owns
+    loses its group and others' permissions: installations from before this rule get it too."""
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for folder in missing:
+        folder.chmod(PRIVATE_FOLDER)
+    try:
+        created = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    except FileExistsError:
+        pass
+    else:
+        os.fchmod(created, PRIVATE_FILE)  # the umask may have taken more than group and others
+        os.close(created)
+    for file in (path, *(path.with_name(path.name + end) for end in SQLITE_COMPANIONS)):
+        try:
+            stat = file.stat()
+        except FileNotFoundError:
+            continue
+        if stat.st_uid == os.geteuid() and stat.st_mode & 0o077:
+            file.chmod(stat.st_mode & 0o700)
 
 
 def _sqlite_pragmas(
@@ -82,7 +117,7 @@ def make_engine(
     pool = {"pool_size": pool_size, "max_overflow": max_overflow}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            make_private_sqlite_file(Path(url.database))
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
