@@ -3,7 +3,8 @@ running app serves at /v1/openapi.json, called with a valid API key, must answer
 document says - no server error, and status, content type, headers and body as documented.
 
 The server is this module's own (its own new database; ``LEADS_RATE_LIMIT_PER_MINUTE=0``
-so the run is never throttled), given an API key, campaigns and the sample CSV's leads
+and ``LEADS_AUTH_FAILURE_LIMIT=0`` so the run is never throttled, not even by the
+``ignored_auth`` check's wrong keys), given an API key, campaigns and the sample CSV's leads
 through the CLI. Their ids are schemathesis dictionaries: half the time a path, query or
 body names a campaign or lead that exists (so the 200 answers are checked too), else a
 generated one (so are the 404s). The DELETE operations get ids of their own, so they do
@@ -197,6 +198,7 @@ def target(
         **os.environ,
         "DATABASE_URL": database_url,
         "LEADS_RATE_LIMIT_PER_MINUTE": "0",
+        "LEADS_AUTH_FAILURE_LIMIT": "0",
         "PYTHONUNBUFFERED": "1",
         "PYTHONIOENCODING": "utf-8",
     }

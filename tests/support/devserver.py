@@ -32,7 +32,7 @@ CHROMIUM_ARGS = (
 
 
 #: For a benchmark's server: its requests are the load being measured, not abuse.
-NO_RATE_LIMIT = {"LEADS_RATE_LIMIT_PER_MINUTE": "0"}
+NO_RATE_LIMIT = {"LEADS_RATE_LIMIT_PER_MINUTE": "0", "LEADS_AUTH_FAILURE_LIMIT": "0"}
 
 
 def launch_chromium(playwright: Any) -> Any:
