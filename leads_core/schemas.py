@@ -222,6 +222,8 @@ def _stored(field: LeadField) -> tuple[Any, Any]:
 
 
 OWNER_HELP = "The user who owns the lead (`usr_...`), or null: unassigned."
+OWNER_PATTERN = r"^usr_[A-Za-z0-9_-]{1,60}$"
+OWNER_LIST_PATTERN = r"^\s*(usr_[A-Za-z0-9_-]{1,60}(\s*,\s*usr_[A-Za-z0-9_-]{1,60})*)?\s*$"
 OwnerId = Annotated[
     Annotated[str, StringConstraints(max_length=64)] | None,
     DataField(
@@ -384,8 +386,8 @@ class LeadImportRequest(ApiModel):
     )
     auto_score: StrictBool = True
     owner_id: (
-        Annotated[str, StringConstraints(max_length=2000)]
-        | list[Annotated[str, StringConstraints(max_length=64)]]
+        Annotated[str, StringConstraints(max_length=2000, pattern=OWNER_LIST_PATTERN)]
+        | list[Annotated[str, StringConstraints(max_length=64, pattern=OWNER_PATTERN)]]
         | None
     ) = DataField(
         default=None,

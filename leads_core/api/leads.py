@@ -19,6 +19,7 @@ from leads_core.files.headers import parse_mapping_json
 from leads_core.ingest import idempotency, importing
 from leads_core.ingest.options import BeforeCommit, ImportOptions, ImportOutcome, owner_ids
 from leads_core.schemas import (
+    OWNER_LIST_PATTERN,
     ActivityPublic,
     ImportResponse,
     LeadDetail,
@@ -180,8 +181,8 @@ def list_leads(
         Query(
             alias="ownerId",
             max_length=200,
-            json_schema_extra={"pattern": r"^\s*(me|none|usr_[A-Za-z0-9_-]{1,60})\s*$"},
-            description="`me`: the leads of the key's user (a key of the system account, "
+            json_schema_extra={"pattern": r"^\s*(me|none|usr_[A-Za-z0-9_-]{1,60})?\s*$"},
+            description="Empty: any owner. `me`: the leads of the key's user (a key of the system account, "
             "which owns no lead, matches none); `none`: unassigned leads; `usr_...`: that "
             "user's leads (an unknown user -> 422).",
         ),
@@ -278,6 +279,7 @@ def import_csv(
         Form(
             alias="ownerId",
             max_length=2000,
+            json_schema_extra={"pattern": OWNER_LIST_PATTERN},  # owner_ids() checks it: 422
             description="Who the new leads go to: a user id (`usr_...`), or several separated "
             "by commas to share them out in turn, in row order. A lead merged into "
             "(`onDuplicate=update`) gets one only if it has no owner.",
