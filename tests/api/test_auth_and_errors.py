@@ -254,7 +254,10 @@ def test_openapi_document_and_docs_are_served(client: TestClient) -> None:
         "/leads/import/csv",
         "/leads/{lead_id}",
         "/leads/{lead_id}/activity",
+        "/leads/{lead_id}/tasks",
         "/me",
+        "/tasks",
+        "/tasks/{task_id}",
     ]
     assert docs.status_code == 200
     assert "/v1/openapi.json" in docs.text
