@@ -25,9 +25,7 @@ from leads_core.services import tasks as service
 router = APIRouter(tags=["tasks"])
 
 
-@router.get(
-    "/leads/{lead_id}/tasks", response_model=list[TaskPublic], summary="A lead's tasks"
-)
+@router.get("/leads/{lead_id}/tasks", response_model=list[TaskPublic], summary="A lead's tasks")
 def lead_tasks(lead_id: str, session: SessionDep) -> list[TaskPublic]:
     """Every task of the lead, done ones too, soonest due first."""
     return [service.to_public(task) for task in service.list_lead_tasks(session, lead_id)]
@@ -43,9 +41,7 @@ def lead_tasks(lead_id: str, session: SessionDep) -> list[TaskPublic]:
 def create_task(
     lead_id: str, data: TaskCreate, session: SessionDep, who: PrincipalDep, response: Response
 ) -> TaskPublic:
-    task = service.create_task(
-        session, lead_id, data, actor=who.label, default_owner=who.user_id
-    )
+    task = service.create_task(session, lead_id, data, actor=who.label, default_owner=who.user_id)
     response.headers["ETag"] = etag(task)
     return service.to_public(task)
 
@@ -62,7 +58,9 @@ def list_tasks(
             description="A user's id (`usr_...`), `me` (the key's user) or `none` (nobody's)",
         ),
     ] = None,
-    done: Annotated[bool | None, Query(description="`true`: done tasks only; `false`: open")] = None,
+    done: Annotated[
+        bool | None, Query(description="`true`: done tasks only; `false`: open")
+    ] = None,
     due_before: Annotated[
         datetime | None,
         Query(alias="dueBefore", description=f"Due strictly before this time. {WHEN_HELP}"),

@@ -116,7 +116,7 @@ def list_lead_tasks(session: Session, lead_id: str) -> list[Task]:
 
 
 def get_task(session: Session, task_id: str, *, expected_version: int | None = None) -> Task:
-    task = session.get(Task, task_id)
+    task = session.get(Task, task_id, populate_existing=True)  # as stored now
     if task is None:
         raise NotFound(f"task {task_id!r} not found")
     if expected_version is not None and task.version != expected_version:
@@ -144,7 +144,11 @@ def due_groups(session: Session, *, owner_id: str | None, limit: int = 20) -> li
     now = clock.utcnow()
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     tomorrow = today + timedelta(days=1)
-    spans = (("overdue", None, now), ("today", now, tomorrow), ("week", tomorrow, tomorrow + timedelta(days=7)))
+    spans = (
+        ("overdue", None, now),
+        ("today", now, tomorrow),
+        ("week", tomorrow, tomorrow + timedelta(days=7)),
+    )
     groups = []
     for name, start, end in spans:
         filters = TaskFilters(owner_id=owner_id, done=False, due_from=start, due_before=end)
@@ -298,7 +302,11 @@ def _update_once(
         return task
     task.updated_at = now
     session.add(task)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # its lead was deleted between our read and our commit
+        session.rollback()
+        raise NotFound(f"task {task_id!r} was deleted with its lead just now") from None
     return _reread(session, task)
 
 

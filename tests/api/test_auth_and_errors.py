@@ -57,7 +57,9 @@ def test_the_route_list_is_complete() -> None:
     assert ("DELETE", "/v1/campaigns/cmp_123") in ROUTES
     assert {("GET", "/v1/imports"), ("DELETE", "/v1/imports/imp_x")} <= set(ROUTES)
     assert {("GET", "/v1/tasks"), ("PATCH", "/v1/tasks/tsk_x")} <= set(ROUTES)
-    assert {("POST", "/v1/leads/lead_x/tasks"), ("POST", "/v1/leads/lead_x/activity")} <= set(ROUTES)
+    assert {("POST", "/v1/leads/lead_x/tasks"), ("POST", "/v1/leads/lead_x/activity")} <= set(
+        ROUTES
+    )
 
 
 def error_of(response, status: int, code: str) -> dict:
