@@ -28,7 +28,6 @@ from leads_core.schemas import (
 )
 from leads_core.services import leads as service
 from leads_core.services import queries
-from leads_core.storage.models import Lead
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 JSON = "application/json"

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 from pydantic.alias_generators import to_camel
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
-from sqlalchemy.orm import load_only
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
@@ -26,7 +25,7 @@ from leads_core.clock import as_utc
 from leads_core.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from leads_core.ids import new_id
 from leads_core.schemas import ActivityCreate, TaskCreate, TaskPublic, TaskUpdate
-from leads_core.services import leads, users
+from leads_core.services import leads, queries, users
 from leads_core.storage.models import Lead, LeadActivity, Task, User
 
 ME = "me"
@@ -157,16 +156,14 @@ def due_groups(session: Session, *, owner_id: str | None, limit: int = 20) -> li
     return groups
 
 
+NAMING_COLUMNS = (Lead.first_name, Lead.last_name, Lead.email, Lead.linkedin_url)
+
+
 def leads_of(session: Session, tasks: Sequence[Task]) -> dict[str, Lead]:
     """The tasks' leads by id, with what names them only (names, email, LinkedIn)."""
-    ids = list({task.lead_id for task in tasks})
-    if not ids:
-        return {}
-    named = load_only(
-        *(col(c) for c in (Lead.first_name, Lead.last_name, Lead.email, Lead.linkedin_url))
-    )
-    rows = session.exec(select(Lead).where(col(Lead.id).in_(ids)).options(named))
-    return {lead.id: lead for lead in rows}
+    ids = list(dict.fromkeys(task.lead_id for task in tasks))
+    found = queries.leads_by_ids(session, ids, columns=NAMING_COLUMNS) if ids else []
+    return {lead.id: lead for lead in found}
 
 
 def to_public(task: Task) -> TaskPublic:
