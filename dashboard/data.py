@@ -23,10 +23,10 @@ import streamlit as st
 from leads_core.config import get_settings
 from leads_core.files import export
 from leads_core.schemas import CampaignPublic
-from leads_core.services import apikeys, campaigns, imports, leads, queries, stats
+from leads_core.services import apikeys, campaigns, imports, leads, queries, stats, tasks, users
 from leads_core.services.queries import LeadFilters
 from leads_core.storage.db import session_scope
-from leads_core.storage.models import ApiKey, Campaign, ImportBatch, Lead, LeadActivity
+from leads_core.storage.models import ApiKey, Campaign, ImportBatch, Lead, LeadActivity, Task
 
 TTL_S = 300
 
@@ -180,8 +180,57 @@ def filtered_leads_csv(filters: LeadFilters, sort: str) -> bytes:
         return export.leads_csv_bytes(queries.iter_leads(session, filters=filters, sort=sort))
 
 
+# ------------------------------------------------------------------ follow-ups
+# Tasks are read fresh, as a lead is (small indexed reads that data_version does not see).
+
+
+def lead_tasks(lead_id: str) -> list[Task]:
+    """The lead's tasks, done ones too, soonest due first."""
+    with session_scope() as session:
+        return tasks.list_lead_tasks(session, lead_id)
+
+
+@dataclass(frozen=True)
+class People:
+    names: dict[str, str]  # every user's id -> name (a task may name a disabled user)
+    enabled: list[str]  # who can be given a task, by name
+
+
+PEOPLE_TTL_S = 60
+
+
+@st.cache_data(ttl=PEOPLE_TTL_S, show_spinner=False)
+def _people(database_url: str) -> People:
+    with session_scope() as session:
+        everyone = users.list_users(session)
+    return People(
+        names={u.id: u.name for u in everyone},
+        enabled=[u.id for u in everyone if u.disabled_at is None],
+    )
+
+
+def people() -> People:
+    """The workspace's users, for owner names and choices (a minute old at most)."""
+    return _people(_database())
+
+
+@dataclass(frozen=True)
+class DueTasks:
+    groups: list[tasks.DueGroup]  # overdue, today, week
+    leads: dict[str, Lead]  # the tasks' leads, with their names only
+
+
+def due_tasks(owner_id: str | None) -> DueTasks:
+    """Open tasks of ``owner_id`` (None: everyone's) overdue, due today and this week."""
+    with session_scope() as session:
+        groups = tasks.due_groups(session, owner_id=owner_id)
+        listed = [task for group in groups for task in group.tasks]
+        return DueTasks(groups=groups, leads=tasks.leads_of(session, listed))
+
+
 def clear() -> None:
     """Drop every cached read (after a write made by this page)."""
+    _people.clear()
     _campaign_names.clear()
     _campaign_overview.clear()
     _workspace.clear()

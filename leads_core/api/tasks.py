@@ -10,17 +10,17 @@ from fastapi import APIRouter, Query, Response
 
 from leads_core.api.deps import PrincipalDep, SessionDep
 from leads_core.api.leads import ETAG_HEADER, IfMatchHeader, etag, expected_version
-from leads_core.schemas import (
+from leads_core.schemas import ActivityPublic
+from leads_core.services import queries
+from leads_core.services import tasks as service
+from leads_core.task_schemas import (
     WHEN_HELP,
     ActivityCreate,
-    ActivityPublic,
     TaskCreate,
     TaskList,
     TaskPublic,
     TaskUpdate,
 )
-from leads_core.services import queries
-from leads_core.services import tasks as service
 
 router = APIRouter(tags=["tasks"])
 

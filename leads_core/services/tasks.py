@@ -24,9 +24,9 @@ from leads_core import clock
 from leads_core.clock import as_utc
 from leads_core.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from leads_core.ids import new_id
-from leads_core.schemas import ActivityCreate, TaskCreate, TaskPublic, TaskUpdate
 from leads_core.services import leads, queries, users
 from leads_core.storage.models import Lead, LeadActivity, Task, User
+from leads_core.task_schemas import ActivityCreate, TaskCreate, TaskPublic, TaskUpdate
 
 ME = "me"
 UNASSIGNED = "none"

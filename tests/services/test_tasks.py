@@ -13,10 +13,10 @@ from leads_core.clock import as_utc
 from leads_core.errors import NotFound, PreconditionFailed, ValidationFailed, validated
 from leads_core.ingest import importing
 from leads_core.ingest.options import ImportOptions
-from leads_core.schemas import ActivityCreate, TaskCreate, TaskUpdate
 from leads_core.services import leads, tasks, users
 from leads_core.services.users import UserChanges
 from leads_core.storage.models import LeadActivity, Task, User
+from leads_core.task_schemas import ActivityCreate, TaskCreate, TaskUpdate
 
 pytestmark = pytest.mark.usefixtures("campaign")
 
