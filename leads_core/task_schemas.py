@@ -22,7 +22,16 @@ WHEN_HELP = (
     "ISO 8601 date and time (`2026-05-04T14:30:00Z`); without an offset it is UTC; a date "
     "alone is its midnight UTC"
 )
-UtcInput = Annotated[datetime, AfterValidator(as_utc), DataField(description=WHEN_HELP)]
+
+
+def _utc(value: datetime) -> datetime:
+    try:
+        return as_utc(value)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is no time Python holds in UTC
+        raise ValueError("out of range once read as UTC") from None
+
+
+UtcInput = Annotated[datetime, AfterValidator(_utc), DataField(description=WHEN_HELP)]
 _TaskTitle = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=sizes.TASK_TITLE, pattern=VISIBLE),

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -20,6 +19,7 @@ from leads_core.task_schemas import (
     TaskList,
     TaskPublic,
     TaskUpdate,
+    UtcInput,
 )
 
 router = APIRouter(tags=["tasks"])
@@ -62,7 +62,7 @@ def list_tasks(
         bool | None, Query(description="`true`: done tasks only; `false`: open")
     ] = None,
     due_before: Annotated[
-        datetime | None,
+        UtcInput | None,
         Query(alias="dueBefore", description=f"Due strictly before this time. {WHEN_HELP}"),
     ] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
