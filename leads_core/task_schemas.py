@@ -4,6 +4,7 @@ value checked and cleaned, times answered as ISO 8601 UTC)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal, get_args
 
@@ -24,6 +25,17 @@ WHEN_HELP = (
 )
 
 
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _not_a_number(value: object) -> object:
+    """pydantic would read a number (or its text: a query's value) as Unix seconds; the API
+    documents ISO 8601 text."""
+    if isinstance(value, (int, float)) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("an ISO 8601 date and time, not a number")
+    return value
+
+
 def _utc(value: datetime) -> datetime:
     try:
         return as_utc(value)
@@ -31,7 +43,12 @@ def _utc(value: datetime) -> datetime:
         raise ValueError("out of range once read as UTC") from None
 
 
-UtcInput = Annotated[datetime, AfterValidator(_utc), DataField(description=WHEN_HELP)]
+UtcInput = Annotated[
+    datetime,
+    BeforeValidator(_not_a_number),
+    AfterValidator(_utc),
+    DataField(description=WHEN_HELP),
+]
 _TaskTitle = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=sizes.TASK_TITLE, pattern=VISIBLE),
@@ -67,7 +84,10 @@ class TaskUpdate(ApiModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
     # Documented without null: a task always has these (null is refused with 422).
-    title: Annotated[_TaskTitle | None, WithJsonSchema({"type": "string"})] = None
+    title: Annotated[
+        _TaskTitle | None,
+        WithJsonSchema({"type": "string", "maxLength": sizes.TASK_TITLE, "pattern": VISIBLE}),
+    ] = None
     due_at: Annotated[
         UtcInput | None, WithJsonSchema({"type": "string", "format": "date-time"})
     ] = None

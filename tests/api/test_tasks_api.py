@@ -192,6 +192,7 @@ def test_list_tasks_filters_and_pages(as_ann: TestClient, ann: User) -> None:
     [
         ({"done": "maybe"}, "done"),
         ({"dueBefore": "tomorrow"}, "dueBefore"),
+        ({"dueBefore": "0.5"}, "dueBefore"),
         ({"dueBefore": "0001-01-01T00:00:00+01:00"}, "dueBefore"),
         ({"limit": 201}, "limit"),
         ({"page": 0}, "page"),
@@ -240,6 +241,7 @@ def test_log_a_typed_activity(client: TestClient) -> None:
         ({"type": "call"}, "body"),
         ({"type": "call", "body": "x" * 20_001}, "body"),
         ({"type": "call", "body": "x", "at": "last tuesday"}, "at"),
+        ({"type": "call", "body": "x", "at": 0}, "at"),
         ({"type": "call", "body": "x", "at": "9999-12-31T23:00:00-05:00"}, "at"),
         ({"type": "call", "body": "x", "kind": "call"}, "kind"),
     ],
