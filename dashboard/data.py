@@ -24,10 +24,10 @@ import streamlit as st
 from leads_core.config import get_settings
 from leads_core.files import export
 from leads_core.schemas import CampaignPublic
-from leads_core.services import apikeys, campaigns, imports, leads, queries, stats, users
+from leads_core.services import apikeys, campaigns, imports, leads, queries, stats, tasks, users
 from leads_core.services.queries import LeadFilters
 from leads_core.storage.db import session_scope
-from leads_core.storage.models import ApiKey, Campaign, ImportBatch, Lead, LeadActivity
+from leads_core.storage.models import ApiKey, Campaign, ImportBatch, Lead, LeadActivity, Task
 
 TTL_S = 300
 
@@ -214,6 +214,30 @@ def filtered_leads_csv(filters: LeadFilters, sort: str) -> bytes:
     """Every lead matching ``filters`` as a CSV file, in ``sort`` order."""
     with session_scope() as session:
         return export.leads_csv_bytes(queries.iter_leads(session, filters=filters, sort=sort))
+
+
+# ------------------------------------------------------------------ follow-ups
+# Tasks are read fresh, as a lead is (small indexed reads that data_version does not see).
+
+
+def lead_tasks(lead_id: str) -> list[Task]:
+    """The lead's tasks, done ones too, soonest due first."""
+    with session_scope() as session:
+        return tasks.list_lead_tasks(session, lead_id)
+
+
+@dataclass(frozen=True)
+class DueTasks:
+    groups: list[tasks.DueGroup]  # overdue, today, week
+    leads: dict[str, Lead]  # the tasks' leads, with their names only
+
+
+def due_tasks(owner_id: str | None) -> DueTasks:
+    """Open tasks of ``owner_id`` (None: everyone's) overdue, due today and this week."""
+    with session_scope() as session:
+        groups = tasks.due_groups(session, owner_id=owner_id)
+        listed = [task for group in groups for task in group.tasks]
+        return DueTasks(groups=groups, leads=tasks.leads_of(session, listed))
 
 
 def clear() -> None:

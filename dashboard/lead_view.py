@@ -24,12 +24,20 @@ _ENRICHMENT_LABELS = {
     "phoneValid": "Valid phone number",
     "companyDomain": "Company domain",
 }
+ACTIVITY_LABELS = {
+    "call": "📞 Call",
+    "email": "✉️ Email",
+    "meeting": "🤝 Meeting",
+    "note": "📝 Note",
+}
+"""The activities a user logs (``leads_core.schemas.ACTIVITY_TYPES``), with their icons."""
 _KINDS = {
     "created": "Created",
     "field_change": "Field changed",
     "status_change": "Status changed",
-    "note": "Note",
     "rescored": "Re-scored",
+    "task": "✅ Task",
+    **ACTIVITY_LABELS,
 }
 
 

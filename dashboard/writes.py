@@ -21,9 +21,10 @@ from leads_core.ingest.options import (
     Progress,
 )
 from leads_core.schemas import CampaignCreate, CampaignUpdate, LeadUpdate
-from leads_core.services import apikeys, campaigns, imports, leads, rescoring
+from leads_core.services import apikeys, campaigns, imports, leads, rescoring, tasks
 from leads_core.storage.db import session_scope
-from leads_core.storage.models import ApiKey, Campaign, Lead
+from leads_core.storage.models import ApiKey, Campaign, Lead, LeadActivity, Task
+from leads_core.task_schemas import ActivityCreate, TaskCreate, TaskUpdate
 
 
 def _actor() -> str:
@@ -74,6 +75,33 @@ def delete_leads(lead_ids: Sequence[str]) -> int:
     """How many of the leads existed, and are deleted with their history."""
     with session_scope() as session:
         return leads.delete_leads(session, lead_ids)
+
+
+# ------------------------------------------------------------------ follow-ups
+# History entries name who is signed in to this browser session (dashboard.auth).
+
+
+def add_task(lead_id: str, data: TaskCreate) -> Task:
+    with session_scope() as session:
+        return tasks.create_task(session, lead_id, data, actor=auth.current_principal().label)
+
+
+def update_task(task_id: str, changes: TaskUpdate, *, expected_version: int) -> Task:
+    """Change the task (done, title, due, owner), unless it is no longer at
+    ``expected_version`` (``PreconditionFailed``)."""
+    with session_scope() as session:
+        return tasks.update_task(
+            session,
+            task_id,
+            changes,
+            actor=auth.current_principal().label,
+            expected_version=expected_version,
+        )
+
+
+def log_activity(lead_id: str, data: ActivityCreate) -> LeadActivity:
+    with session_scope() as session:
+        return tasks.log_activity(session, lead_id, data, actor=auth.current_principal().label)
 
 
 # ------------------------------------------------------------------ campaigns

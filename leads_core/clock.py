@@ -14,3 +14,9 @@ def iso_utc(value: datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def as_utc(value: datetime) -> datetime:
+    """Aware UTC. A time without an offset is UTC: what a client sends without one, and what
+    the database gives back (SQLite keeps no offset)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -18,3 +18,5 @@ ATTRIBUTE_VALUE = 10_000
 """The text of one attribute (a file's cell: a long "About" column fits)."""
 ATTRIBUTES = 200
 """Attributes one lead may hold (Outlook's export has 92 columns, HubSpot's often more)."""
+TASK_TITLE = 500
+"""A task's title ("Call back about pricing")."""

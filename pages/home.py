@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import actions, data, feedback
+from dashboard import actions, auth, data, feedback, follow_ups
 from leads_core.scoring.rules import HIGH_QUALITY
 
 st.title("Leads workspace")
@@ -30,6 +30,8 @@ share_col.metric(
     "-" if share is None else f"{share:.1%}",
     help=f"Scored leads at or above {HIGH_QUALITY}, the recommended threshold.",
 )
+
+follow_ups.due_soon(auth.current_principal().user_id)
 
 st.subheader("Last imports")
 imports = data.imports_page(limit=5).imports

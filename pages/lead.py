@@ -3,7 +3,7 @@ facts, the history, delete."""
 
 import streamlit as st
 
-from dashboard import auth, charts, data, feedback, lead_view, writes
+from dashboard import auth, charts, data, feedback, follow_ups, lead_view, writes
 from leads_core.access import Action
 from leads_core.errors import LeadsError, NotFound, PreconditionFailed, validated
 from leads_core.fields import LEAD_STATUSES
@@ -164,6 +164,12 @@ with score_col:
         )
     else:
         st.caption("No attributes: the lead's file had no column beyond the lead fields.")
+
+# Follow-ups: the lead's tasks and the form logging a call, email, meeting or note.
+who = auth.current_principal()
+follow_ups.lead_tasks(lead.id, can_write=who.can(Action.WRITE), me=who.user_id)
+if who.can(Action.WRITE):
+    follow_ups.activity_form(lead.id)
 
 st.subheader("History")
 st.dataframe(lead_view.history_rows(record.history, people.name), hide_index=True, key="history")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile
 from pydantic.json_schema import SkipJsonSchema
@@ -29,7 +29,6 @@ from leads_core.schemas import (
 )
 from leads_core.services import leads as service
 from leads_core.services import queries
-from leads_core.storage.models import Lead
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 JSON = "application/json"
@@ -49,15 +48,15 @@ IfMatchHeader = Annotated[
     str | SkipJsonSchema[None],
     Header(
         alias="If-Match",
-        description='The lead\'s ETag from GET (its version, e.g. `"3"`): the write is '
-        "refused with 412 when the lead has changed since. `*` matches any version.",
+        description='The ETag you were given (the version, e.g. `"3"`): the write is '
+        "refused with 412 when the lead or task has changed since. `*` matches any version.",
         json_schema_extra={"pattern": r'^\s*(\*|"?\d{1,18}"?)\s*$'},  # expected_version()
     ),
 ]
 _ETAG = re.compile(r'"?(\d{1,18})"?')  # ours are strong ("3"); weak ones never match
 ETAG_HEADER = {
     "ETag": {
-        "description": 'The lead\'s version, quoted (`"3"`): send it as `If-Match`.',
+        "description": 'The version, quoted (`"3"`): send it as `If-Match`.',
         "schema": {"type": "string"},
     }
 }
@@ -75,8 +74,13 @@ IMPORT_HEADERS = {
 }
 
 
-def etag(lead: Lead) -> str:
-    return f'"{lead.version}"'
+class Versioned(Protocol):
+    version: int
+
+
+def etag(row: Versioned) -> str:
+    """A lead's or a task's version, as its ETag."""
+    return f'"{row.version}"'
 
 
 def expected_version(if_match: str | None) -> int | None:
@@ -86,7 +90,7 @@ def expected_version(if_match: str | None) -> int | None:
     found = _ETAG.fullmatch(if_match.strip())
     if found is None:
         raise ValidationFailed(
-            'If-Match: send the one ETag GET /v1/leads/{id} returned, such as "3" (or *)',
+            'If-Match: send the one ETag this API returned, such as "3" (or *)',
             details=[{"field": "If-Match", "message": "not an ETag of this API"}],
         )
     return int(found.group(1))

@@ -105,6 +105,20 @@ DOMAIN_ERRORS: dict[tuple[str, str], dict[int, str]] = {
         409: "Conflict: others are changing the lead right now (try again)",
     },
     ("POST", "/campaigns"): {409: "Conflict: a campaign with this `id` already exists"},
+    ("POST", "/leads/{lead_id}/tasks"): {
+        422: f"{GENERIC[422]}; `ownerId` names no user, or a disabled one",
+    },
+    ("PATCH", "/tasks/{task_id}"): {
+        409: "Conflict: others are changing the task right now (try again)",
+        422: f"{GENERIC[422]}; `ownerId` names no user, or a disabled one; `title`, `dueAt` "
+        "or `done` is null",
+    },
+    ("GET", "/tasks"): {
+        422: f"{GENERIC[422]}; `ownerId=me` from the system account's key (it is no user)",
+    },
+    ("POST", "/leads/{lead_id}/activity"): {
+        422: f"{GENERIC[422]}; `at` is more than a minute in the future",
+    },
     ("DELETE", "/campaigns/{campaign_id}"): {
         409: "Conflict: the campaign still has leads and `deleteLeads` is not `true`",
     },

@@ -268,7 +268,7 @@ class Task(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     lead_id: str = Field(foreign_key="lead.id", max_length=64, ondelete="CASCADE")
-    title: str = Field(max_length=500)
+    title: str = Field(max_length=sizes.TASK_TITLE)
     due_at: datetime | None = None
     owner_id: str | None = Field(
         default=None, foreign_key="app_user.id", max_length=64, ondelete="SET NULL"

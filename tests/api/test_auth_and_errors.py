@@ -17,7 +17,12 @@ from leads_core.storage.models import ApiKey, Campaign, Lead
 
 # The API's documentation is public, as any API's reference is; it holds no data.
 PUBLIC_DOCS = {"/openapi.json", "/docs", "/redoc", "/docs-assets"}
-PATH_VALUES = {"lead_id": "lead_x", "campaign_id": "cmp_123", "import_id": "imp_x"}
+PATH_VALUES = {
+    "lead_id": "lead_x",
+    "campaign_id": "cmp_123",
+    "import_id": "imp_x",
+    "task_id": "tsk_x",
+}
 
 
 def api_operations() -> list[tuple[str, str]]:
@@ -46,11 +51,15 @@ ROUTES = api_operations()
 
 def test_the_route_list_is_complete() -> None:
     """The enumeration sees every endpoint of leads-api.md and the campaign routes."""
-    assert len(ROUTES) == 18
+    assert len(ROUTES) == 23
     assert ("GET", "/v1/me") in ROUTES
     assert {("GET", "/v1/leads"), ("POST", "/v1/leads/import/csv")} <= set(ROUTES)
     assert ("DELETE", "/v1/campaigns/cmp_123") in ROUTES
     assert {("GET", "/v1/imports"), ("DELETE", "/v1/imports/imp_x")} <= set(ROUTES)
+    assert {("GET", "/v1/tasks"), ("PATCH", "/v1/tasks/tsk_x")} <= set(ROUTES)
+    assert {("POST", "/v1/leads/lead_x/tasks"), ("POST", "/v1/leads/lead_x/activity")} <= set(
+        ROUTES
+    )
 
 
 def error_of(response, status: int, code: str) -> dict:
@@ -247,7 +256,10 @@ def test_openapi_document_and_docs_are_served(client: TestClient) -> None:
         "/leads/import/csv",
         "/leads/{lead_id}",
         "/leads/{lead_id}/activity",
+        "/leads/{lead_id}/tasks",
         "/me",
+        "/tasks",
+        "/tasks/{task_id}",
     ]
     assert docs.status_code == 200
     assert "/v1/openapi.json" in docs.text

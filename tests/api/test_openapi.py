@@ -58,6 +58,33 @@ RESPONSES = {
     "GET /imports/{import_id}/problems.csv": ["200", "401", "403", "404", "422", "429"],
     "DELETE /imports/{import_id}": ["200", "401", "403", "404", "422", "429", "503"],
     "GET /me": ["200", "401", "403", "429"],
+    "GET /leads/{lead_id}/tasks": ["200", "401", "403", "404", "422", "429"],
+    "POST /leads/{lead_id}/tasks": ["201", "400", "401", "403", "404", "413", "422", "429", "503"],
+    "GET /tasks": ["200", "401", "403", "422", "429"],
+    "PATCH /tasks/{task_id}": [
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "409",
+        "412",
+        "413",
+        "422",
+        "429",
+        "503",
+    ],
+    "POST /leads/{lead_id}/activity": [
+        "201",
+        "400",
+        "401",
+        "403",
+        "404",
+        "413",
+        "422",
+        "429",
+        "503",
+    ],
 }
 
 
@@ -189,7 +216,8 @@ def test_the_errors_the_api_sends_are_documented(client: TestClient) -> None:
         ("PUT", "/v1/campaigns/cmp_123", "DELETE, GET, PATCH"),
         ("PUT", "/v1/leads/lead_x", "DELETE, GET, PATCH"),
         ("GET", "/v1/leads/import/csv", "POST"),
-        ("DELETE", "/v1/leads/lead_x/activity", "GET"),
+        ("DELETE", "/v1/leads/lead_x/activity", "GET, POST"),
+        ("GET", "/v1/tasks/tsk_x", "PATCH"),
     ],
 )
 def test_a_405_allows_every_method_of_the_path(

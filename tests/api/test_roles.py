@@ -47,6 +47,11 @@ NEEDS: dict[str, str] = {
     "GET /imports/{import_id}/problems.csv": "read",
     "DELETE /imports/{import_id}": "write",
     "GET /me": "read",
+    "GET /leads/{lead_id}/tasks": "read",
+    "POST /leads/{lead_id}/tasks": "write",
+    "POST /leads/{lead_id}/activity": "write",
+    "GET /tasks": "read",
+    "PATCH /tasks/{task_id}": "write",
 }
 
 #: What each caller may do; ``None``: not even signed in (401 everywhere).

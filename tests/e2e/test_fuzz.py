@@ -134,6 +134,25 @@ TOLERATED = (
         "by design: an If-Match naming a version the lead is not at is refused (412), which "
         "depends on the lead's stored state",
     ),
+    Tolerated(
+        ("POST /leads/{lead_id}/tasks", "PATCH /tasks/{task_id}", "GET /tasks"),
+        "positive_data_acceptance",
+        '"field":"ownerId"',
+        "by design: `ownerId` must name an enabled user (422 otherwise), which depends on the "
+        "stored users",
+    ),
+    Tolerated(
+        ("PATCH /tasks/{task_id}",),
+        "positive_data_acceptance",
+        '"code":"precondition_failed"',
+        "by design: an If-Match naming a version the task is not at is refused (412)",
+    ),
+    Tolerated(
+        ("POST /leads/{lead_id}/activity",),
+        "positive_data_acceptance",
+        '"message":"in the future"',
+        "by design: an activity is logged once it has happened (`at` up to a minute ahead)",
+    ),
 )
 
 
