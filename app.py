@@ -75,14 +75,20 @@ else:
         ),
     ]
     # What a page needs beyond reading; the menu lists only the pages the role may use, and
-    # another page's URL opens Home (each such page refuses by itself too).
+    # another page's URL opens Home (each such page refuses by itself too). The Team page
+    # needs a signed-in admin: with no user yet, the first admin is made in the sidebar.
     NEEDS = {"import": Action.WRITE, "api-keys": Action.OWN_KEYS, "team": Action.MANAGE}
     # Before any page runs: the sign-in screen alone, and no menu, until the browser session
     # has signed in (once a user exists). st.navigation still resolves the URL, so a deep
     # link comes back to its page after signing in.
     signed_in = auth.gate()
     if signed_in:
-        PAGES = [p for p in PAGES if auth.can(NEEDS.get(p.url_path, Action.READ))]
+        who = auth.current_principal()
+        PAGES = [
+            p
+            for p in PAGES
+            if who.can(NEEDS.get(p.url_path, Action.READ)) and (who.user_id or p.url_path != "team")
+        ]
     page = st.navigation(PAGES, position="sidebar" if signed_in else "hidden")
     if signed_in:
         page.run()

@@ -254,10 +254,9 @@ def _signed_in_sidebar(verdict: Verdict) -> None:
             f"Signed in as **{principal.name}** ({ROLE_LABELS[principal.role]})  \n"
             f"{principal.email}"
         )
-        out, everywhere = st.columns(2)
-        if out.button("Sign out", key="auth_sign_out", icon=":material/logout:"):
+        if st.button("Sign out", key="auth_sign_out", icon=":material/logout:"):
             _sign_out(verdict, everywhere=False)
-        if everywhere.button(
+        if st.button(
             "Sign out everywhere",
             key="auth_sign_out_everywhere",
             help="End every sign-in of your account, on every device and browser.",

@@ -54,7 +54,9 @@ WRONG = "Wrong email or password."
 CROSS_SITE = "This form must be sent from this site's own sign-in page."
 HEADERS = {
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",  # an invitation link's token stays on this page
+    # An invitation link's token is never sent to another site. (Not "no-referrer": the
+    # browser would then send "Origin: null" with the form, which _same_origin refuses.)
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
 

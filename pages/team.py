@@ -93,8 +93,12 @@ def when(value: datetime | None) -> str:
 
 
 st.title("Team")
-if not auth.can(Action.MANAGE):
+me = auth.current_principal()
+if not me.can(Action.MANAGE):
     st.error("Only admins manage the team.")
+    st.stop()
+if me.user_id is None:
+    st.info("No user yet: create the first admin in the sidebar, then sign in.")
     st.stop()
 feedback.show_flashed()
 

@@ -258,7 +258,7 @@ def test_an_invitation_sets_the_password_and_signs_in_once(client: TestClient) -
     assert form.status_code == 200
     assert "Welcome, Bob &lt;b&gt;" in form.text
     assert f'action="/auth/invite/{token}"' in form.text
-    assert form.headers["referrer-policy"] == "no-referrer"
+    assert form.headers["referrer-policy"] == "same-origin"
 
     differ = client.post(
         f"/auth/invite/{token}", data={"password": "x" * 12, "confirm": "y" * 12}, headers=ORIGIN
