@@ -109,11 +109,11 @@ def sso_providers() -> dict[str, str]:
 
 
 def _identity() -> dict[str, Any] | None:
+    """The claims of the identity ``st.login`` signed this browser in with, if any."""
     if not sso_providers():
         return None
-    if not st.user.is_logged_in:
-        return None
-    return dict(st.user.to_dict())
+    claims = dict(st.user.to_dict())
+    return claims if claims.get("is_logged_in") is True else None
 
 
 def _sso_since(identity: dict[str, Any], email: str) -> datetime:
@@ -243,7 +243,10 @@ def _sign_in_screen(verdict: Verdict) -> None:
     )
     for provider, label in sso_providers().items():
         if st.button(label, key=f"auth_sso_{provider or 'default'}", icon=":material/login:"):
-            st.login(provider) if provider else st.login()
+            if provider:
+                st.login(provider)
+            else:
+                st.login()
 
 
 def _signed_in_sidebar(verdict: Verdict) -> None:

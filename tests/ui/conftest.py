@@ -98,12 +98,23 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Browser:
 @pytest.fixture
 def open_url(ui_db: str, monkeypatch: pytest.MonkeyPatch, browser: Browser) -> OpenUrl:
     """``open_url("leads", minScore="85")``: a new browser session opening
-    ``/leads?minScore=85``, app.py run as the server runs it."""
+    ``/leads?minScore=85``, app.py run as the server runs it; ``secrets=`` and ``user=``
+    give it Streamlit secrets and an SSO identity (``st.user``)."""
     monkeypatch.setattr(PagesManager, "uses_pages_directory", PagesManager.uses_pages_directory)
     monkeypatch.setattr(app_test_module, "PagesManager", _AppPagesManager)
 
-    def _open(page: str = "home", /, **params: str) -> AppTest:
+    def _open(
+        page: str = "home",
+        /,
+        *,
+        secrets: dict[str, Any] | None = None,
+        user: dict[str, Any] | None = None,
+        **params: str,
+    ) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=30)
+        at.secrets.update(secrets or {})  # Streamlit secrets of the session ([auth] for SSO)
+        if user is not None:
+            at.user = user  # the identity st.login gave (st.user)
         at.run()  # registers st.navigation's pages, so switch_page finds them by url_path
         if page != "home":
             at.switch_page(f"pages/{page}.py")
