@@ -11,13 +11,16 @@ if get_script_run_ctx(suppress_warning=True) is None:
     from starlette.middleware import Middleware
     from streamlit.runtime.pages_manager import PagesManager
 
+    from dashboard import signin
     from dashboard.exposure import refuse_unprotected_exposure
     from leads_core.api import create_api
     from leads_core.api.serving import enable_tcp_nodelay, mount_api
+    from leads_core.config import get_settings
+    from leads_core.throttle import FailureThrottle
     from leads_core.web.guard import Guard
 
-    # No dashboard password: stop unless server.address is loopback (README "Exposing the
-    # server"). The socket is bound already, but no request is served before this import ends.
+    # No user yet: stop unless server.address is loopback (README "Users and sign-in").
+    # The socket is bound already, but no request is served before this import ends.
     refuse_unprotected_exposure()
     # Navigation is st.navigation's, below. Without this, Streamlit 1.67 treats our pages/
     # folder as an old-style multipage app until some session first runs app.py: a fresh
@@ -28,11 +31,18 @@ if get_script_run_ctx(suppress_warning=True) is None:
     # leads_core/api/serving.py. uvicorn imports this file before it accepts a connection.
     enable_tcp_nodelay()
 
+    # Wrong passwords and wrong API keys counted together, per account and per address.
+    failures = FailureThrottle(get_settings().auth_failure_limit)
     # Guard: allowed Host/Origin only (DNS rebinding), security headers, no /_stcore/metrics;
     # outside Streamlit's own middleware, so on every path, the WebSocket and /v1 included.
-    app = st.App("app.py", routes=[mount_api("/v1", create_api())], middleware=[Middleware(Guard)])
+    app = st.App(
+        "app.py",
+        routes=[mount_api("/v1", create_api(failures=failures)), *signin.routes(failures)],
+        middleware=[Middleware(Guard)],
+    )
 else:
     from dashboard import auth
+    from leads_core.access import Action
 
     st.set_page_config(page_title="Leads workspace", page_icon="📇", layout="wide")
     PAGES = [
@@ -60,6 +70,7 @@ else:
             url_path="campaigns",
         ),
         st.Page("pages/api_keys.py", title="API keys", icon=":material/key:", url_path="api-keys"),
+        st.Page("pages/team.py", title="Team", icon=":material/group:", url_path="team"),
         st.Page(
             "pages/lead.py",
             title="Lead",
@@ -68,10 +79,21 @@ else:
             visibility="hidden",
         ),
     ]
-    # Before any page runs: the sign-in form alone, and no menu, until the session has given
-    # the password (when one is configured). st.navigation still resolves the URL, so a deep
-    # link opens its page after signing in.
+    # What a page needs beyond reading; the menu lists only the pages the role may use, and
+    # another page's URL opens Home (each such page refuses by itself too). The Team page
+    # needs a signed-in admin: with no user yet, the first admin is made in the sidebar.
+    NEEDS = {"import": Action.WRITE, "api-keys": Action.OWN_KEYS, "team": Action.MANAGE}
+    # Before any page runs: the sign-in screen alone, and no menu, until the browser session
+    # has signed in (once a user exists). st.navigation still resolves the URL, so a deep
+    # link comes back to its page after signing in.
     signed_in = auth.gate()
+    if signed_in:
+        who = auth.current_principal()
+        PAGES = [
+            p
+            for p in PAGES
+            if who.can(NEEDS.get(p.url_path, Action.READ)) and (who.user_id or p.url_path != "team")
+        ]
     page = st.navigation(PAGES, position="sidebar" if signed_in else "hidden")
     if signed_in:
         page.run()

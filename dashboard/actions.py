@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, feedback, writes
+from dashboard import auth, data, feedback, writes
+from leads_core.access import Action
 
 DEMO_LEADS = 500
 
@@ -21,6 +22,9 @@ def load_demo_data() -> None:
 
 
 def demo_button(key: str) -> None:
+    """The button, for those who may write."""
+    if not auth.can(Action.WRITE):
+        return
     st.button(
         f"Load demo data ({DEMO_LEADS} leads)",
         key=key,

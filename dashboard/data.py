@@ -7,7 +7,7 @@ cached chart is never older than the data it shows; pages also call :func:`clear
 their own writes, which frees the memory at once. (Arguments of a cached function whose
 names start with ``_`` are not part of its key: none of these do.)
 
-One lead, one campaign, the API keys, the last imports and a page of the lead list are
+One lead, one campaign, the API keys, the team, the last imports and a page of the lead list are
 read fresh on every run (small indexed reads, and not all of them move ``data_version``:
 a note, a key's last use); so are exports, streamed from the database into the file."""
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import streamlit as st
@@ -27,7 +27,7 @@ from leads_core.schemas import CampaignPublic
 from leads_core.services import apikeys, campaigns, imports, leads, queries, stats, tasks, users
 from leads_core.services.queries import LeadFilters
 from leads_core.storage.db import session_scope
-from leads_core.storage.models import ApiKey, Campaign, ImportBatch, Lead, LeadActivity, Task
+from leads_core.storage.models import ApiKey, Campaign, ImportBatch, Lead, LeadActivity, Task, User
 
 TTL_S = 300
 
@@ -198,10 +198,27 @@ def import_record(import_id: str) -> ImportRecord:
         return ImportRecord(batch, name, remaining, changed)
 
 
-def api_keys() -> list[ApiKey]:
-    """Every API key, revoked ones included (hashes only: no key can be read back)."""
+def api_keys(user_id: str | None = None) -> list[ApiKey]:
+    """Every API key (only ``user_id``'s when given), newest first, revoked ones included
+    (hashes only: no key can be read back)."""
     with session_scope() as session:
-        return apikeys.list_api_keys(session)
+        return apikeys.list_api_keys(session, user_id=user_id)
+
+
+@dataclass(frozen=True)
+class Member:
+    user: User
+    state: str  # active, invited, disabled
+    last_sign_in: datetime | None
+
+
+def team() -> list[Member]:
+    """Every user, by name, with their state and latest password sign-in."""
+    with session_scope() as session:
+        last = users.last_sign_ins(session)
+        return [
+            Member(user, users.state(user), last.get(user.id)) for user in users.list_users(session)
+        ]
 
 
 def leads_csv(lead_ids: Sequence[str]) -> bytes:

@@ -1,9 +1,11 @@
-"""Who may reach the dashboard: its password, and the address the server listens on.
+"""Who may reach the dashboard before anyone signs in: the address the server listens on.
 
-The dashboard has one shared password: ``LEADS_DASHBOARD_PASSWORD``, else
-``dashboard_password`` in Streamlit's secrets (``.streamlit/secrets.toml``).
-``dashboard/auth.py`` asks for it. Without one, only this machine may reach the server:
-:func:`refuse_unprotected_exposure` stops ``streamlit run app.py --server.address 0.0.0.0``.
+Once a user exists, every page asks to sign in (``dashboard/auth.py``). Until then the
+dashboard works without signing in, for this machine only: :func:`refuse_unprotected_exposure`
+stops ``streamlit run app.py --server.address 0.0.0.0`` while the database has no user,
+and says to create the first admin. The retired shared password
+(``dashboard_password`` in ``.streamlit/secrets.toml``) stops the start too, with the way
+to upgrade; ``LEADS_DASHBOARD_PASSWORD`` is refused by ``leads_core.config``.
 
 It runs when uvicorn imports app.py. Streamlit 1.67 has then already bound the listening
 socket (and printed its URL), but accepts no connection before the import is done, so
@@ -18,32 +20,30 @@ import streamlit as st
 from streamlit import config as streamlit_config
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from leads_core.config import ConfigError, get_settings
+from leads_core.config import RETIRED, ConfigError, get_settings
+from leads_core.services import users
+from leads_core.storage.db import session_scope
 
-SECRET_NAME = "dashboard_password"
+RETIRED_SECRET = "dashboard_password"
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "ip6-localhost", "ip6-loopback"})
 
 
-def dashboard_password() -> str | None:
-    """The dashboard's password: LEADS_DASHBOARD_PASSWORD, else ``dashboard_password`` in
-    Streamlit's secrets; None when neither is set. Never logged.
+def refuse_retired_secret() -> None:
+    """ConfigError when Streamlit's secrets still hold the retired ``dashboard_password``.
 
-    No secrets file is no password (and no warning). A secrets file that cannot be read
-    raises ConfigError: a password someone meant to set must not silently be missing."""
-    from_env = get_settings().dashboard_password
-    if from_env:
-        return from_env
+    No secrets file is fine. A secrets file that cannot be read raises ConfigError too: its
+    single sign-on settings ([auth]) must not silently be missing."""
     try:
-        value = st.secrets.get(SECRET_NAME)  # st.secrets read each time: AppTest replaces it
+        present = RETIRED_SECRET in st.secrets  # read each time: AppTest replaces st.secrets
     except StreamlitSecretNotFoundError as exc:
         if exc.error_id == "no-secrets-found":
-            return None
+            return
         raise ConfigError(f"cannot read Streamlit's secrets: {exc}") from None
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ConfigError(f"{SECRET_NAME} in Streamlit's secrets must be a string")
-    return value
+    if present:
+        message = RETIRED["LEADS_DASHBOARD_PASSWORD"].replace(
+            "LEADS_DASHBOARD_PASSWORD", f"{RETIRED_SECRET} in .streamlit/secrets.toml", 1
+        )
+        raise ConfigError(message + "; then delete dashboard_password from secrets.toml")
 
 
 def is_loopback(address: str | None) -> bool:
@@ -63,24 +63,38 @@ def is_loopback(address: str | None) -> bool:
     return ip.is_loopback
 
 
-def exposure_problem(address: str | None, password: str | None) -> str | None:
-    """Why the server must not start on ``address`` with this password; None when it may."""
-    if password or is_loopback(address):
+def exposure_problem(address: str | None, has_users: bool) -> str | None:
+    """Why the server must not start on ``address``; None when it may."""
+    if has_users or is_loopback(address):
         return None
     shown = address or "(empty: every interface)"
     return (
         f"Not starting: server.address is {shown}, which other machines can reach, and the "
-        "dashboard has no password.\n"
-        "  Either set LEADS_DASHBOARD_PASSWORD (or dashboard_password in "
-        ".streamlit/secrets.toml) so the dashboard asks for it,\n"
-        "  or keep the default address 127.0.0.1 (.streamlit/config.toml): this machine only.\n"
-        '  See README.md, "Exposing the server". Nothing is served at the URLs printed above.'
+        "workspace has no user yet, so nobody would have to sign in.\n"
+        "  Create the first admin first:\n"
+        "    python -m leads_core create-user EMAIL --name NAME --role admin   "
+        "(the password on stdin)\n"
+        "  or keep the default address 127.0.0.1 (.streamlit/config.toml) and create it on "
+        "the Home page.\n"
+        '  See README.md, "Users and sign-in". Nothing is served at the URLs printed above.'
     )
 
 
+def has_users() -> bool:
+    with session_scope() as session:
+        return users.users_exist(session)
+
+
 def refuse_unprotected_exposure() -> None:
-    """Exit the process (code 1, the reason on stderr) when Streamlit's ``server.address``
-    is reachable from other machines and no dashboard password is configured."""
-    problem = exposure_problem(streamlit_config.get_option("server.address"), dashboard_password())
+    """Exit the process (code 1, the reason on stderr) when a setting is wrong or retired
+    (the dashboard password), or when ``server.address`` is reachable from other machines and
+    the workspace has no user yet."""
+    try:
+        get_settings()  # a wrong or retired setting: its message, not a traceback
+        refuse_retired_secret()
+    except ConfigError as exc:
+        raise SystemExit(f"Not starting: {exc}") from None
+    address = streamlit_config.get_option("server.address")
+    problem = exposure_problem(address, is_loopback(address) or has_users())
     if problem is not None:
         raise SystemExit(problem)

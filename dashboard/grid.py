@@ -38,6 +38,8 @@ COLUMN_ORDER = (
     "created_at",
     "updated_at",
 )
+#: A viewer's grid: only the selection (for exports) can be ticked.
+ALL_BUT_SELECT = tuple(c for c in COLUMN_ORDER if c != SELECT)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -72,7 +72,22 @@ def _region(raw: str) -> str:
     return region
 
 
+def _sso_new_users(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in SSO_NEW_USERS:
+        raise ValueError(f"must be refuse or viewer, got {raw!r}")
+    return value
+
+
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+SSO_NEW_USERS = ("refuse", "viewer")
+SsoNewUsers = Annotated[str, AfterValidator(_sso_new_users)]
+#: Settings that were removed, and what replaces them: refused with this message.
+RETIRED = {
+    "LEADS_DASHBOARD_PASSWORD": "LEADS_DASHBOARD_PASSWORD is retired: create users with "
+    "`python -m leads_core create-user EMAIL --name NAME --role admin`; see README "
+    "'Upgrading: from the dashboard password to users'",
+}
 
 
 class EnvSettings(BaseSettings):
@@ -133,13 +148,6 @@ class EnvSettings(BaseSettings):
         description="Requests each API key may make per minute, in bursts of up to that many "
         "(429 with Retry-After beyond); 0 turns the limit off.",
     )
-    dashboard_password: str = Field(
-        default="",
-        repr=False,  # a secret: never logged
-        alias="LEADS_DASHBOARD_PASSWORD",
-        description="Password the dashboard asks for (also read from dashboard_password in "
-        ".streamlit/secrets.toml). Without one the server only listens on 127.0.0.1.",
-    )
     allowed_hosts: Annotated[str, AfterValidator(_host_names)] = Field(
         default="",
         alias="LEADS_ALLOWED_HOSTS",
@@ -154,6 +162,13 @@ class EnvSettings(BaseSettings):
         description="Wrong passwords (per account and per client address) and wrong API keys "
         "(per client address) accepted in 5 minutes; beyond, 429 until the oldest is 5 "
         "minutes old. 0 turns the throttle off.",
+    )
+    sso_new_users: SsoNewUsers = Field(
+        default="refuse",
+        alias="LEADS_SSO_NEW_USERS",
+        description="What a single sign-on (st.login, [auth] in .streamlit/secrets.toml) does "
+        "with an email no user has: refuse it (refuse), or create that user as a viewer "
+        "(viewer).",
     )
     sqlite_busy_timeout_ms: WholeNumber = Field(
         default=60_000,
@@ -227,8 +242,8 @@ class Settings:
     rate_limit_per_minute: int = _default("rate_limit_per_minute")
     import_workers: int = 1
     auth_failure_limit: int = _default("auth_failure_limit")
-    dashboard_password: str | None = field(default=None, repr=False)  # a secret: never logged
     allowed_hosts: tuple[str, ...] = ()
+    sso_new_users: str = _default("sso_new_users")
 
 
 def _explain(error: ErrorDetails) -> str:
@@ -244,6 +259,9 @@ def _explain(error: ErrorDetails) -> str:
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     variables: Mapping[str, str] = os.environ if environ is None else environ
+    retired = [message for env, message in RETIRED.items() if env in variables]
+    if retired:
+        raise ConfigError("; ".join(retired))
     known = [s.env for s in SETTINGS]
     unknown = sorted(k for k in variables if k.startswith("LEADS_") and k not in known)
     if unknown:
@@ -266,8 +284,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         rate_limit_per_minute=env.rate_limit_per_minute,
         import_workers=env.import_workers or available_cpus(),
         auth_failure_limit=env.auth_failure_limit,
-        dashboard_password=env.dashboard_password or None,
         allowed_hosts=tuple(filter(None, env.allowed_hosts.split(","))),
+        sso_new_users=env.sso_new_users,
     )
 
 

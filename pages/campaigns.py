@@ -2,14 +2,16 @@
 
 import streamlit as st
 
-from dashboard import data, feedback, writes
+from dashboard import auth, data, feedback, writes
 from leads_core import sizes
+from leads_core.access import Action
 from leads_core.errors import LeadsError, validated
 from leads_core.fields import REQUIRABLE
 from leads_core.schemas import CampaignCreate, CampaignUpdate
 from leads_core.scoring.rules import HIGH_QUALITY, SOURCE_RELIABILITY
 
 state = st.session_state
+writer = auth.can(Action.WRITE)  # a viewer: the table only
 
 
 def criteria_inputs(prefix: str, criteria: dict) -> None:
@@ -110,6 +112,8 @@ if names:
 else:
     st.info("**No campaign yet.** Create one below, or import a CSV into a new campaign.")
 
+if not writer:
+    st.stop()
 with st.expander("New campaign", expanded=not names), st.form("new_campaign", clear_on_submit=True):
     st.text_input("Name", key="new_name", max_chars=sizes.CAMPAIGN_NAME)
     criteria_inputs("new", {})
@@ -151,6 +155,9 @@ if names:
         bar.progress(1.0, text="Done")
         data.clear()
         st.success(f"Re-scored the campaign: {changed:,} score(s) changed.")
+    if not auth.can(Action.DELETE_CAMPAIGN):
+        delete_col.caption("Only admins delete campaigns.")
+        st.stop()
     with delete_col, st.popover("Delete this campaign…"):
         st.warning(
             f"Delete {campaign.name} and its {leads_in_campaign:,} leads? This cannot be undone."

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import actions, auth, data, feedback, follow_ups
+from leads_core.access import Action
 from leads_core.scoring.rules import HIGH_QUALITY
 
 st.title("Leads workspace")
@@ -15,8 +16,8 @@ if counts.leads == 0:
         "or load demo data to look around."
     )
     left, right, _ = st.columns([1, 1, 2])
-    with left:
-        st.page_link("pages/import_csv.py", label="Import a CSV", icon=":material/upload_file:")
+    if auth.can(Action.WRITE):
+        left.page_link("pages/import_csv.py", label="Import a CSV", icon=":material/upload_file:")
     with right:
         actions.demo_button("home_demo")
 
@@ -57,10 +58,14 @@ else:
     st.caption("Nothing imported yet.")
 
 st.subheader("Go to")
-links = st.columns(5)
-links[0].page_link("pages/leads.py", label="Leads", icon=":material/table_rows:")
-links[1].page_link("pages/import_csv.py", label="Import", icon=":material/upload_file:")
-links[2].page_link("pages/analytics.py", label="Analytics", icon=":material/bar_chart:")
-links[3].page_link("pages/campaigns.py", label="Campaigns", icon=":material/campaign:")
-links[4].page_link("pages/api_keys.py", label="API keys", icon=":material/key:")
+GO_TO = [  # (page, label, icon, what it needs)
+    ("pages/leads.py", "Leads", ":material/table_rows:", Action.READ),
+    ("pages/import_csv.py", "Import", ":material/upload_file:", Action.WRITE),
+    ("pages/analytics.py", "Analytics", ":material/bar_chart:", Action.READ),
+    ("pages/campaigns.py", "Campaigns", ":material/campaign:", Action.READ),
+    ("pages/api_keys.py", "API keys", ":material/key:", Action.OWN_KEYS),
+]
+shown = [link for link in GO_TO if auth.can(link[3])]
+for column, (path, label, icon, _needs) in zip(st.columns(len(GO_TO)), shown, strict=False):
+    column.page_link(path, label=label, icon=icon)
 st.caption("The REST API lives under [/v1](/v1/docs) on this same server.")

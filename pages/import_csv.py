@@ -5,8 +5,9 @@ import json
 
 import streamlit as st
 
-from dashboard import data, feedback, importer, writes
+from dashboard import auth, data, feedback, importer, writes
 from leads_core import sizes
+from leads_core.access import Action
 from leads_core.config import get_settings
 from leads_core.errors import LeadsError, validated
 from leads_core.schemas import CampaignCreate
@@ -100,6 +101,9 @@ def show_result(result: dict) -> None:
 
 
 st.title("Import leads")
+if not auth.can(Action.WRITE):
+    st.error("Viewers import nothing: ask an admin for another role.")
+    st.stop()
 st.caption(
     f"CSV files or Excel workbooks (.xlsx) up to {max_mb} MB and "
     f"{settings.max_import_rows:,} rows: exports from LinkedIn, Sales Navigator, Google "

@@ -3,7 +3,8 @@ download at any time, and undo - deleting the leads it created that nobody chang
 
 import streamlit as st
 
-from dashboard import data, feedback, importer, writes
+from dashboard import auth, data, feedback, importer, writes
+from leads_core.access import Action
 from leads_core.errors import LeadsError
 from leads_core.services.imports import problems_file
 
@@ -71,6 +72,8 @@ def show_import(import_id: str) -> None:
         )
     else:
         actions[0].caption("Every row of this import was imported or was a duplicate.")
+    if not auth.can(Action.WRITE):
+        return  # a viewer: no undo
     unchanged = record.remaining - record.changed
     with actions[1].popover("Undo this import…", disabled=record.remaining == 0):
         st.warning(
@@ -92,7 +95,8 @@ page = int(raw_page) if raw_page.isdigit() else 1
 found = data.imports_page(page=max(page, 1), limit=PER_PAGE)
 if not found.total:
     st.info("Nothing imported yet.")
-    st.page_link("pages/import_csv.py", label="Import a file", icon=":material/upload_file:")
+    if auth.can(Action.WRITE):
+        st.page_link("pages/import_csv.py", label="Import a file", icon=":material/upload_file:")
     st.stop()
 
 rows = [

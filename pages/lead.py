@@ -11,6 +11,7 @@ from leads_core.schemas import LeadUpdate
 from leads_core.scoring.rules import COMPONENTS, HIGH_QUALITY
 
 lead_id = st.query_params.get("id", "")
+read_only = not auth.can(Action.WRITE)  # a viewer: the fields shown, nothing to change
 
 
 def save(lead_id: str, keys: dict[str, str], before: dict[str, object], version: int) -> None:
@@ -106,11 +107,23 @@ with form_col:
         for field in lead_view.FORM_FIELDS:
             key, value = keys[field.name], getattr(lead, field.name)
             if field.kind == "status":
-                st.selectbox(field.label, LEAD_STATUSES, index=LEAD_STATUSES.index(value), key=key)
+                st.selectbox(
+                    field.label,
+                    LEAD_STATUSES,
+                    index=LEAD_STATUSES.index(value),
+                    key=key,
+                    disabled=read_only,
+                )
             elif field.kind == "long":
-                st.text_area(field.label, value=value or "", key=key, max_chars=field.max_length)
+                st.text_area(
+                    field.label,
+                    value=value or "",
+                    key=key,
+                    max_chars=field.max_length,
+                    disabled=read_only,
+                )
             else:
-                st.text_input(field.label, value=value or "", key=key)
+                st.text_input(field.label, value=value or "", key=key, disabled=read_only)
         keys["owner_id"], before["owner_id"] = f"lead_owner_{suffix}", lead.owner_id
         choices = lead_view.owner_choices(people.enabled, lead.owner_id)
         st.selectbox(
@@ -119,11 +132,12 @@ with form_col:
             index=choices.index(lead.owner_id),
             format_func=people.name,
             key=keys["owner_id"],
-            disabled=not auth.current_principal().can(Action.WRITE),
+            disabled=read_only,
         )
         st.form_submit_button(
             "Save changes",
             type="primary",
+            disabled=read_only,
             on_click=save,
             args=(lead.id, keys, before, lead.version),
         )
@@ -174,11 +188,12 @@ if who.can(Action.WRITE):
 st.subheader("History")
 st.dataframe(lead_view.history_rows(record.history, people.name), hide_index=True, key="history")
 note_col, delete_col = st.columns([3, 1])
-with note_col:
-    st.text_area("Add a note", key="new_note", placeholder="Called, left a voicemail…")
-    st.button("Add note", on_click=add_note, args=(lead.id,), key="add_note")
-with delete_col, st.popover("Delete this lead…"):
-    st.warning("Delete this lead and its history? This cannot be undone.")
-    st.button("Yes, delete it", type="primary", on_click=delete, args=(lead.id, lead.version))
+if not read_only:
+    with note_col:
+        st.text_area("Add a note", key="new_note", placeholder="Called, left a voicemail…")
+        st.button("Add note", on_click=add_note, args=(lead.id,), key="add_note")
+    with delete_col, st.popover("Delete this lead…"):
+        st.warning("Delete this lead and its history? This cannot be undone.")
+        st.button("Yes, delete it", type="primary", on_click=delete, args=(lead.id, lead.version))
 if st.session_state.pop("lead_deleted", False):
     st.switch_page("pages/leads.py")

@@ -13,10 +13,10 @@ from leads_core.files import export
 from leads_core.schemas import LeadUpdate
 
 state = st.session_state
+writer = auth.can(Action.WRITE)  # a viewer: no cell edits, no bulk changes
 selected: set[str] = state.setdefault("selected_leads", set())
 people = data.people()
 owners = grid.Owners(people.names, people.enabled)
-can_write = auth.current_principal().can(Action.WRITE)
 
 
 def save_edits(editor_key: str, shown: grid.Shown) -> None:
@@ -101,7 +101,8 @@ if result.page != state.f_page:  # the filters shrank the list: its last page wa
 if result.total == 0:
     if version[0] == 0:
         st.info("**No leads yet.** Import a CSV file, or load demo data to look around.")
-        st.page_link("pages/import_csv.py", label="Import a CSV", icon=":material/upload_file:")
+        if writer:
+            st.page_link("pages/import_csv.py", label="Import a CSV", icon=":material/upload_file:")
         actions.demo_button("leads_demo")
     else:
         st.info("No lead matches these filters.")
@@ -125,12 +126,14 @@ st.data_editor(
     key=editor_key,
     column_config=grid.column_config(owners),
     column_order=grid.COLUMN_ORDER,
-    disabled=grid.READ_ONLY + (() if can_write else (grid.OWNER,)),
+    disabled=grid.READ_ONLY if writer else grid.ALL_BUT_SELECT,
     hide_index=True,
     num_rows="fixed",
     height=min(38 + 35 * len(shown.lead_ids), 740),
 )
-if state[editor_key]["edited_rows"]:  # a cell was edited: save it, redraw from the database
+if state[editor_key][
+    "edited_rows"
+]:  # a cell was edited (or a row ticked): save it, redraw from the database
     save_edits(editor_key, edited)
     st.rerun()
 state["grid_drawn"] = (editor_key, shown)
@@ -141,29 +144,32 @@ st.pagination(
 st.subheader(f"Selected: {len(selected)}")
 status_col, owner_col, delete_col, export_col, open_col = st.columns(5)
 with status_col:
-    st.selectbox("New status", LEAD_STATUSES, key="bulk_status")
-    st.button(
-        "Set status of selected",
-        on_click=set_status,
-        disabled=not selected,
-        key="bulk_status_apply",
-    )
+    if writer:
+        st.selectbox("New status", LEAD_STATUSES, key="bulk_status")
+        st.button(
+            "Set status of selected",
+            on_click=set_status,
+            disabled=not selected,
+            key="bulk_status_apply",
+        )
 with owner_col:
-    st.selectbox(
-        "New owner",
-        ["", *people.enabled],
-        format_func=lambda i: people.name(i or None),
-        key="bulk_owner",
-    )
-    st.button(
-        "Assign owner",
-        on_click=assign_owner,
-        disabled=not (selected and can_write),
-        key="bulk_owner_apply",
-    )
-with delete_col, st.popover("Delete selected…", disabled=not selected):
-    st.warning(f"Delete {len(selected)} lead(s) and their history? This cannot be undone.")
-    st.button("Yes, delete them", type="primary", on_click=delete_selected, key="bulk_delete")
+    if writer:
+        st.selectbox(
+            "New owner",
+            ["", *people.enabled],
+            format_func=lambda i: people.name(i or None),
+            key="bulk_owner",
+        )
+        st.button(
+            "Assign owner",
+            on_click=assign_owner,
+            disabled=not selected,
+            key="bulk_owner_apply",
+        )
+if writer:
+    with delete_col, st.popover("Delete selected…", disabled=not selected):
+        st.warning(f"Delete {len(selected)} lead(s) and their history? This cannot be undone.")
+        st.button("Yes, delete them", type="primary", on_click=delete_selected, key="bulk_delete")
 with export_col:
     st.download_button(
         f"Export selected ({len(selected)}) as CSV",

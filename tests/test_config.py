@@ -44,17 +44,14 @@ def test_every_setting_documents_itself() -> None:
         "LEADS_DB_MAX_OVERFLOW",
         "LEADS_MAX_BODY_MB",
         "LEADS_RATE_LIMIT_PER_MINUTE",
-        "LEADS_DASHBOARD_PASSWORD",
         "LEADS_ALLOWED_HOSTS",
         "LEADS_AUTH_FAILURE_LIMIT",
+        "LEADS_SSO_NEW_USERS",
         "LEADS_SQLITE_BUSY_TIMEOUT_MS",
         "LEADS_IMPORT_WORKERS",
     ]
     assert all(len(s.help) > 20 for s in SETTINGS)
-    assert [s.env for s in SETTINGS if not s.default] == [
-        "LEADS_DASHBOARD_PASSWORD",
-        "LEADS_ALLOWED_HOSTS",
-    ]
+    assert [s.env for s in SETTINGS if not s.default] == ["LEADS_ALLOWED_HOSTS"]
 
 
 def test_values_from_the_environment() -> None:
@@ -69,7 +66,7 @@ def test_values_from_the_environment() -> None:
             "LEADS_DB_MAX_OVERFLOW": "0",
             "LEADS_MAX_BODY_MB": "2",
             "LEADS_RATE_LIMIT_PER_MINUTE": "0",
-            "LEADS_DASHBOARD_PASSWORD": "correct horse",
+            "LEADS_SSO_NEW_USERS": " Viewer ",
             "LEADS_IMPORT_WORKERS": "3",
             "LEADS_ALLOWED_HOSTS": "Leads.Example.com, 192.0.2.10,[2001:db8::1],",
             "PATH": "/usr/bin",  # other variables are none of our business
@@ -87,10 +84,9 @@ def test_values_from_the_environment() -> None:
         max_body_bytes=2 * 1024 * 1024,
         rate_limit_per_minute=0,
         import_workers=3,
-        dashboard_password="correct horse",
         allowed_hosts=("leads.example.com", "192.0.2.10", "2001:db8::1"),
+        sso_new_users="viewer",
     )
-    assert "correct horse" not in repr(settings)  # a secret never reaches a log
 
 
 def test_relative_sqlite_path_is_resolved_against_the_project_root(
@@ -184,10 +180,35 @@ def test_unknown_leads_variables_are_refused() -> None:
 
     assert str(raised.value) == (
         "unknown setting(s) LEADS_MAX_UPLOAD, LEADS_REGION; known: DATABASE_URL, "
-        "LEADS_ALLOWED_HOSTS, LEADS_AUTH_FAILURE_LIMIT, LEADS_DASHBOARD_PASSWORD, LEADS_DB_MAX_OVERFLOW, LEADS_DB_POOL_SIZE, "
+        "LEADS_ALLOWED_HOSTS, LEADS_AUTH_FAILURE_LIMIT, LEADS_DB_MAX_OVERFLOW, LEADS_DB_POOL_SIZE, "
         "LEADS_IMPORT_WORKERS, LEADS_MAX_BODY_MB, LEADS_MAX_IMPORT_ROWS, LEADS_MAX_UPLOAD_MB, LEADS_PHONE_REGION, "
-        "LEADS_RATE_LIMIT_PER_MINUTE, LEADS_SQLITE_BUSY_TIMEOUT_MS"
+        "LEADS_RATE_LIMIT_PER_MINUTE, LEADS_SQLITE_BUSY_TIMEOUT_MS, LEADS_SSO_NEW_USERS"
     )
+
+
+def test_the_retired_dashboard_password_is_refused_with_the_way_to_upgrade() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"LEADS_DASHBOARD_PASSWORD": "correct horse"})
+
+    assert str(raised.value) == (
+        "LEADS_DASHBOARD_PASSWORD is retired: create users with `python -m leads_core "
+        "create-user EMAIL --name NAME --role admin`; see README 'Upgrading: from the dashboard "
+        "password to users'"
+    )
+    assert "correct horse" not in str(raised.value)
+
+
+@pytest.mark.parametrize("value", ["refuse", "viewer", "VIEWER"])
+def test_sso_new_users(value: str) -> None:
+    assert load_settings({"LEADS_SSO_NEW_USERS": value}).sso_new_users == value.lower()
+    assert load_settings({}).sso_new_users == "refuse"
+
+
+def test_sso_new_users_refuses_other_roles() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"LEADS_SSO_NEW_USERS": "admin"})
+
+    assert str(raised.value) == "LEADS_SSO_NEW_USERS must be refuse or viewer, got 'admin'"
 
 
 def test_process_environment_is_read_when_none_is_given(monkeypatch: pytest.MonkeyPatch) -> None:

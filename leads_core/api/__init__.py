@@ -76,7 +76,12 @@ def _add_docs(api: FastAPI) -> None:
     api.add_route("/redoc", redoc, include_in_schema=False)
 
 
-def create_api(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
+def create_api(
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+    failures: FailureThrottle | None = None,
+) -> FastAPI:
+    """The API; ``failures`` counts wrong keys, shared with the dashboard's sign-in."""
     api = FastAPI(
         title="Leads API",
         version="1.0.0",
@@ -89,7 +94,7 @@ def create_api(engine: Engine | None = None, settings: Settings | None = None) -
     api.state.settings = settings or get_settings()
     api.state.engine = engine or get_engine(api.state.settings)
     api.state.rate_limiter = RateLimiter(api.state.settings.rate_limit_per_minute)
-    api.state.failures = FailureThrottle(api.state.settings.auth_failure_limit)
+    api.state.failures = failures or FailureThrottle(api.state.settings.auth_failure_limit)
     api.add_middleware(BodyLimit, limit_for=lambda path: body_limit(api.state.settings, path))
     api.add_middleware(Authenticate, api=api)  # added last: runs first, before any body
     install_error_handlers(api)

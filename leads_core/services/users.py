@@ -112,6 +112,23 @@ def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(col(User.name), col(User.id))))
 
 
+def state(user: User) -> str:
+    """``disabled``, ``invited`` (no password yet: an invitation link or SSO) or ``active``."""
+    if user.disabled_at is not None:
+        return "disabled"
+    return "invited" if user.password_hash is None else "active"
+
+
+def last_sign_ins(session: Session) -> dict[str, datetime]:
+    """Each user's latest sign-in with a password (one grouped query over the sessions)."""
+    rows = session.exec(
+        select(UserToken.user_id, func.max(UserToken.created_at))
+        .where(UserToken.kind == "session")
+        .group_by(col(UserToken.user_id))
+    ).all()
+    return {user_id: when for user_id, when in rows}
+
+
 def get_user(session: Session, user_id: str) -> User:
     user = session.get(User, user_id)
     if user is None:

@@ -1,10 +1,9 @@
-"""Who may reach the dashboard (dashboard/exposure.py), without a server: which
-addresses only this machine reaches, and where the password comes from (the environment,
-else Streamlit's secrets). tests/e2e/test_exposure.py runs real servers."""
+"""Who may reach the dashboard before anyone signs in (dashboard/exposure.py), without a
+server: which addresses only this machine reaches, the refusal while no user exists, and
+the retired password in Streamlit's secrets. tests/e2e/test_exposure.py runs real servers."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,14 +13,17 @@ from streamlit.runtime.secrets import Secrets
 from streamlit.testing.v1.util import patch_config_options
 
 from dashboard import exposure
+from leads_core.access import Role
 from leads_core.config import ConfigError, get_settings
+from leads_core.services import users
+from leads_core.storage import db
 
 REFUSAL = [
     "Not starting: server.address is {address}, which other machines can reach, and the "
-    "dashboard has no password.",
-    "Either set LEADS_DASHBOARD_PASSWORD (or dashboard_password in .streamlit/secrets.toml)",
+    "workspace has no user yet, so nobody would have to sign in.",
+    "python -m leads_core create-user EMAIL --name NAME --role admin",
     "or keep the default address 127.0.0.1",
-    'See README.md, "Exposing the server".',
+    'See README.md, "Users and sign-in".',
 ]
 
 
@@ -47,61 +49,80 @@ def test_which_addresses_only_this_machine_reaches(address: str | None, loopback
     assert exposure.is_loopback(address) is loopback
 
 
-def test_a_password_allows_any_address() -> None:
-    assert exposure.exposure_problem("0.0.0.0", "s3cret") is None
-    assert exposure.exposure_problem("127.0.0.1", None) is None
-    problem = exposure.exposure_problem("0.0.0.0", None)
+def test_a_user_allows_any_address() -> None:
+    assert exposure.exposure_problem("0.0.0.0", True) is None
+    assert exposure.exposure_problem("127.0.0.1", False) is None
+    problem = exposure.exposure_problem("0.0.0.0", False)
     assert problem is not None
-    assert [line in problem for line in REFUSAL[1:]] == [True] * 3
-    assert "(empty: every interface)" in (exposure.exposure_problem("", None) or "")
+    assert [line.format(address="0.0.0.0") in problem for line in REFUSAL] == [True] * 4
+    assert "(empty: every interface)" in (exposure.exposure_problem("", False) or "")
+
+
+def test_the_start_looks_for_users_in_the_configured_database(
+    monkeypatch: pytest.MonkeyPatch, db_url: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    try:
+        with patch_config_options({"server.address": "0.0.0.0", "secrets.files": []}):
+            with pytest.raises(SystemExit) as refused:
+                exposure.refuse_unprotected_exposure()
+            assert str(refused.value).startswith(REFUSAL[0].format(address="0.0.0.0"))
+            with db.session_scope() as session:
+                users.create_user(session, email="a@b.co", name="A", role=Role.ADMIN)
+            exposure.refuse_unprotected_exposure()  # returns: someone must sign in now
+    finally:
+        db.get_engine().dispose()
+        db.get_engine.cache_clear()
+        get_settings.cache_clear()
+
+
+def test_the_retired_password_variable_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEADS_DASHBOARD_PASSWORD", "correct horse")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as refused:
+            exposure.refuse_unprotected_exposure()
+    finally:
+        monkeypatch.delenv("LEADS_DASHBOARD_PASSWORD")
+        get_settings.cache_clear()
+    assert str(refused.value).startswith("Not starting: LEADS_DASHBOARD_PASSWORD is retired")
+    assert "correct horse" not in str(refused.value)
 
 
 @pytest.fixture
 def secrets_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """st.secrets read from this (not yet written) file alone; no LEADS_DASHBOARD_PASSWORD."""
-    monkeypatch.delenv("LEADS_DASHBOARD_PASSWORD", raising=False)
-    get_settings.cache_clear()
+    """st.secrets read from this (not yet written) file alone."""
     path = tmp_path / "secrets.toml"
     secrets = Secrets()
     monkeypatch.setattr(st, "secrets", secrets)
     with patch_config_options({"secrets.files": [str(path)]}):
         yield path
     secrets._reset()  # Streamlit put root-level secrets in os.environ; take them out
-    get_settings.cache_clear()
 
 
-def test_no_secrets_file_is_no_password_and_no_warning(
+def test_no_secrets_file_is_fine_and_no_warning(
     secrets_file: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert exposure.dashboard_password() is None
+    exposure.refuse_retired_secret()
     assert [r.getMessage() for r in caplog.records if r.levelname != "DEBUG"] == []
 
 
-def test_the_password_from_secrets(secrets_file: Path) -> None:
-    secrets_file.write_text('dashboard_password = "from secrets"\n', encoding="utf-8")
-    assert exposure.dashboard_password() == "from secrets"
+def test_the_retired_password_in_secrets_is_refused(secrets_file: Path) -> None:
+    secrets_file.write_text('dashboard_password = "hunter2 hunter2"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        exposure.refuse_retired_secret()
+    assert str(raised.value) == (
+        "dashboard_password in .streamlit/secrets.toml is retired: create users with "
+        "`python -m leads_core create-user EMAIL --name NAME --role admin`; see README "
+        "'Upgrading: from the dashboard password to users'; then delete dashboard_password "
+        "from secrets.toml"
+    )
+    assert "hunter2" not in str(raised.value)
 
 
-def test_the_environment_wins_over_secrets(
-    secrets_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    secrets_file.write_text('dashboard_password = "from secrets"\n', encoding="utf-8")
-    monkeypatch.setenv("LEADS_DASHBOARD_PASSWORD", "from env")
-    get_settings.cache_clear()
-    assert exposure.dashboard_password() == "from env"
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ('dashboard_password = "unterminated\n', "cannot read Streamlit's secrets"),
-        ("dashboard_password = 1234\n", "dashboard_password in Streamlit's secrets must be"),
-    ],
-)
-def test_unreadable_secrets_stop_rather_than_leave_the_dashboard_open(
-    secrets_file: Path, content: str, message: str
-) -> None:
-    secrets_file.write_text(content, encoding="utf-8")
-    with pytest.raises(ConfigError, match=re.escape(message)) as raised:
-        exposure.dashboard_password()
-    assert "1234" not in str(raised.value)  # the value itself is never in a message
+def test_unreadable_secrets_stop_the_start(secrets_file: Path) -> None:
+    secrets_file.write_text('dashboard_password = "unterminated\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="cannot read Streamlit's secrets"):
+        exposure.refuse_retired_secret()

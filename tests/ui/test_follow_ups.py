@@ -11,18 +11,16 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from leads_core import clock
-from leads_core.access import Principal, Role
 from leads_core.clock import as_utc
 from leads_core.ingest import importing
 from leads_core.ingest.options import ImportOptions
 from leads_core.services import tasks, users
 from leads_core.storage.models import Campaign, LeadActivity, Task, User
 from leads_core.task_schemas import TaskCreate
-from tests.ui.conftest import APP
+from tests.ui.conftest import APP, Browser
 
 Open = Callable[..., AppTest]
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # a Wednesday afternoon
-PRINCIPAL = "_auth_principal"  # dashboard.auth's session key for the signed-in user
 
 
 @pytest.fixture(autouse=True)
@@ -49,22 +47,22 @@ def ann(ui_session: Session) -> User:
     return users.create_user(ui_session, email="ann@acme.io", name="Ann Lee", role="member")
 
 
-def open_as(user: User | None, page: str, role: Role = Role.MEMBER, **params: str) -> AppTest:
-    """``page`` opened by ``user`` (None: a viewer with no account of ours), signed in
-    before the first page is drawn."""
-    if user is None:
-        principal = Principal(role=role, name="Vic Viewer", user_id="usr_v")
-    else:
-        principal = Principal(role=role, name=user.name, user_id=user.id, email=user.email)
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state[PRINCIPAL] = principal
-    at.run()
-    if page != "home":
-        at.switch_page(f"pages/{page}.py")
-        at.query_params.update(params)
+@pytest.fixture
+def open_as(ui_session: Session, browser: Browser) -> Callable[..., AppTest]:
+    """``open_as(user, page, **params)``: ``page`` opened by a browser signed in as ``user``."""
+
+    def _open(user: User, page: str, **params: str) -> AppTest:
+        browser.sign_in(ui_session, user)
+        at = AppTest.from_file(APP, default_timeout=30)
         at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+        if page != "home":
+            at.switch_page(f"pages/{page}.py")
+            at.query_params.update(params)
+            at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return _open
 
 
 def stored_tasks(session: Session) -> list[Task]:
@@ -86,7 +84,7 @@ def add(session: Session, lead_id: str, title: str, due: datetime, owner: str | 
 
 
 def test_lead_page_adds_a_task_for_an_owner_and_ticks_it_done(
-    lead_ids: list[str], ann: User, ui_session: Session
+    lead_ids: list[str], ann: User, ui_session: Session, open_as: Callable[..., AppTest]
 ) -> None:
     at = open_as(ann, "lead", id=lead_ids[0])
     assert "No tasks yet." in [c.value for c in at.caption]
@@ -188,10 +186,13 @@ def test_lead_page_refuses_an_activity_in_the_future(
     assert ui_session.exec(select(LeadActivity).where(LeadActivity.kind == "note")).all() == []
 
 
-def test_a_viewer_sees_the_tasks_but_no_controls(lead_ids: list[str], ui_session: Session) -> None:
+def test_a_viewer_sees_the_tasks_but_no_controls(
+    lead_ids: list[str], ui_session: Session, open_as: Callable[..., AppTest]
+) -> None:
     task = add(ui_session, lead_ids[0], "Call back", NOW + timedelta(days=1), None)
+    viewer = users.create_user(ui_session, email="vic@acme.io", name="Vic Viewer", role="viewer")
 
-    at = open_as(None, "lead", Role.VIEWER, id=lead_ids[0])
+    at = open_as(viewer, "lead", id=lead_ids[0])
 
     assert at.checkbox(key=f"task_done_{task.id}_1").disabled is True
     labels = [b.label for b in at.button]
@@ -226,7 +227,9 @@ def links(at: AppTest) -> list[tuple[str, str]]:
 
 
 @pytest.mark.usefixtures("due_soon")
-def test_home_shows_my_tasks_overdue_today_and_this_week(ann: User, lead_ids: list[str]) -> None:
+def test_home_shows_my_tasks_overdue_today_and_this_week(
+    ann: User, lead_ids: list[str], open_as: Callable[..., AppTest]
+) -> None:
     at = open_as(ann, "home")
 
     assert "My tasks" in [s.value for s in at.subheader]

@@ -62,8 +62,8 @@ def _table(at: AppTest, column: str) -> pd.DataFrame:
 
 
 def _buttons(at: AppTest) -> dict[str, bool]:
-    """Button key -> disabled."""
-    return {b.key: b.disabled for b in at.button if b.key}
+    """Button key -> disabled, in the page (the sidebar holds the first-admin form)."""
+    return {b.key: b.disabled for b in at.main.button if b.key}
 
 
 def _captions(at: AppTest) -> list[str]:
