@@ -204,7 +204,11 @@ def test_the_lead_page_changes_the_owner_and_names_it_in_the_history(
     assert any("Saved: owner" in t.value for t in at.toast)
     history = next(d.value for d in at.dataframe if "By" in d.value.columns)
     change = history[history["Field"] == "ownerId"].iloc[0]
-    assert (change["From"], change["To"], change["By"]) == ("Unassigned", "Bob Roy", "Bob Roy <bob@acme.com>")
+    assert (change["From"], change["To"], change["By"]) == (
+        "Unassigned",
+        "Bob Roy",
+        "Bob Roy <bob@acme.com>",
+    )
 
 
 def test_the_import_page_offers_nobody_one_member_or_several_in_turn(
