@@ -183,7 +183,8 @@ with export_col:
     too_many = result.total > export.MAX_EXPORT_ROWS
     st.download_button(
         f"Export all {result.total:,} filtered as CSV",
-        data=lambda: data.filtered_leads_csv(lead_filters, state.f_sort),
+        # The file is made after this run, outside it, where session state is not readable.
+        data=lambda sort=state.f_sort: data.filtered_leads_csv(lead_filters, sort),
         file_name="leads.csv",
         mime="text/csv",
         on_click="ignore",
