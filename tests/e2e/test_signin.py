@@ -276,3 +276,36 @@ def test_a_fresh_workspace_opens_at_once_and_offers_the_first_admin(
     expect(page.get_by_test_id("stSidebar").get_by_text("Ada Admin")).to_be_visible()
     assert nav(page) == ADMIN_NAV
     shot(page, tmp_path, "fresh-signed-in")
+
+
+def test_a_member_opens_on_their_own_leads_and_exports_what_they_see(
+    serve: Callable[..., Server], env: dict[str, str], page: Page, tmp_path: Path
+) -> None:
+    create_user(env, "ada@acme.com", "Ada Admin", "admin")
+    member_id = create_user(env, "max@acme.com", "Max Member", "member")
+    server = serve()
+    campaign_id = add_campaign_with_leads(server)
+    key = server.cli("create-api-key", "owner").stdout.splitlines()[-1]
+    with httpx.Client(
+        base_url=server.base_url, headers={"Authorization": f"Bearer {key}"}, timeout=30
+    ) as api:
+        zoe = api.get("/v1/leads", params={"q": "zoe"}).json()["leads"][0]["id"]
+        assert api.patch(f"/v1/leads/{zoe}", json={"ownerId": member_id}).status_code == 200
+
+    ui.open_path(page, server.base_url, f"/leads?campaignId={campaign_id}")
+    sign_in_from_the_app(page, "max@acme.com")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Leads")
+    grid = page.get_by_test_id("stDataFrame")
+    # a member opens on "my leads": Zoe, who is Max's; not Ada, who is nobody's
+    expect(ui.grid_cells(grid).filter(has_text=ui.exactly("Zoe"))).to_have_count(1)
+    expect(ui.grid_cells(grid).filter(has_text=ui.exactly("Ada"))).to_have_count(0)
+    expect(ui.grid_cells(grid).filter(has_text=ui.exactly("Max Member"))).to_have_count(1)
+    shot(page, tmp_path, "member-my-leads")
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile("Export all 1 filtered")).click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert "zoe@example.com" in exported and "ada@example.com" not in exported
+    # "All owners" shows everyone's, and the URL says so
+    ui.choose(page, "Owner", "All owners")
+    expect(ui.grid_cells(grid).filter(has_text=ui.exactly("Ada"))).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"ownerId=(&|$)"))
