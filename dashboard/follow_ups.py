@@ -73,8 +73,8 @@ def _add_task(lead_id: str) -> None:
     except LeadsError as exc:
         feedback.flash_error("Could not add the task", exc)
         return
-    for key in ("task_title", "task_due_date", "task_due_time"):
-        del state[key]  # drawn again with their defaults
+    # Set, not deleted: a widget of a form keeps the browser's value when its key is deleted.
+    state["task_title"] = ""
     data.clear()
     feedback.flash("success", f"Task added: {body.title}")
 
@@ -152,8 +152,10 @@ def _log_activity(lead_id: str) -> None:
     except LeadsError as exc:
         feedback.flash_error("Could not log the activity", exc)
         return
-    for key in ("activity_body", "activity_date", "activity_time"):
-        del state[key]
+    now = clock.utcnow()  # ready for the next one, as of now (set: see _add_task)
+    state["activity_body"] = ""
+    state["activity_date"] = now.date()
+    state["activity_time"] = now.time().replace(second=0, microsecond=0)
     feedback.flash("success", f"Logged: {lead_view.ACTIVITY_LABELS[body.type]}")
 
 
