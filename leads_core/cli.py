@@ -238,7 +238,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m leads_core",
-        description="Leads workspace: database, API keys, campaigns, imports and demo data. "
+        description="Leads workspace: database, users, API keys, campaigns, imports and demo data. "
         "The database comes from DATABASE_URL (default sqlite:///data/leads.db).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -272,9 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_list_users
     )
 
-    sub.add_parser("list-api-keys", help="list keys (prefix, created, last used)").set_defaults(
-        func=cmd_list_api_keys
-    )
+    sub.add_parser(
+        "list-api-keys", help="list keys (prefix, user, scope, created, last used, state)"
+    ).set_defaults(func=cmd_list_api_keys)
 
     p = sub.add_parser("revoke-api-key", help="revoke a key by id (key_…) or prefix (lw_…)")
     p.add_argument("key")

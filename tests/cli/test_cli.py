@@ -38,6 +38,9 @@ SAMPLE = REPO / "tests" / "fixtures" / "sample_leads.csv"
 COMMANDS = (
     "init-db",
     "create-api-key",
+    "create-user",
+    "set-password",
+    "list-users",
     "list-api-keys",
     "revoke-api-key",
     "create-campaign",
@@ -234,6 +237,7 @@ def test_init_db_migrates_an_empty_database_to_the_newest_revision(cli: Cli) -> 
         "lead",
         "lead_activity",
         "idempotent_request",
+        *("app_user", "user_token", "task"),
     }
     assert cli.scalar("SELECT version_num FROM alembic_version") == migrations.head()
     assert cli.scalar("SELECT count(*) FROM lead") == 0
@@ -392,7 +396,7 @@ def test_revoke_api_key_by_prefix_then_the_key_fails_authentication(
         apikeys.authenticate(cli_session, plain)
     assert apikeys.authenticate(cli_session, keep)[0].name == "server"
     states = [line.split()[-1] for line in cli.run("list-api-keys").stdout.splitlines()[1:]]
-    assert states == ["revoked", "active"]
+    assert states == ["active", "revoked"]  # newest first: "server" was made after
 
 
 @pytest.mark.slow
