@@ -36,6 +36,7 @@ CHART_TITLES = [
     "Pipeline: leads that reached each stage (rejected aside: 1)",
     "New leads per week",
     "Campaigns compared",
+    "Leads by owner",
 ]
 
 
@@ -312,7 +313,7 @@ def test_lead_page_form_saves_status_and_company(
     assert (lead["status"], lead["company"]) == ("qualified", "Formworks")
 
 
-def test_analytics_draws_five_plotly_charts(page: Page, server: Server, api: httpx.Client) -> None:
+def test_analytics_draws_six_plotly_charts(page: Page, server: Server, api: httpx.Client) -> None:
     campaign_id, name = new_campaign(api, "Browser analytics")
     suffix = campaign_id.removeprefix("cmp_ui_")
     sources = ["linkedin"] * 3 + ["referral"] * 2 + ["event"]
@@ -330,9 +331,9 @@ def test_analytics_draws_five_plotly_charts(page: Page, server: Server, api: htt
 
     ui.open_path(page, server.base_url, f"/analytics?campaignId={campaign_id}")
     charts = page.get_by_test_id("stPlotlyChart")
-    expect(charts).to_have_count(5)
+    expect(charts).to_have_count(6)
     plots = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')
-    expect(plots).to_have_count(5)
+    expect(plots).to_have_count(6)
     for chart in charts.all():
         expect(chart.locator(".js-plotly-plot svg.main-svg").first).to_be_visible()
         expect(chart.locator(".trace.bars .point path").first).to_be_attached()
@@ -347,3 +348,5 @@ def test_analytics_draws_five_plotly_charts(page: Page, server: Server, api: htt
     assert sorted(funnel.locator(".ytick text").all_text_contents()) == sorted(FUNNEL)
     campaigns = charts.nth(4)
     assert campaigns.locator(".ytick text").all_text_contents() == [name]
+    owners = charts.nth(5)  # nobody owns these leads yet
+    assert owners.locator(".xtick text, .ytick text").all_text_contents().count("Unassigned") == 1

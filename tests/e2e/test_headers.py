@@ -114,7 +114,7 @@ def test_the_dashboard_runs_under_its_policy(
 
     ui.open_path(page, base, "/analytics")
     charts = page.locator(".js-plotly-plot")
-    expect(charts).to_have_count(5)
+    expect(charts).to_have_count(6)
     expect(charts.locator("svg.main-svg").first).to_be_visible()
     charts.first.hover()  # Plotly's hover labels and mode bar
     expect(page.locator(".modebar").first).to_be_attached()
