@@ -16,7 +16,6 @@ from datetime import datetime
 from dashboard.auth import acting
 from leads_core.access import Action, Role, Scope
 from leads_core.config import get_settings
-from leads_core.errors import PreconditionFailed
 from leads_core.ingest import demo, importing
 from leads_core.ingest.options import (
     NEW_CAMPAIGN,
@@ -30,9 +29,6 @@ from leads_core.services import apikeys, campaigns, imports, leads, rescoring, t
 from leads_core.storage.db import session_scope
 from leads_core.storage.models import ApiKey, Campaign, Lead, LeadActivity, Task, User
 from leads_core.task_schemas import ActivityCreate, TaskCreate, TaskUpdate
-
-USER_CHANGED = "someone else changed this user meanwhile; look again and retry"
-
 
 # ------------------------------------------------------------------ leads
 
@@ -266,6 +262,6 @@ def delete_user(user_id: str, *, expected_version: int) -> int:
     """Delete a user, their leads left unassigned; how many leads that was."""
     who = acting(Action.MANAGE)
     with session_scope() as session:
-        if users.get_user(session, user_id).version != expected_version:
-            raise PreconditionFailed(USER_CHANGED)
-        return users.delete_user(session, user_id, actor=who.label)
+        return users.delete_user(
+            session, user_id, actor=who.label, expected_version=expected_version
+        )

@@ -2,6 +2,7 @@
 act on selected rows, export."""
 
 from dataclasses import astuple
+from functools import partial
 
 import streamlit as st
 
@@ -184,7 +185,7 @@ with export_col:
     st.download_button(
         f"Export all {result.total:,} filtered as CSV",
         # The file is made after this run, outside it, where session state is not readable.
-        data=lambda sort=state.f_sort: data.filtered_leads_csv(lead_filters, sort),
+        data=partial(data.filtered_leads_csv, lead_filters, state.f_sort),
         file_name="leads.csv",
         mime="text/csv",
         on_click="ignore",

@@ -38,6 +38,7 @@ SESSION_LONGEST = timedelta(days=14)  # and none lasts longer than this
 LINK_LIFETIME = {"invite": timedelta(days=7), "reset": timedelta(days=1)}
 SEEN_RESOLUTION = timedelta(minutes=1)  # write a session's last use at most once a minute
 WRONG_SIGN_IN = "wrong email or password"
+_CHANGED = "{email} was changed by someone else meanwhile; reload and try again"
 
 _hasher = PasswordHash((Argon2Hasher(),))
 # Checked against when the email is unknown, so an unknown email takes as long as a known one.
@@ -195,9 +196,7 @@ def update_user(
     without an enabled admin; 412 when ``expected_version`` is not the user's version."""
     user = get_user(session, user_id)
     if expected_version is not None and user.version != expected_version:
-        raise PreconditionFailed(
-            f"{user.email} was changed by someone else meanwhile; reload and try again"
-        )
+        raise PreconditionFailed(_CHANGED.format(email=user.email))
     was_admin = _enabled_admin(user)
     now = utcnow()
     if changes.name is not None:
@@ -216,9 +215,7 @@ def update_user(
         session.commit()
     except StaleDataError:
         session.rollback()
-        raise PreconditionFailed(
-            f"{user.email} was changed by someone else meanwhile; reload and try again"
-        ) from None
+        raise PreconditionFailed(_CHANGED.format(email=user.email)) from None
     session.refresh(user)
     return user
 
@@ -253,10 +250,19 @@ def set_password(session: Session, user_id: str, password: str) -> User:
     return user
 
 
-def delete_user(session: Session, user_id: str, *, actor: str | None = None) -> int:
+def delete_user(
+    session: Session,
+    user_id: str,
+    *,
+    actor: str | None = None,
+    expected_version: int | None = None,
+) -> int:
     """Delete a user: their leads become unassigned (a history entry each), their tasks
-    unassigned, their keys and sign-ins deleted. Returns how many leads were unassigned."""
+    unassigned, their keys and sign-ins deleted. Returns how many leads were unassigned.
+    412 when ``expected_version`` is not the user's version, read or at the delete."""
     user = get_user(session, user_id)
+    if expected_version is not None and user.version != expected_version:
+        raise PreconditionFailed(_CHANGED.format(email=user.email))
     if _enabled_admin(user):
         _require_another_admin(session, user)
     now = utcnow()
@@ -285,8 +291,12 @@ def delete_user(session: Session, user_id: str, *, actor: str | None = None) -> 
         .values(owner_id=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    session.delete(user)
-    session.commit()
+    session.delete(user)  # WHERE version = the one read: a change meanwhile fails it
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise PreconditionFailed(_CHANGED.format(email=user.email)) from None
     return len(owned)
 
 
@@ -372,6 +382,11 @@ def sign_out_everywhere(session: Session, user_id: str) -> None:
 
 def _end_sign_ins(session: Session, user: User, now: datetime) -> None:
     user.signed_out_at = now
+    with session.no_autoflush:  # the user's changes are written once, at the commit
+        _end_sessions(session, user, now)
+
+
+def _end_sessions(session: Session, user: User, now: datetime) -> None:
     session.execute(
         update(UserToken)
         .where(

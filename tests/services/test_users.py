@@ -172,3 +172,26 @@ def test_deleting_a_user_unassigns_their_leads_with_history(
         "Ada <ada@acme.test>",
     )
     assert session.get(User, member.id) is None
+
+
+def test_one_change_is_one_version(session: Session, admin: User) -> None:
+    """Disabling (which also ends sign-ins) or a new password moves the version by one, so
+    the If-Match a page holds is the number it showed plus one change."""
+    member = users.create_user(session, email="max@acme.test", name="Max", role="member")
+    users.start_session(session, member)
+    assert member.version == 1
+    assert users.update_user(session, member.id, users.UserChanges(disabled=True)).version == 2
+    assert users.set_password(session, member.id, "a long new password").version == 3
+
+
+def test_deleting_a_user_someone_changed_meanwhile_is_refused(
+    session: Session, admin: User
+) -> None:
+    member = users.create_user(session, email="max@acme.test", name="Max", role="member")
+    seen = member.version
+    users.update_user(session, member.id, users.UserChanges(role="viewer"))
+    with pytest.raises(PreconditionFailed, match="changed by someone else"):
+        users.delete_user(session, member.id, expected_version=seen)
+    session.expire_all()
+    assert users.get_user(session, member.id).role == "viewer"
+    assert users.delete_user(session, member.id, expected_version=seen + 1) == 0
