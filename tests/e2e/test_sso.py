@@ -138,9 +138,13 @@ def test_sso_signs_in_a_known_email_refuses_an_unknown_one_and_ends_everywhere(
     expect(sidebar.get_by_text("Mel Member")).to_be_visible()
 
     # Mel signs out everywhere from another device (a password sign-in): the SSO one ends.
-    with session_scope(make_engine(env["DATABASE_URL"])) as session:
-        mel = users.find_user(session, "mel@acme.com")
-        users.sign_out_everywhere(session, mel.id)
+    engine = make_engine(env["DATABASE_URL"])
+    try:
+        with session_scope(engine) as session:
+            mel = users.find_user(session, "mel@acme.com")
+            users.sign_out_everywhere(session, mel.id)
+    finally:
+        engine.dispose()  # else its connection is left for the garbage collector (a warning)
     page.get_by_role("navigation").get_by_role("link", name="Leads", exact=True).click()
     expect(page.get_by_text("Your single sign-on has ended: sign in again.")).to_be_visible()
     expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
