@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Never
+from typing import Any, Never, TypeAlias
 
 from pydantic import ValidationError
 from tqdm import tqdm
@@ -242,11 +242,19 @@ def build_parser() -> argparse.ArgumentParser:
         "The database comes from DATABASE_URL (default sqlite:///data/leads.db).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
     sub.add_parser("init-db", help="create the database and its tables").set_defaults(
         func=cmd_init_db
     )
+    _access_commands(sub)
+    _data_commands(sub)
+    return parser
 
+
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _access_commands(sub: Commands) -> None:
+    """Who may use the workspace: API keys and users, in the order ``--help`` lists them."""
     p = sub.add_parser("create-api-key", help="create an API key; prints it once, last line")
     p.add_argument("name", help="who or what uses the key, e.g. 'zapier'")
     p.add_argument(
@@ -271,7 +279,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list-users", help="list users (email, name, role, state)").set_defaults(
         func=cmd_list_users
     )
-
     sub.add_parser(
         "list-api-keys", help="list keys (prefix, user, scope, created, last used, state)"
     ).set_defaults(func=cmd_list_api_keys)
@@ -280,6 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("key")
     p.set_defaults(func=cmd_revoke_api_key)
 
+
+def _data_commands(sub: Commands) -> None:
+    """Campaigns, imports and demo data."""
     p = sub.add_parser("create-campaign", help="create a campaign; prints its id, last line")
     p.add_argument("name")
     p.add_argument("--id", help="choose the id (cmp_…); default: a random one")
@@ -324,7 +334,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--campaigns", type=int, default=5, help="how many campaigns (default 5)")
     p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same data)")
     p.set_defaults(func=cmd_seed_demo)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
