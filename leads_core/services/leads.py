@@ -6,22 +6,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic.alias_generators import to_camel
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, delete, or_, select
 
 from leads_core import fields
 from leads_core.clock import utcnow
-from leads_core.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from leads_core.errors import Conflict, NotFound, ValidationFailed
 from leads_core.fields import LEAD_STATUSES
 from leads_core.identity import NEEDS_IDENTITY, IdentityKeys, identity_keys
 from leads_core.schemas import LeadDetail, LeadPublic, LeadUpdate
 from leads_core.scoring.assess import assess
 from leads_core.scoring.criteria import CampaignCriteria
-from leads_core.services import campaigns, users
+from leads_core.services import campaigns, users, versions
 from leads_core.storage.models import Lead, LeadActivity
 from leads_core.text import drop_nul
 
@@ -32,33 +31,12 @@ def get_lead(session: Session, lead_id: str, *, expected_version: int | None = N
     lead = session.get(Lead, lead_id)
     if lead is None:
         raise NotFound(f"lead {lead_id!r} not found")
-    if expected_version is not None and lead.version != expected_version:
-        raise PreconditionFailed(
-            f"lead {lead_id} was changed by someone else since you read it (you sent version "
-            f"{expected_version}, it is now at {lead.version}); read it again and redo your "
-            "change",
-            details=[{"field": "If-Match", "message": f"current version is {lead.version}"}],
-        )
+    versions.check_version("lead", lead_id, expected_version, lead.version)
     return lead
 
 
-T = TypeVar("T")
-EDIT_ATTEMPTS = 3
-
-
-def _write_again_if_raced(session: Session, write: Callable[[], T]) -> T:
-    """Run ``write`` (read a lead, change it, commit) again when another writer changed the
-    lead between our read and our commit: the version counter made our UPDATE or DELETE
-    match nothing. The next attempt reads their change; one with an expected version then
-    answers 412, as it would have had it come a moment later."""
-    for attempt in range(1, EDIT_ATTEMPTS + 1):
-        try:
-            return write()
-        except StaleDataError:
-            session.rollback()
-            if attempt == EDIT_ATTEMPTS:
-                raise Conflict("the lead is being changed by others right now; try again") from None
-    raise AssertionError("unreachable")  # pragma: no cover
+def _write_again_if_raced(session: Session, write: Callable[[], versions.T]) -> versions.T:
+    return versions.write_again_if_raced(session, "lead", write)
 
 
 def _activity_for_changes(

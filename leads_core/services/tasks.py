@@ -12,19 +12,18 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic.alias_generators import to_camel
 from sqlalchemy import false, func
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from leads_core import clock
 from leads_core.clock import as_utc
-from leads_core.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from leads_core.errors import NotFound, ValidationFailed
 from leads_core.ids import new_id
-from leads_core.services import leads, queries, users
+from leads_core.services import leads, queries, users, versions
 from leads_core.storage.models import Lead, LeadActivity, Task, User
 from leads_core.task_schemas import ActivityCreate, TaskCreate, TaskPublic, TaskUpdate
 
@@ -33,8 +32,6 @@ UNASSIGNED = "none"
 FUTURE_SLACK = timedelta(minutes=1)
 """How far in the future a logged activity may be: clocks differ a little, not more."""
 TASK_KIND = "task"
-EDIT_ATTEMPTS = 3
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -115,13 +112,7 @@ def get_task(session: Session, task_id: str, *, expected_version: int | None = N
     task = session.get(Task, task_id, populate_existing=True)  # as stored now
     if task is None:
         raise NotFound(f"task {task_id!r} not found")
-    if expected_version is not None and task.version != expected_version:
-        raise PreconditionFailed(
-            f"task {task_id} was changed by someone else since you read it (you sent version "
-            f"{expected_version}, it is now at {task.version}); read it again and redo your "
-            "change",
-            details=[{"field": "If-Match", "message": f"current version is {task.version}"}],
-        )
+    versions.check_version("task", task_id, expected_version, task.version)
     return task
 
 
@@ -249,17 +240,8 @@ def update_task(
     )
 
 
-def _write_again_if_raced(session: Session, write: Callable[[], T]) -> T:
-    """``write`` again when another writer changed the task between our read and our
-    commit (the version counter matched nothing); then an ``If-Match`` answers 412."""
-    for attempt in range(1, EDIT_ATTEMPTS + 1):
-        try:
-            return write()
-        except StaleDataError:
-            session.rollback()
-            if attempt == EDIT_ATTEMPTS:
-                raise Conflict("the task is being changed by others right now; try again") from None
-    raise AssertionError("unreachable")  # pragma: no cover
+def _write_again_if_raced(session: Session, write: Callable[[], versions.T]) -> versions.T:
+    return versions.write_again_if_raced(session, "task", write)
 
 
 REQUIRED = ("title", "due_at", "done")  # a task always has these: null is refused
