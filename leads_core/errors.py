@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
 
+from leads_core.fields import BY_API_NAME
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -96,7 +98,8 @@ class RateLimited(LeadsError):
 def validated(model: type[M], data: Mapping[str, Any]) -> M:
     """``model.model_validate(data)``, a pydantic error turned into ``ValidationFailed``
     naming each field (camelCase) and what is wrong - for callers that are not the API
-    (the dashboard, the CLI), which FastAPI does not validate for."""
+    (the dashboard, the CLI), which FastAPI does not validate for. The message names a
+    lead field by its label ("Email: 'x' is not a valid email address")."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -107,5 +110,11 @@ def validated(model: type[M], data: Mapping[str, Any]) -> M:
             }
             for err in exc.errors(include_url=False)
         ]
-        message = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
+        message = "; ".join(f"{_in_words(d['field'])}: {d['message']}" for d in details[:5])
         raise ValidationFailed(message, details=details) from None
+
+
+def _in_words(field: str) -> str:
+    """A lead field's label ("LinkedIn URL" for ``linkedinUrl``); other names as they are."""
+    known = BY_API_NAME.get(field)
+    return known.label if known else field

@@ -23,6 +23,8 @@ from typing import Literal
 
 from pydantic.alias_generators import to_camel
 
+from leads_core.validation import Check
+
 
 class LeadStatus(StrEnum):
     NEW = "new"
@@ -75,6 +77,7 @@ class LeadField:
     exported: bool = True  # a column of the CSV exports
     listed: bool = True  # in the API's list items (otherwise only in a lead's details)
     searched: bool = False  # free-text search (``q``) looks in it
+    check: Check | None = None  # what a value must look like (``leads_core.validation``)
     profile: bool = False  # earns "profile completeness" points when filled
     headers: tuple[str, ...] = ()  # CSV headers meaning this field (besides api_name)
     # Headers that mean this field only when no column has one of ``headers``: Outlook's
@@ -147,6 +150,7 @@ FIELDS: tuple[LeadField, ...] = (
         320,
         "person",
         searched=True,
+        check="email",
         headers=(
             "E-mail",
             "Email Address",
@@ -197,6 +201,7 @@ FIELDS: tuple[LeadField, ...] = (
         "Position",
         1000,
         "person",
+        searched=True,
         profile=True,
         headers=(
             "Job Title",
@@ -238,6 +243,7 @@ FIELDS: tuple[LeadField, ...] = (
         "contact",
         kind="url",
         profile=True,
+        check="linkedin",
         headers=(
             "LinkedIn",
             "LinkedIn Link",
@@ -291,6 +297,7 @@ FIELDS: tuple[LeadField, ...] = (
         1000,
         "contact",
         kind="url",
+        check="web",
         headers=(
             "Company Website",
             "Website URL",
@@ -335,6 +342,7 @@ FIELDS: tuple[LeadField, ...] = (
         scored=False,
         requirable=False,
         listed=False,
+        searched=True,
         headers=(
             "Note",
             "Comments",

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -21,8 +22,9 @@ from pydantic import (
 from pydantic import Field as DataField
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import WithJsonSchema
+from pydantic_core import PydanticCustomError
 
-from leads_core import sizes
+from leads_core import sizes, validation
 from leads_core.clock import iso_utc
 from leads_core.fields import (
     BY_NAME,
@@ -34,6 +36,7 @@ from leads_core.fields import (
     LeadStatus,
 )
 from leads_core.text import drop_nul
+from leads_core.validation import Check
 
 UtcDateTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
 
@@ -203,8 +206,21 @@ def _input(field: LeadField) -> tuple[Any, Any]:
     return _optional_text(field.max_length, lower=field.lower), None
 
 
+def _checked(check: Check) -> Any:
+    """An AfterValidator refusing a value that fails ``check`` (``leads_core.validation``)."""
+
+    def refuse_bad(value: str | None) -> str | None:
+        wrong = None if value is None else validation.problem(check, value)
+        if wrong is not None:
+            raise PydanticCustomError(f"invalid_{check}", "{problem}", {"problem": wrong})
+        return value
+
+    return AfterValidator(refuse_bad)
+
+
 def _change(field: LeadField) -> tuple[Any, Any]:
-    """A field in a partial update: absent means unchanged."""
+    """A field in a partial update: absent means unchanged; an email, web site or LinkedIn
+    link must look like one (``LeadField.check``)."""
     if field.kind == "status":
         # Documented without null: a lead always has a status (null is refused with 422).
         status = Annotated[
@@ -213,7 +229,8 @@ def _change(field: LeadField) -> tuple[Any, Any]:
             WithJsonSchema({"type": "string", "enum": list(LEAD_STATUSES)}),
         ]
         return status, None
-    return _optional_text(field.max_length, lower=field.lower), None
+    text = _optional_text(field.max_length, lower=field.lower)
+    return (Annotated[text, _checked(field.check)] if field.check else text), None
 
 
 def _stored(field: LeadField) -> tuple[Any, Any]:
@@ -373,6 +390,12 @@ class ImportResponse(ApiModel):
         default=0, description="Rows matching a lead the campaign already has."
     )
     duplicates: list[ImportDuplicate] = DataField(default_factory=list)
+    warnings: list[ImportRowError] = DataField(
+        default_factory=list,
+        description="Rows imported with a value left out of its field: an email, website or "
+        "linkedinUrl that is not one, kept in the lead's `attributes` under its column header "
+        "(a JSON import: the field's label).",
+    )
     csv: CsvInfo | None = DataField(default=None, exclude_if=lambda v: v is None)
 
 

@@ -55,6 +55,7 @@ class _Sorted:
     fresh: list[prepare.Ready] = field(default_factory=list)
     errors: list[ImportRowError] = field(default_factory=list)
     repeats: list[tuple[int, int]] = field(default_factory=list)  # (row, the row it repeats)
+    warnings: list[ImportRowError] = field(default_factory=list)
 
     @classmethod
     def of(cls, parts: Sequence[prepare.Prepared]) -> _Sorted:
@@ -66,6 +67,10 @@ class _Sorted:
             result.errors.extend(
                 ImportRowError(row=row, field=name, message=message)
                 for row, name, message in part.errors
+            )
+            result.warnings.extend(
+                ImportRowError(row=row, field=name, message=message)
+                for row, name, message in part.warnings
             )
             for ready in part.ready:
                 _, number, email, linkedin, _ = ready
@@ -85,6 +90,8 @@ class _Sorted:
         """An outcome holding what is known before writing."""
         outcome = ImportOutcome(csv=_file_info(table), dry_run=dry_run, rows=rows)
         outcome.errors = list(self.errors)
+        repeats = {row for row, _ in self.repeats}
+        outcome.warnings = [w for w in self.warnings if w.row not in repeats]
         for row, first in self.repeats:
             outcome.repeated(row, first)
         return outcome

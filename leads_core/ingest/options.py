@@ -111,6 +111,7 @@ class ImportOutcome:
     skipped: int = 0
     rows: int = 0
     errors: list[ImportRowError] = field(default_factory=list)
+    warnings: list[ImportRowError] = field(default_factory=list)
     leads: list[Imported] = field(default_factory=list)
     duplicates: list[ImportDuplicate] = field(default_factory=list)
     batch_id: str | None = None
@@ -142,6 +143,7 @@ class ImportOutcome:
             imported=self.imported,
             skipped=self.skipped,
             errors=self.errors,
+            warnings=self.warnings,
             leads=[ImportedLead(**lead._asdict()) for lead in self.leads],
             updated=self.updated,
             import_id=None if self.dry_run else self.batch_id,

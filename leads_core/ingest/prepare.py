@@ -13,14 +13,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.dialects import sqlite
 
-from leads_core.fields import FIELDS
+from leads_core import validation
+from leads_core.fields import BY_API_NAME, BY_NAME, FIELDS
 from leads_core.files import reading
 from leads_core.identity import NEEDS_IDENTITY, identity_keys
 from leads_core.schemas import LeadCreate
@@ -69,28 +70,47 @@ class Job:
     score: bool  # autoScore
     cells: bool  # False (a dry run): validation and identity keys only
     dialect: str  # "sqlite" or "postgresql": how the JSON cells are written
+    # Field (snake_case) -> the file's column header for it: the attribute an invalid
+    # email, web site or LinkedIn link is kept under (default: the field's label).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Prepared:
     ready: list[Ready]
     errors: list[RowError]
+    # Rows imported with a value left out of its field (kept in the attributes).
+    warnings: list[RowError] = field(default_factory=list)
+
+
+CHECKED = tuple(f for f in FIELDS if f.check)
+"""The fields whose values must look like an email, a web site or a LinkedIn link."""
+
+
+def headers_of(mapping: Mapping[str, str | None]) -> dict[str, str]:
+    """Field (snake_case) -> the first column header a file's mapping gives it."""
+    found: dict[str, str] = {}
+    for header, target in mapping.items():
+        if target in BY_API_NAME:
+            found.setdefault(BY_API_NAME[target].name, header)
+    return found
 
 
 def prepare(job: Job) -> Prepared:
     """Every row of ``job``: ready to insert, or the reasons it cannot be a lead (in row
     order). A row that fails in an unexpected way is reported as that row's error, never
     ends the import."""
-    ready: list[Ready] = []
-    errors: list[RowError] = []
+    result = Prepared([], [])
     json_cell = _shared(_json_writer(job.dialect))
     for offset, (raw, number) in enumerate(zip(job.rows, job.numbers, strict=True)):
         try:
-            _prepare_row(job, raw, number, job.start + offset, json_cell, ready, errors)
+            _prepare_row(job, raw, number, job.start + offset, json_cell, result)
         except Exception:  # a bug for one row must not lose the other rows
             log.exception("row %s of an import could not be prepared", number)
-            errors.append((number, "lead", "this row could not be read; it has been logged"))
-    return Prepared(ready, errors)
+            result.errors.append(
+                (number, "lead", "this row could not be read; it has been logged")
+            )
+    return result
 
 
 def _prepare_row(
@@ -99,11 +119,13 @@ def _prepare_row(
     number: int,
     index: int,
     json_cell: Callable[[Any], Any],
-    ready: list[Ready],
-    errors: list[RowError],
+    result: Prepared,
 ) -> None:
+    ready, errors = result.ready, result.errors
     values = _validate(raw, number, errors)
     if values is None:
+        return
+    if not _set_aside_invalid(values, job.headers, number, result):
         return
     keys = identity_keys(values["email"], values["linkedin_url"])
     if keys.empty:  # neither given, or a LinkedIn "URL" that normalizes to nothing
@@ -125,6 +147,39 @@ def _prepare_row(
         keys.linkedin,
     )
     ready.append((index, number, keys.email, keys.linkedin, cells))
+
+
+def _set_aside_invalid(
+    values: dict[str, Any], headers: Mapping[str, str], number: int, result: Prepared
+) -> bool:
+    """Move an invalid email, web site or LinkedIn link (``validation``) out of its field
+    into the row's attributes, under the file's column header, with a warning for the row.
+    False (and the row's error) when that leaves the row with neither an email nor a
+    LinkedIn link, which a lead needs."""
+    wrong = {}
+    for checked in CHECKED:
+        value = values[checked.name]
+        problem = None if value is None else validation.problem(checked.check, value)
+        if problem is not None and checked.check is not None:
+            wrong[checked] = problem
+    if not wrong:
+        return True
+    if identity_keys(
+        *(None if BY_NAME[n] in wrong else values[n] for n in ("email", "linkedin_url"))
+    ).empty:
+        for checked, problem in wrong.items():
+            errors = f"{problem}, and a lead needs a valid email or LinkedIn URL"
+            result.errors.append((number, checked.api_name, errors))
+        return False
+    attributes = dict(values["attributes"] or {})
+    for checked, problem in wrong.items():
+        header = headers.get(checked.name) or checked.label
+        attributes.setdefault(header, values[checked.name])
+        values[checked.name] = None
+        message = f"{problem}: kept in the lead's attributes as {header!r}"
+        result.warnings.append((number, checked.api_name, message))
+    values["attributes"] = attributes
+    return True
 
 
 def _shared(write: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -233,6 +288,7 @@ def prepare_share(share: FileShare) -> PreparedShare:
         rows=table.rows[low:high],
         numbers=table.row_numbers[low:high],
         start=low,
+        headers=headers_of(table.mapping),
     )
     prepared = prepare(job)
     problems = problem_texts(prepared.errors)

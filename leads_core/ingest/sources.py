@@ -84,7 +84,8 @@ class Rows:
     def prepare(
         self, job: prepare.Job, workers: int, progress: Progress | None
     ) -> list[prepare.Prepared]:
-        job = replace(job, rows=self.rows, numbers=self.numbers, start=0)
+        headers = prepare.headers_of(self.table.mapping) if self.table else {}
+        job = replace(job, rows=self.rows, numbers=self.numbers, start=0, headers=headers)
         return pool.run(job, workers, _until_commit(progress))
 
     def problems(self, errors: list[ImportRowError]) -> str | None:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from leads_core.fields import SEARCHED
+from leads_core.fields import BY_NAME, SEARCHED
 from leads_core.scoring.criteria import CampaignCriteria
 from leads_core.scoring.enrichment import enrich
 from leads_core.scoring.rules import score_lead
@@ -59,10 +59,16 @@ SEARCH_TEXT = 4000  # lead.search_text
 
 def search_text(fields: Mapping[str, Any]) -> str:
     """What free-text search (``q``) looks in: the folded searched fields (name, email,
-    company), then the values of the lead's attributes (its file's other columns).
+    company, position), the values of the lead's attributes (its file's other columns),
+    then its notes - last, as the longest: what passes :data:`SEARCH_TEXT` characters is
+    not searched.
 
     Stored with the lead so a search is one LIKE on one column, identical on both engines."""
-    words = [str(fields[name]) for name in SEARCHED if fields.get(name)]
+    words = [str(fields[name]) for name in SEARCHED if name not in _LAST and fields.get(name)]
     attributes = fields.get("attributes") or {}
     words += [str(value) for value in attributes.values() if value]
+    words += [str(fields[name]) for name in _LAST if fields.get(name)]
     return fold(" ".join(words))[:SEARCH_TEXT]
+
+
+_LAST = tuple(name for name in SEARCHED if BY_NAME[name].kind == "long")

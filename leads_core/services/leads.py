@@ -18,7 +18,7 @@ from leads_core.errors import Conflict, NotFound, ValidationFailed
 from leads_core.fields import LEAD_STATUSES
 from leads_core.identity import NEEDS_IDENTITY, IdentityKeys, identity_keys
 from leads_core.schemas import LeadDetail, LeadPublic, LeadUpdate
-from leads_core.scoring.assess import assess
+from leads_core.scoring.assess import assess, search_text
 from leads_core.scoring.criteria import CampaignCriteria
 from leads_core.services import campaigns, users, versions
 from leads_core.storage.models import Lead, LeadActivity
@@ -156,7 +156,7 @@ def _check_identity_free(session: Session, lead: Lead, keys: IdentityKeys) -> No
             )
 
 
-DERIVED_FROM = (*fields.SCORED, "attributes")
+DERIVED_FROM = tuple(dict.fromkeys((*fields.SCORED, *fields.SEARCHED, "attributes")))
 """What the score, the enrichment or the search text is made of: a change re-assesses."""
 
 
@@ -212,6 +212,7 @@ def _add_note_once(session: Session, lead_id: str, text: str, actor: str | None)
             details=[{"field": "notes", "message": "too long"}],
         )
     lead.notes, lead.updated_at = notes, now
+    lead.search_text = search_text(scored_fields(lead))
     session.add(lead)
     session.add(
         LeadActivity(

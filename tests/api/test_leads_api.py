@@ -219,6 +219,7 @@ def test_contract_import_curl_example(client: TestClient) -> None:
         "inFileDuplicates",
         "alreadyInCampaign",
         "duplicates",
+        "warnings",
     ]  # no "csv"
     lead_id = body["leads"][0]["id"]
     assert LEAD_ID.match(lead_id)
@@ -235,6 +236,7 @@ def test_contract_import_curl_example(client: TestClient) -> None:
         "inFileDuplicates": 0,
         "alreadyInCampaign": 0,
         "duplicates": [],
+        "warnings": [],
     }
 
 

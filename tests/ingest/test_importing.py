@@ -136,7 +136,7 @@ def test_row_errors_name_row_and_field(session: Session, engine: Engine) -> None
         (15, "status"),
         (16, "lead"),
         (17, "lead"),
-        (18, "email"),
+        (18, "linkedinUrl"),  # not a linkedin.com address, and the row's only identity
     ]
     assert outcome.errors[0] == ImportRowError(row=10, field="email", message=NO_CONTACT)
     assert outcome.errors[5].message == "must be a JSON object"
