@@ -398,7 +398,7 @@ def prepare_batch(
     fresh = seen.first(prepared.ready)
     batch_id, created = new_id("imp"), created_cell(dialect)
     leads = [
-        (lead_id, campaign_id, batch_id, None, created, created, *cells)  # no owner
+        (lead_id, campaign_id, batch_id, None, created, created, created, *cells)  # no owner
         for lead_id, (_, _, _, _, cells) in zip(new_ids("lead", len(fresh)), fresh, strict=True)
     ]
     skipped = len(prepared.ready) - len(fresh)

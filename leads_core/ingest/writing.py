@@ -134,6 +134,7 @@ def _merge_into(
 
 INSERTED = (
     *("id", "campaign_id", "import_id", "owner_id", "created_at", "updated_at"),
+    "last_activity_at",
     *prepare.COLUMNS,
 )
 """The columns of the import's bulk insert: what the importer adds, then a prepared row."""
@@ -168,7 +169,7 @@ def match_and_insert(ctx: Context, fresh: list[prepare.Ready], outcome: ImportOu
         outcome.leads.append(Imported(lead_id, cells[prepare.SCORE], cells[prepare.STATUS]))
     # The insert's rows are made as the driver takes them, not kept: 20 MB for 60,000 rows.
     campaign_id, batch_id = options.campaign_id, ctx.batch_id
-    rows = ((i, campaign_id, batch_id, owner, at, at, *cells) for i, owner, at, cells in new)
+    rows = ((i, campaign_id, batch_id, owner, at, at, at, *cells) for i, owner, at, cells in new)
     ids = [lead_id for lead_id, _, _, _ in new]
     written = sql.insert_rows(session, sql.table_of(Lead), INSERTED, rows, ids)
     lost = set(ids) - written  # stored by a concurrent import first

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from pydantic.alias_generators import to_camel
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
-from sqlmodel import Session, col, delete, or_, select
+from sqlmodel import Session, col, delete, or_, select, update
 
 from leads_core import fields
 from leads_core.clock import utcnow
@@ -186,8 +187,21 @@ def apply_changes(
         result = assess(scored_fields(lead), criteria, score=score, region=region)
         for name, value in result.columns().items():
             setattr(lead, name, value)
-    lead.updated_at = utcnow()
+    lead.updated_at = lead.last_activity_at = utcnow()
     return _activity_for_changes(lead.id, before, changed, actor)
+
+
+def touch(session: Session, lead_id: str, at: datetime) -> None:
+    """Record that a person did something with the lead at ``at`` (a task added or done,
+    a call logged) in its ``last_activity_at``, unless something later is there already.
+    Not a change of the lead: its version stays (an open form can still be saved)."""
+    last = col(Lead.last_activity_at)
+    session.execute(
+        update(Lead)
+        .where(col(Lead.id) == lead_id, or_(last.is_(None), last < at))
+        .values(last_activity_at=at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 MAX_NOTES = fields.BY_NAME["notes"].max_length
@@ -211,7 +225,7 @@ def _add_note_once(session: Session, lead_id: str, text: str, actor: str | None)
             f"notes: at most {MAX_NOTES} characters; shorten the notes first",
             details=[{"field": "notes", "message": "too long"}],
         )
-    lead.notes, lead.updated_at = notes, now
+    lead.notes, lead.updated_at, lead.last_activity_at = notes, now, now
     lead.search_text = search_text(scored_fields(lead))
     session.add(lead)
     session.add(
@@ -272,6 +286,7 @@ def set_status(
             before, after = {"status": lead.status}, {"status": status}
             session.add_all(_activity_for_changes(lead.id, before, after, actor))
             lead.status, lead.updated_at = status, utcnow()
+            lead.last_activity_at = lead.updated_at
             session.add(lead)
         session.commit()
         return len(rows)
@@ -297,6 +312,7 @@ def set_owner(
             before, after = {"owner_id": lead.owner_id}, {"owner_id": owner_id}
             session.add_all(_activity_for_changes(lead.id, before, after, actor))
             lead.owner_id, lead.updated_at = owner_id, utcnow()
+            lead.last_activity_at = lead.updated_at
             session.add(lead)
         session.commit()
         return len(rows)

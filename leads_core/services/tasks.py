@@ -216,6 +216,7 @@ def create_task(
     text = f"Task added: “{task.title}”, due {_when(data.due_at)}"
     session.add(task)
     session.add(_history(task, text + (f", for {owner}" if owner else ""), actor, now))
+    leads.touch(session, lead.id, now)
     try:
         session.commit()
     except IntegrityError:  # the lead was deleted between our read and our commit
@@ -273,6 +274,7 @@ def _update_once(
         task.done_at = now if done else None
         verb = "Task done" if done else "Task reopened"
         session.add(_history(task, f"{verb}: “{task.title}”", actor, now))
+        leads.touch(session, task.lead_id, now)
         changed = True
     if not changed:
         return task
@@ -317,6 +319,7 @@ def log_activity(
         lead_id=lead.id, kind=data.type, new_value=data.body, actor=actor, created_at=at
     )
     session.add(entry)
+    leads.touch(session, lead.id, at)
     try:
         session.commit()
     except IntegrityError:

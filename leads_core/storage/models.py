@@ -183,6 +183,7 @@ class Lead(LeadBase, table=True):
         ),
         Index("ix_lead_import", "import_id"),
         Index("ix_lead_owner", "owner_id", "quality_score", "id"),
+        Index("ix_lead_last_activity", "last_activity_at", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=64)
@@ -204,6 +205,9 @@ class Lead(LeadBase, table=True):
     attributes: dict[str, str] | None = Field(default=None, sa_column=Column(OrderedJson))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # When a person last did something with the lead (created, edited, a note, a call,
+    # a task...; not a re-score): ``services.leads.touch``, migration 0008.
+    last_activity_at: datetime | None = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=LEAD_VERSION)
 
 
