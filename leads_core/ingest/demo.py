@@ -205,7 +205,7 @@ def demo_lead(rng: random.Random, n: int) -> dict[str, Any]:
     roll = rng.random()
     local = f"{_ascii(first)}.{_ascii(last)}{n}"
     if roll < 0.03:
-        email = f"{local}@@{domain}"  # invalid: kept and scored 0 for email validity
+        email = f"{local}@@{domain}"  # invalid: kept in the attributes, scored as no email
     elif roll < 0.18:
         email = f"{local}@{rng.choice(FREE_MAIL)}"
     elif roll < 0.21:

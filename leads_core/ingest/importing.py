@@ -345,6 +345,7 @@ class LargeImport:
             total.skipped += chunk.skipped
             total.rows += chunk.rows
             total.errors += chunk.errors
+            total.warnings += chunk.warnings
             total.duplicates += chunk.duplicates
         return total
 

@@ -21,7 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.dialects import sqlite
 
 from leads_core import validation
-from leads_core.fields import BY_API_NAME, BY_NAME, FIELDS
+from leads_core.fields import BY_API_NAME, FIELDS
 from leads_core.files import reading
 from leads_core.identity import NEEDS_IDENTITY, identity_keys
 from leads_core.schemas import LeadCreate
@@ -107,9 +107,7 @@ def prepare(job: Job) -> Prepared:
             _prepare_row(job, raw, number, job.start + offset, json_cell, result)
         except Exception:  # a bug for one row must not lose the other rows
             log.exception("row %s of an import could not be prepared", number)
-            result.errors.append(
-                (number, "lead", "this row could not be read; it has been logged")
-            )
+            result.errors.append((number, "lead", "this row could not be read; it has been logged"))
     return result
 
 
@@ -119,18 +117,19 @@ def _prepare_row(
     number: int,
     index: int,
     json_cell: Callable[[Any], Any],
-    result: Prepared,
+    out: Prepared,
 ) -> None:
-    ready, errors = result.ready, result.errors
+    ready, errors = out.ready, out.errors
     values = _validate(raw, number, errors)
     if values is None:
         return
-    if not _set_aside_invalid(values, job.headers, number, result):
-        return
+    # The keys of the values as written, an invalid one included: importing the file
+    # again finds the lead, whose email or LinkedIn field the next step may empty.
     keys = identity_keys(values["email"], values["linkedin_url"])
     if keys.empty:  # neither given, or a LinkedIn "URL" that normalizes to nothing
         errors.append((number, "email", NEEDS_IDENTITY))
         return
+    _set_aside_invalid(values, job.headers, number, out)
     if not job.cells:
         ready.append((index, number, keys.email, keys.linkedin, ()))
         return
@@ -151,35 +150,21 @@ def _prepare_row(
 
 def _set_aside_invalid(
     values: dict[str, Any], headers: Mapping[str, str], number: int, result: Prepared
-) -> bool:
-    """Move an invalid email, web site or LinkedIn link (``validation``) out of its field
-    into the row's attributes, under the file's column header, with a warning for the row.
-    False (and the row's error) when that leaves the row with neither an email nor a
-    LinkedIn link, which a lead needs."""
-    wrong = {}
+) -> None:
+    """Move an invalid email, web site or LinkedIn link (``leads_core.validation``) out of
+    its field into the row's attributes, under the file's column header (or the field's
+    label), with a warning for the row: the row is imported, the value is not lost, and
+    the field holds only what is one."""
     for checked in CHECKED:
-        value = values[checked.name]
-        problem = None if value is None else validation.problem(checked.check, value)
-        if problem is not None and checked.check is not None:
-            wrong[checked] = problem
-    if not wrong:
-        return True
-    if identity_keys(
-        *(None if BY_NAME[n] in wrong else values[n] for n in ("email", "linkedin_url"))
-    ).empty:
-        for checked, problem in wrong.items():
-            errors = f"{problem}, and a lead needs a valid email or LinkedIn URL"
-            result.errors.append((number, checked.api_name, errors))
-        return False
-    attributes = dict(values["attributes"] or {})
-    for checked, problem in wrong.items():
+        value, check = values[checked.name], checked.check
+        problem = None if value is None or check is None else validation.problem(check, value)
+        if problem is None:
+            continue
         header = headers.get(checked.name) or checked.label
-        attributes.setdefault(header, values[checked.name])
+        values["attributes"] = {**(values["attributes"] or {}), header: value}
         values[checked.name] = None
         message = f"{problem}: kept in the lead's attributes as {header!r}"
         result.warnings.append((number, checked.api_name, message))
-    values["attributes"] = attributes
-    return True
 
 
 def _shared(write: Callable[[Any], Any]) -> Callable[[Any], Any]:

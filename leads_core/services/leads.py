@@ -106,14 +106,15 @@ def _update_once(
         return lead
     if "owner_id" in changed:  # 422 for an unknown or disabled user
         users.check_owner(session, changed["owner_id"], "ownerId")
-    after = {name: changed.get(name, getattr(lead, name)) for name in ("email", "linkedin_url")}
-    keys = identity_keys(after["email"], after["linkedin_url"])
-    if keys.empty:
-        raise ValidationFailed(
-            NEEDS_IDENTITY,
-            details=[{"field": "email", "message": "email or linkedinUrl is required"}],
-        )
-    _check_identity_free(session, lead, keys)
+    if IDENTITY.intersection(changed):
+        after = {name: changed.get(name, getattr(lead, name)) for name in IDENTITY}
+        keys = identity_keys(after["email"], after["linkedin_url"])
+        if keys.empty:
+            raise ValidationFailed(
+                NEEDS_IDENTITY,
+                details=[{"field": "email", "message": "email or linkedinUrl is required"}],
+            )
+        _check_identity_free(session, lead, keys)
     campaign = campaigns.get_campaign(session, lead.campaign_id)
     with session.no_autoflush:  # a duplicate email must surface at commit, as a 409
         history = apply_changes(
@@ -157,6 +158,8 @@ def _check_identity_free(session: Session, lead: Lead, keys: IdentityKeys) -> No
             )
 
 
+IDENTITY = frozenset({"email", "linkedin_url"})
+"""The fields a lead's identity keys (its duplicate check) are made of."""
 DERIVED_FROM = tuple(dict.fromkeys((*fields.SCORED, *fields.SEARCHED, "attributes")))
 """What the score, the enrichment or the search text is made of: a change re-assesses."""
 
@@ -181,8 +184,11 @@ def apply_changes(
     before = {name: getattr(lead, name) for name in changed}
     for name, value in changed.items():
         setattr(lead, name, value)
-    keys = identity_keys(lead.email, lead.linkedin_url)
-    lead.email_key, lead.linkedin_key = keys.email, keys.linkedin
+    if IDENTITY.intersection(changed):
+        # Otherwise the keys stay: an import may have keyed the lead by a value it kept in
+        # the attributes, not in the field (``ingest.prepare``).
+        keys = identity_keys(lead.email, lead.linkedin_url)
+        lead.email_key, lead.linkedin_key = keys.email, keys.linkedin
     if any(name in DERIVED_FROM for name in changed):
         result = assess(scored_fields(lead), criteria, score=score, region=region)
         for name, value in result.columns().items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import false, func, or_
@@ -19,6 +20,15 @@ from sqlmodel import Session, col, select
 from leads_core.errors import ValidationFailed
 from leads_core.fields import LEAD_STATUSES
 from leads_core.services import campaigns
+from leads_core.services.filtering import MAX_OWNER_VALUES as MAX_OWNER_VALUES
+from leads_core.services.filtering import MAX_VALUES as MAX_VALUES
+from leads_core.services.filtering import LeadFilters as LeadFilters
+from leads_core.services.filtering import check_ranges
+from leads_core.services.filtering import OWNER_ME as OWNER_ME
+from leads_core.services.filtering import OWNER_NONE as OWNER_NONE
+from leads_core.services.filtering import filters_from_params as filters_from_params
+from leads_core.services.filtering import params_of as params_of
+from leads_core.services.filtering import parse_owners as parse_owners
 from leads_core.storage import sql
 from leads_core.storage.models import Lead, User
 from leads_core.text import fold
@@ -48,19 +58,6 @@ MAX_LIMIT = 200
 
 
 @dataclass(frozen=True)
-class LeadFilters:
-    campaign_id: str | None = None
-    min_score: int | None = None
-    source: str | None = None
-    status: str | None = None
-    q: str | None = None
-    # None: whoever owns the lead. Otherwise the leads owned by one of these user ids, None
-    # in it meaning unassigned; an empty tuple matches nothing (``me`` for the system
-    # account, which owns no lead). See :func:`parse_owners`.
-    owners: tuple[str | None, ...] | None = None
-
-
-@dataclass(frozen=True)
 class LeadPageResult:
     leads: list[Lead]
     total: int
@@ -72,13 +69,22 @@ class LeadPageResult:
         return math.ceil(self.total / self.limit) if self.total else 0
 
 
-FILTERS = ("campaign_id", "min_score", "source", "status", "q", "owners")
+FILTERS = (
+    *("campaign_ids", "statuses", "sources", "min_score", "max_score", "q", "owners"),
+    *("created_from", "created_to", "activity_from", "activity_to"),
+)
 # The filters with an index of their own in a sort's order (models.Lead): a page sorted
-# that way reads that index, in order, and checks the other filters there. The owner's
-# index (ix_lead_owner) comes first: "my leads" are a fraction of the workspace.
+# that way reads that index, in order, and checks the other filters there - when the
+# filter has one value (several, an IN list, come out of that index in several runs).
+# The owner's index (ix_lead_owner) comes first: "my leads" are a fraction of the workspace.
 OWN_SORT_INDEX = {
-    "qualityScore": ("owners", "campaign_id", "status", "source", "min_score"),
-    "createdAt": ("campaign_id",),
+    "qualityScore": ("owners", "campaign_ids", "statuses", "sources", "min_score"),
+    "createdAt": ("campaign_ids",),
+}
+# Ranges of the sort's own column: read from the sort's index, wherever the walk is.
+SORT_RANGES = {
+    "qualityScore": {"min_score", "max_score"},
+    "createdAt": {"created_from", "created_to"},
 }
 # Walking a covering index costs about 1/20 of sorting a matching row (SQLite at 1M leads:
 # 44,000 entries in 2 ms against 450,000 rows sorted in 1.3 s).
@@ -93,19 +99,40 @@ def filter_clauses(filters: LeadFilters, *, indexed: Container[str] | None = Non
         return column if indexed is None or name in indexed else sql.Unindexed(column)
 
     clauses: list[Any] = []
-    if filters.campaign_id:
-        clauses.append(term("campaign_id", Lead.campaign_id) == filters.campaign_id)
+    for name, column, values in (
+        ("campaign_ids", Lead.campaign_id, filters.campaign_ids),
+        ("statuses", Lead.status, filters.statuses),
+        ("sources", Lead.source, tuple(v.strip().lower() for v in filters.sources)),
+    ):
+        if values:
+            clauses.append(_one_of(term(name, column), values))
     if filters.min_score is not None:
         clauses.append(term("min_score", Lead.quality_score) >= filters.min_score)
-    if filters.source:
-        clauses.append(term("source", Lead.source) == filters.source.strip().lower())
-    if filters.status:
-        clauses.append(term("status", Lead.status) == filters.status)
+    if filters.max_score is not None:
+        clauses.append(term("max_score", Lead.quality_score) <= filters.max_score)
     if filters.owners is not None:
         clauses.append(_owner_clause(term("owners", Lead.owner_id), filters.owners))
+    for start, end, column in (
+        ("created_from", "created_to", Lead.created_at),
+        ("activity_from", "activity_to", Lead.last_activity_at),
+    ):
+        low, high = getattr(filters, start), getattr(filters, end)
+        if low is not None:
+            clauses.append(term(start, column) >= _midnight(low))
+        if high is not None:
+            clauses.append(term(end, column) < _midnight(high + timedelta(days=1)))
     searched = indexed is None or "q" in indexed
     clauses.extend(sql.SearchWord(w, indexed=searched) for w in fold(filters.q or "").split())
     return clauses
+
+
+def _one_of(column: Any, values: tuple[str, ...]) -> Any:
+    return column == values[0] if len(values) == 1 else column.in_(values)
+
+
+def _midnight(day: date) -> datetime:
+    """The start of a UTC day, as the lead's timestamps are stored."""
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def _owner_clause(column: Any, owners: tuple[str | None, ...]) -> Any:
@@ -117,40 +144,6 @@ def _owner_clause(column: Any, owners: tuple[str | None, ...]) -> Any:
     if None in owners:
         terms.append(column.is_(None))
     return or_(*terms) if terms else false()
-
-
-OWNER_ME = "me"
-OWNER_NONE = "none"
-MAX_OWNER_VALUES = 1  # several, comma-separated, come with issue 18's multi-value filters
-
-
-def parse_owners(raw: str | None, *, me: str | None) -> tuple[str | None, ...] | None:
-    """``ownerId`` as the API and the dashboard's URL write it: ``me`` (the user ``me``;
-    None for the system account, which owns no lead: then nothing matches), ``none``
-    (unassigned) or a user id ``usr_...``; values separated by commas. None when blank."""
-    values = [value.strip() for value in (raw or "").split(",") if value.strip()]
-    if not values:
-        return None
-    if len(values) > MAX_OWNER_VALUES:
-        raise _bad_owner(f"give one value, not {len(values)}", "one value")
-    owners: list[str | None] = []
-    for value in values:
-        if value.lower() == OWNER_ME:
-            owners.extend([me] if me else [])
-        elif value.lower() == OWNER_NONE:
-            owners.append(None)
-        elif value.startswith("usr_") and len(value) <= 64:
-            owners.append(value)
-        else:
-            raise _bad_owner(f"{value[:70]!r} is not me, none or a user id", "unknown value")
-    return tuple(dict.fromkeys(owners))
-
-
-def _bad_owner(problem: str, short: str) -> ValidationFailed:
-    return ValidationFailed(
-        f"ownerId: {problem}; use me, none or a user id (usr_...)",
-        details=[{"field": "ownerId", "location": "query", "message": short}],
-    )
 
 
 def parse_sort(sort: str | None) -> list[Any]:
@@ -188,8 +181,8 @@ def _indexed_filters(
     if not present or sql.dialect(session) != "sqlite":
         return None
     name = sort.lstrip("-+")
-    ranged = {"min_score"} if name == "qualityScore" else set()  # a range of the same index
-    own = [f for f in OWN_SORT_INDEX.get(name, ()) if f in present]
+    ranged = SORT_RANGES.get(name, set())  # a range of the same index
+    own = [f for f in OWN_SORT_INDEX.get(name, ()) if f in present and _one_value(filters, f)]
     if own and not ("owners" in present and own[0] != "owners"):
         return {own[0], *ranged}
     everyone = session.exec(select(func.count()).select_from(Lead)).one()
@@ -206,28 +199,51 @@ def _indexed_filters(
 
 def _present(filters: LeadFilters, name: str) -> bool:
     value = getattr(filters, name)
-    return bool(fold(value or "").split()) if name == "q" else value not in (None, "")
+    if name == "q":
+        return bool(fold(value or "").split())
+    return value is not None and value != ()
+
+
+def _one_value(filters: LeadFilters, name: str) -> bool:
+    """A filter one index entry range answers: a single value, or a score bound."""
+    value = getattr(filters, name)
+    return not isinstance(value, tuple) or len(value) == 1
 
 
 def validate_filters(session: Session, filters: LeadFilters) -> None:
-    if filters.status is not None and filters.status not in LEAD_STATUSES:
+    """422 naming the parameter for filters no lead could match as asked: an unknown
+    status, campaign or user, a score out of 0-100, a date range ending before it starts."""
+    if unknown := [status for status in filters.statuses if status not in LEAD_STATUSES]:
         raise ValidationFailed(
-            f"status: unknown status {filters.status!r}; use one of {', '.join(LEAD_STATUSES)}",
+            f"status: unknown status {unknown[0]!r}; use one of {', '.join(LEAD_STATUSES)}",
             details=[{"field": "status", "location": "query", "message": "unknown status"}],
         )
-    if filters.min_score is not None and not 0 <= filters.min_score <= 100:
-        raise ValidationFailed(
-            "minScore: must be between 0 and 100",
-            details=[{"field": "minScore", "location": "query", "message": "out of range"}],
-        )
-    if filters.campaign_id:
-        campaigns.get_campaign(session, filters.campaign_id)
+    for name, score in (("minScore", filters.min_score), ("maxScore", filters.max_score)):
+        if score is not None and not 0 <= score <= 100:
+            raise ValidationFailed(
+                f"{name}: must be between 0 and 100",
+                details=[{"field": name, "location": "query", "message": "out of range"}],
+            )
+    for name, values in (
+        ("campaignId", filters.campaign_ids),
+        ("source", filters.sources),
+        ("status", filters.statuses),
+        ("ownerId", filters.owners or ()),
+    ):
+        if len(values) > MAX_VALUES:
+            raise ValidationFailed(
+                f"{name}: at most {MAX_VALUES} values, not {len(values)}",
+                details=[{"field": name, "location": "query", "message": "too many values"}],
+            )
+    check_ranges(filters)
+    for campaign_id in filters.campaign_ids:
+        campaigns.get_campaign(session, campaign_id)
     wanted = {owner for owner in filters.owners or () if owner is not None}
     if wanted:
         known = set(session.exec(select(User.id).where(col(User.id).in_(wanted))).all())
-        if unknown := sorted(wanted - known):
+        if unknown_users := sorted(wanted - known):
             raise ValidationFailed(
-                f"ownerId: no user with id {unknown[0]!r}",
+                f"ownerId: no user with id {unknown_users[0]!r}",
                 details=[{"field": "ownerId", "location": "query", "message": "no such user"}],
             )
 

@@ -28,7 +28,7 @@ def rescore_leads(
 ) -> int:
     """Score every scored lead of the campaign again (leads stored with ``autoScore: false``
     stay unscored); returns how many scores changed."""
-    total = count_leads(session, filters=LeadFilters(campaign_id=campaign_id, min_score=0))
+    total = count_leads(session, filters=LeadFilters(campaign_ids=(campaign_id,), min_score=0))
     done = changed = 0
     last_id = ""
     statement = (

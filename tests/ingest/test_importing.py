@@ -136,7 +136,7 @@ def test_row_errors_name_row_and_field(session: Session, engine: Engine) -> None
         (15, "status"),
         (16, "lead"),
         (17, "lead"),
-        (18, "linkedinUrl"),  # not a linkedin.com address, and the row's only identity
+        (18, "email"),
     ]
     assert outcome.errors[0] == ImportRowError(row=10, field="email", message=NO_CONTACT)
     assert outcome.errors[5].message == "must be a JSON object"
@@ -146,14 +146,16 @@ def test_row_errors_name_row_and_field(session: Session, engine: Engine) -> None
     assert (batch.imported, batch.skipped, batch.errors) == (1, 0, 8)
 
 
-def test_invalid_email_is_stored_and_scores_zero(session: Session, engine: Engine) -> None:
+def test_invalid_email_is_kept_in_the_attributes_and_scores_zero(
+    session: Session, engine: Engine
+) -> None:
     run(session, [{"email": "not-an-email", "linkedinUrl": "https://linkedin.com/in/paul"}])
 
     [lead] = stored(engine)
-    assert lead.email == "not-an-email"
-    assert lead.email_key == "not-an-email"
+    assert (lead.email, lead.attributes) == (None, {"Email": "not-an-email"})
+    assert lead.email_key == "not-an-email"  # importing it again finds this lead
     assert lead.score_breakdown["emailValidity"] == 0
-    assert lead.enrichment["emailStatus"] == "invalid"
+    assert lead.enrichment["emailStatus"] == "missing"
 
 
 @pytest.mark.parametrize(
@@ -544,11 +546,19 @@ def test_import_file_sample(session: Session, engine: Engine) -> None:
         [],
         ["Favourite colour"],
     )
+    assert outcome.warnings == [
+        ImportRowError(
+            row=22,
+            field="email",
+            message="'not-an-email' is not a valid email address: kept in the lead's "
+            "attributes as 'E-mail Address'",
+        )
+    ]
     assert count(engine, Lead) == 34
     with Session(engine) as check:
         batch = check.exec(select(ImportBatch)).one()
         stored = check.exec(select(Lead.email, Lead.attributes)).all()
-    colours = [(email, attributes) for email, attributes in stored if attributes]
+    colours = [(email, a) for email, a in stored if a and "Favourite colour" in a]
     assert (batch.origin, batch.filename, batch.imported, batch.skipped, batch.errors) == (
         "cli",
         "sample_leads.csv",
