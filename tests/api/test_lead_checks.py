@@ -143,7 +143,9 @@ def test_csv_import_keeps_a_bad_value_under_its_column_header(client: TestClient
         (2, "website"),
         (3, "linkedinUrl"),
     ]
-    assert body["warnings"][2]["message"].endswith("kept in the lead's attributes as 'LinkedIn Profile'")
+    assert body["warnings"][2]["message"].endswith(
+        "kept in the lead's attributes as 'LinkedIn Profile'"
+    )
     lena, jo = (client.get(f"/v1/leads/{lead['id']}").json() for lead in body["leads"])
     assert lena["attributes"] == {"E-mail": "lena at greenfield", "Company Website": "not a url"}
     assert (lena["email"], lena["website"]) == (None, None)

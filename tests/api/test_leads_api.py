@@ -365,7 +365,11 @@ def test_deleted_lead_can_be_imported_again(client: TestClient) -> None:
         ("q=%25", ["Ann"]),
         ("q=_", ["Ann"]),
         ("q=n_l", ["Ann"]),
-        ("q=CTO", []),  # position is not searched
+        ("q=CTO", ["Marie", "Zoe"]),  # the position is searched
+        ("q=consultant", ["Paul"]),
+        ("status=new,contacted&source=event,instagram", ["Ann", "Paul"]),
+        ("campaignId=cmp_123,cmp_other&maxScore=80", ["Ann", "Paul"]),
+        ("minScore=81&maxScore=81", ["Zoe"]),
         ("campaignId=cmp_123&minScore=60&source=linkedin&q=startup", ["Jean"]),
     ],
 )
@@ -647,17 +651,18 @@ def test_import_lead_that_is_not_an_object_is_a_row_error(client: TestClient) ->
     ]
 
 
-def test_import_invalid_email_is_stored_and_scores_zero(client: TestClient) -> None:
+def test_import_invalid_email_is_kept_in_the_attributes_and_scores_zero(
+    client: TestClient,
+) -> None:
     body = post_leads(
         client,
         [{"email": "not-an-email", "linkedinUrl": "https://linkedin.com/in/paul-roux"}],
     )
 
     detail = client.get(f"/v1/leads/{body['leads'][0]['id']}").json()
-    assert detail["email"] == "not-an-email"
+    assert (detail["email"], detail["attributes"]) == (None, {"Email": "not-an-email"})
     assert detail["scoreBreakdown"]["emailValidity"] == 0
-    assert detail["enrichment"]["emailStatus"] == "invalid"
-    assert detail["scoreReasons"]["emailValidity"].startswith("invalid address: ")
+    assert detail["enrichment"]["emailStatus"] == "missing"
 
 
 def test_import_dedupes_email_case_insensitively(client: TestClient) -> None:
@@ -758,6 +763,7 @@ def test_import_on_duplicate_update_merges_and_rescores(client: TestClient) -> N
         "inFileDuplicates": 0,
         "alreadyInCampaign": 1,
         "duplicates": [{"row": 1, "repeatsRow": None, "leadId": lead_id}],
+        "warnings": [],
     }
     detail = client.get(f"/v1/leads/{lead_id}").json()
     assert {k: detail[k] for k in ("firstName", "lastName", "company", "position", "source")} == {

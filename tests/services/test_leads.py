@@ -77,16 +77,16 @@ def history(engine: Engine, lead_id: str) -> list[tuple]:
     ("filters", "expected"),
     [
         (LeadFilters(), ["Ann", "Marie", "Zoe", "Jean"]),
-        (LeadFilters(campaign_id="cmp_123"), ["Ann", "Marie", "Zoe", "Jean"]),
-        (LeadFilters(source=" Instagram "), ["Ann"]),
-        (LeadFilters(status="new", q="martin"), ["Zoe", "Jean"]),
+        (LeadFilters(campaign_ids=("cmp_123",)), ["Ann", "Marie", "Zoe", "Jean"]),
+        (LeadFilters(sources=(" Instagram ",)), ["Ann"]),
+        (LeadFilters(statuses=("new",), q="martin"), ["Zoe", "Jean"]),
         (LeadFilters(q="martin acme"), ["Zoe"]),
         (LeadFilters(q="50%"), ["Ann"]),
         (LeadFilters(q="f_s"), ["Ann"]),
         (LeadFilters(q="%_%"), []),
         (LeadFilters(q="   "), ["Ann", "Marie", "Zoe", "Jean"]),
         (LeadFilters(min_score=0), ["Ann", "Marie", "Zoe", "Jean"]),
-        (LeadFilters(status="contacted"), []),
+        (LeadFilters(statuses=("contacted",)), []),
     ],
 )
 def test_list_filters_newest_first(session: Session, filters: LeadFilters, expected) -> None:
@@ -126,7 +126,7 @@ def test_total_pages(total: int, limit: int, pages: int) -> None:
         ({"page": 0}, "page"),
         ({"limit": 0}, "limit"),
         ({"limit": 201}, "limit"),
-        ({"filters": LeadFilters(status="open")}, "status"),
+        ({"filters": LeadFilters(statuses=("open",))}, "status"),
         ({"filters": LeadFilters(min_score=-1)}, "minScore"),
         ({"filters": LeadFilters(min_score=101)}, "minScore"),
         ({"sort": "-score"}, "sort"),
@@ -145,7 +145,7 @@ def test_list_rejects_bad_arguments(session: Session, kwargs: dict, field: str) 
 
 def test_list_unknown_campaign_is_not_found(session: Session) -> None:
     with pytest.raises(NotFound, match="campaign 'cmp_nope' not found"):
-        queries.list_leads(session, filters=LeadFilters(campaign_id="cmp_nope"))
+        queries.list_leads(session, filters=LeadFilters(campaign_ids=("cmp_nope",)))
 
 
 def test_count_leads(session: Session) -> None:

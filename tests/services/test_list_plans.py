@@ -73,10 +73,11 @@ def stored(session: Session, campaign: Any) -> list[Lead]:
 
 def matches(lead: Lead, filters: LeadFilters) -> bool:
     return (
-        (filters.campaign_id is None or lead.campaign_id == filters.campaign_id)
+        (not filters.campaign_ids or lead.campaign_id in filters.campaign_ids)
         and (filters.min_score is None or (lead.quality_score or 0) >= filters.min_score)
-        and (filters.source is None or lead.source == filters.source)
-        and (filters.status is None or lead.status == filters.status)
+        and (filters.max_score is None or (lead.quality_score or 101) <= filters.max_score)
+        and (not filters.sources or lead.source in filters.sources)
+        and (not filters.statuses or lead.status in filters.statuses)
         and (filters.q is None or filters.q in (lead.company or "").lower())
     )
 
@@ -105,14 +106,19 @@ def expected(stored: list[Lead], filters: LeadFilters, sort: str | None) -> list
 
 FILTERS = [
     LeadFilters(),
-    LeadFilters(status="new"),  # most leads: the walk
-    LeadFilters(source="linkedin"),
+    LeadFilters(statuses=("new",)),  # most leads: the walk
+    LeadFilters(sources=("linkedin",)),
     LeadFilters(min_score=40),
     LeadFilters(q="zeta"),
-    LeadFilters(campaign_id="cmp_123"),
-    LeadFilters(campaign_id="cmp_123", status="new", source="website"),  # few: SQLite sorts
-    LeadFilters(status="qualified", source="referral", min_score=10),
-    LeadFilters(campaign_id="cmp_2", q="acme", min_score=20),
+    LeadFilters(campaign_ids=("cmp_123",)),
+    LeadFilters(
+        campaign_ids=("cmp_123",), statuses=("new",), sources=("website",)
+    ),  # few: SQLite sorts
+    LeadFilters(statuses=("qualified",), sources=("referral",), min_score=10),
+    LeadFilters(campaign_ids=("cmp_2",), q="acme", min_score=20),
+    LeadFilters(statuses=("new", "qualified")),  # an IN list: the walk checks it
+    LeadFilters(campaign_ids=("cmp_123", "cmp_2"), sources=("linkedin", "website")),
+    LeadFilters(min_score=20, max_score=60),
 ]
 
 
@@ -135,24 +141,24 @@ def test_every_page_of_every_sort_matches_the_reference_order(
 @pytest.mark.parametrize(
     ("filters", "sort", "plan"),
     [
-        (LeadFilters(status="new"), None, "SCAN lead USING COVERING INDEX ix_lead_created"),
+        (LeadFilters(statuses=("new",)), None, "SCAN lead USING COVERING INDEX ix_lead_created"),
         (
-            LeadFilters(status="new", q="acme"),
+            LeadFilters(statuses=("new",), q="acme"),
             "-updatedAt",
             "SCAN lead USING COVERING INDEX ix_lead_updated",
         ),
         (
-            LeadFilters(source="linkedin"),
+            LeadFilters(sources=("linkedin",)),
             "lastName",
             "SCAN lead USING COVERING INDEX ix_lead_folded_last_name",
         ),
         (
-            LeadFilters(status="new"),
+            LeadFilters(statuses=("new",)),
             "qualityScore",
             "SEARCH lead USING COVERING INDEX ix_lead_status",
         ),
         (
-            LeadFilters(campaign_id="cmp_123", status="new"),
+            LeadFilters(campaign_ids=("cmp_123",), statuses=("new",)),
             None,
             "SEARCH lead USING COVERING INDEX ix_lead_campaign_created",
         ),
@@ -176,7 +182,7 @@ def test_sqlite_walks_an_index_in_the_sort_order_when_many_leads_match(
 def test_sqlite_sorts_the_matches_when_few_leads_match(
     session: Session, stored: list[Lead], query_plans: Callable[[str], list[str]]
 ) -> None:
-    filters = LeadFilters(status="qualified", source="referral")
+    filters = LeadFilters(statuses=("qualified",), sources=("referral",))
     queries.list_leads(session, filters=filters, sort="company", page=1, limit=LIMIT)
     (found,) = query_plans(PAGE_QUERY)
     assert found.startswith("SEARCH lead USING") and "TEMP B-TREE FOR ORDER BY" in found
@@ -185,5 +191,7 @@ def test_sqlite_sorts_the_matches_when_few_leads_match(
 def test_a_page_past_the_end_is_empty_and_keeps_the_total(
     session: Session, stored: list[Lead]
 ) -> None:
-    result = queries.list_leads(session, filters=LeadFilters(status="new"), page=99, limit=LIMIT)
+    result = queries.list_leads(
+        session, filters=LeadFilters(statuses=("new",)), page=99, limit=LIMIT
+    )
     assert result.leads == [] and result.total == sum(lead.status == "new" for lead in stored)

@@ -263,7 +263,9 @@ def test_parse_owners_reads_me_none_and_user_ids() -> None:
     assert queries.parse_owners("ME", me=None) == ()  # the system account owns no lead
     assert queries.parse_owners("none", me=None) == (None,)
     assert queries.parse_owners(" usr_x ", me=None) == ("usr_x",)
-    for bad in ("bob", "usr_a,usr_b", "usr_" + "x" * 61):
+    assert queries.parse_owners("me, none,usr_b,me", me="usr_me") == ("usr_me", None, "usr_b")
+    many = ",".join(f"usr_{n}" for n in range(queries.MAX_VALUES + 1))
+    for bad in ("bob", "usr_a,bob", "usr_" + "x" * 61, many):
         with pytest.raises(ValidationFailed) as caught:
             queries.parse_owners(bad, me=None)
         assert caught.value.details[0]["field"] == "ownerId"

@@ -93,7 +93,7 @@ def test_by_source_status_and_filters(session: Session, seeded: list[str]) -> No
         "converted": 0,
         "rejected": 1,
     }
-    linkedin = LeadFilters(source="LinkedIn")
+    linkedin = LeadFilters(sources=("LinkedIn",))
     assert stats.status_counts(session, linkedin)["new"] == 1
     assert [r.source for r in stats.leads_by_source(session, linkedin)] == ["linkedin"]
 
@@ -104,7 +104,7 @@ def test_leads_per_week_start_on_monday(session: Session, seeded: list[str]) -> 
         (date(2025, 1, 13), 2),
         (date(2025, 2, 3), 1),
     ]
-    assert stats.leads_per_week(session, LeadFilters(status="new")) == [
+    assert stats.leads_per_week(session, LeadFilters(statuses=("new",))) == [
         (date(2025, 1, 6), 1),
         (date(2025, 2, 3), 1),
     ]
@@ -128,7 +128,7 @@ def test_weeks_are_utc_whatever_the_servers_time_zone(db_url: str, settings) -> 
             ImportOptions(campaign_id="cmp_tz", region="FR", max_rows=1),
             timestamps=[datetime(2025, 1, 12, 23, 30, tzinfo=UTC)],
         )
-        assert stats.leads_per_week(session, LeadFilters(campaign_id="cmp_tz")) == [
+        assert stats.leads_per_week(session, LeadFilters(campaign_ids=("cmp_tz",))) == [
             (date(2025, 1, 6), 1)
         ]
     engine.dispose()
@@ -206,8 +206,8 @@ def test_campaign_comparison_can_include_campaigns_without_leads(
     ("filters", "index"),
     [
         (LeadFilters(), "ix_lead_created"),
-        (LeadFilters(status="new", source="linkedin", min_score=10), "ix_lead_created"),
-        (LeadFilters(campaign_id="cmp_123", status="new"), "ix_lead_campaign_created"),
+        (LeadFilters(statuses=("new",), sources=("linkedin",), min_score=10), "ix_lead_created"),
+        (LeadFilters(campaign_ids=("cmp_123",), statuses=("new",)), "ix_lead_campaign_created"),
     ],
 )
 def test_weekly_counts_read_leads_in_date_order_on_sqlite(
