@@ -22,10 +22,10 @@ from leads_core.fields import LEAD_STATUSES
 from leads_core.services import campaigns
 from leads_core.services.filtering import MAX_OWNER_VALUES as MAX_OWNER_VALUES
 from leads_core.services.filtering import MAX_VALUES as MAX_VALUES
-from leads_core.services.filtering import LeadFilters as LeadFilters
-from leads_core.services.filtering import check_ranges
 from leads_core.services.filtering import OWNER_ME as OWNER_ME
 from leads_core.services.filtering import OWNER_NONE as OWNER_NONE
+from leads_core.services.filtering import LeadFilters as LeadFilters
+from leads_core.services.filtering import check_ranges
 from leads_core.services.filtering import filters_from_params as filters_from_params
 from leads_core.services.filtering import params_of as params_of
 from leads_core.services.filtering import parse_owners as parse_owners

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 
 import pytest
 from alembic import command
@@ -11,10 +12,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from leads_core.schemas import CampaignCreate
-from leads_core.services import campaigns
+from leads_core.services import campaigns, queries
+from leads_core.services.queries import LeadFilters
 from leads_core.storage import migrations
 from leads_core.storage.db import init_db, make_engine
-from leads_core.storage.models import Campaign
+from leads_core.storage.models import Campaign, Lead
 from tests.databases import make_pre_migration_database
 
 TABLES = {
@@ -187,3 +189,50 @@ def test_0006_gives_imported_dates_the_form_of_every_other_date(empty_engine: En
         ("lead_a", "2026-12-03 09:30:28.730803", "2026-12-03 09:30:28.730803"),
         ("lead_b", "2026-12-03 09:31:00.000001", "2026-12-04 10:00:00.000002"),
     ]
+
+
+def test_0008_fills_the_last_activity_and_searches_position_and_notes(
+    empty_engine: Engine,
+) -> None:
+    """Each lead's last activity: its latest history entry but a re-score, else its
+    creation; its search text made again with its position and notes."""
+    with empty_engine.begin() as connection:
+        command.upgrade(migrations.alembic_config(connection), "0007")
+        connection.execute(
+            text(
+                "INSERT INTO campaign (id, name, criteria, created_at, updated_at) "
+                "VALUES ('cmp_1', 'A', '{}', '2026-01-02 03:04:05', '2026-01-02 03:04:05')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO lead (id, campaign_id, status, email, position, notes, "
+                "search_text, created_at, updated_at) VALUES "
+                "('lead_a', 'cmp_1', 'new', 'a@acme.io', 'CEO', 'Met at VivaTech', "
+                "'a@acme.io', '2026-01-02 09:00:00', '2026-01-02 09:00:00'), "
+                "('lead_b', 'cmp_1', 'new', 'b@acme.io', NULL, NULL, 'b@acme.io', "
+                "'2026-01-03 09:00:00', '2026-01-03 09:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO lead_activity (lead_id, kind, created_at) VALUES "
+                "('lead_a', 'created', '2026-01-02 09:00:00'), "
+                "('lead_a', 'call', '2026-02-01 10:00:00'), "
+                "('lead_a', 'rescored', '2026-03-01 10:00:00'), "
+                "('lead_b', 'rescored', '2026-03-01 10:00:00')"
+            )
+        )
+    init_db(empty_engine)
+
+    with Session(empty_engine) as session:
+        found = {lead.id: lead for lead in session.exec(select(Lead))}
+        assert found["lead_a"].search_text == "a@acme.io ceo met at vivatech"
+        assert found["lead_b"].search_text == "b@acme.io"
+        activity = {k: lead.last_activity_at.replace(tzinfo=None) for k, lead in found.items()}
+        assert activity == {
+            "lead_a": datetime(2026, 2, 1, 10, 0),
+            "lead_b": datetime(2026, 1, 3, 9, 0),
+        }
+        hits = queries.list_leads(session, filters=LeadFilters(q="vivatech")).leads
+        assert [lead.id for lead in hits] == ["lead_a"]
