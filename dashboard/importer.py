@@ -4,6 +4,7 @@ an editable table in people's words, and the preview and result figures."""
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -12,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from leads_core.config import get_settings
-from leads_core.fields import FIELDS
+from leads_core.fields import BY_API_NAME, FIELDS
 from leads_core.files import reading
 from leads_core.files.headers import ATTRIBUTE, FULL_NAME
 from leads_core.ingest import importing, pool
@@ -224,6 +225,7 @@ def show_counts(outcome: ImportOutcome, *, preview: bool) -> None:
                 ),
                 hide_index=True,
             )
+    show_warnings(outcome, preview=preview)
     if outcome.errors:
         st.markdown("**Rows that will not import**" if preview else "**Rows not imported**")
         st.dataframe(
@@ -232,3 +234,28 @@ def show_counts(outcome: ImportOutcome, *, preview: bool) -> None:
             ).rename(columns={"row": "Row", "field": "Field", "message": "What to fix"}),
             hide_index=True,
         )
+
+
+def show_warnings(outcome: ImportOutcome, *, preview: bool) -> None:
+    """The values kept out of their field (an email, web site or LinkedIn link that is not
+    one, kept in the lead's attributes), counted per field, then row by row."""
+    if not outcome.warnings:
+        return
+    counts = Counter(BY_API_NAME[w.field].label for w in outcome.warnings)
+    each = ", ".join(f"{label} {count:,}" for label, count in counts.items())
+    verb = (
+        "will be kept" if preview else ("was kept" if len(outcome.warnings) == 1 else "were kept")
+    )
+    st.warning(
+        f"{plural(len(outcome.warnings), 'value')} {verb} in the leads' attributes, not in "
+        f"their field, as they are not one ({each}). The rows are imported."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"Row": w.row, "Field": BY_API_NAME[w.field].label, "What": w.message}
+                for w in outcome.warnings[:1000]
+            ]
+        ),
+        hide_index=True,
+    )

@@ -191,6 +191,19 @@ def test_import_previews_maps_and_imports_with_a_summary(
         "Rows in the file": "40",
     }
     assert any(m.value == "**Rows not imported**" for m in at.markdown)
+    assert at.warning[0].value == (
+        "1 value was kept in the leads' attributes, not in their field, as they are not one "
+        "(Email 1). The rows are imported."
+    )
+    kept = _table(at, "What")
+    assert kept.to_dict("records") == [
+        {
+            "Row": 22,
+            "Field": "Email",
+            "What": "'not-an-email' is not a valid email address: kept in the lead's "
+            "attributes as 'E-mail Address'",
+        }
+    ]
     assert _count(ui_session, Lead.campaign_id == campaign.id) == 34
     [batch] = _batches(ui_session)
     assert (batch.origin, batch.filename, batch.imported, batch.errors) == (
