@@ -3,7 +3,8 @@
 A page is read in its sort's index order where that is cheaper than sorting the matches
 (:func:`_indexed_filters`). The API's ``GET /v1/leads`` and the dashboard's grid read pages
 with :func:`list_leads`; exports stream :func:`iter_leads` (every match) or
-:func:`leads_by_ids` (the ticked rows)."""
+:func:`leads_by_ids` (the ticked rows). What the filters are, and how query parameters
+name them, is ``services.filtering`` (its names are also offered here)."""
 
 from __future__ import annotations
 
