@@ -123,7 +123,7 @@ def column_config(owners: Owners | None = None) -> dict[str, Any]:
         OPEN: cc.CheckboxColumn(
             "Open",
             help="Open the lead's page here (Previous / Next there walk this list)",
-            width=60,
+            width=72,
         ),
         "quality_score": cc.ProgressColumn(
             "Score",

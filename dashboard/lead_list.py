@@ -118,8 +118,12 @@ def new_edits(key: str, lead_ids: Sequence[str]) -> dict[int, dict[str, Any]]:
     edited = state[key]["edited_rows"]
     grid = (key, tuple(lead_ids))
     saved_grid, saved = state.get(_SAVED, (None, {}))
-    if saved_grid != grid:
-        saved = {}
+    if saved_grid != grid or any(
+        column not in edited.get(position, {})
+        for position, cells in saved.items()
+        for column in cells
+    ):
+        saved = {}  # another grid, or this one drawn afresh (back from a lead's page)
     new: dict[int, dict[str, Any]] = {}
     for position, cells in edited.items():
         before = saved.get(position, {})
@@ -199,7 +203,8 @@ def filters_of(params: Mapping[str, str], *, me: str | None) -> LeadFilters:
 
 def owner_value(raw: str | None) -> str:
     """The owner filter widget's value as a URL's ``ownerId`` ("" for everyone's)."""
-    return raw if raw in (OWNER_ME, OWNER_NONE) or (raw or "").startswith("usr_") else ""
+    value = raw or ""
+    return value if value in (OWNER_ME, OWNER_NONE) or value.startswith("usr_") else ""
 
 
 def neighbours_of(

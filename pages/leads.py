@@ -2,7 +2,9 @@
 rows stay in place until Refresh), act on the ticked rows or on every match, open a lead in
 this tab, export."""
 
+from collections.abc import Mapping
 from functools import partial
+from typing import Any
 
 import streamlit as st
 
@@ -30,7 +32,9 @@ people = data.people()
 owners = grid.Owners(people.names, people.enabled)
 
 
-def save_edits(view: lead_list.View, edits: dict[int, dict], shown: grid.Shown) -> None:
+def save_edits(
+    view: lead_list.View, edits: Mapping[int | str, Mapping[str, Any]], shown: grid.Shown
+) -> None:
     """Save each edited lead through leads_core (only the changed cells), unless someone
     else changed it since the grid showed it. Saved: the page keeps these rows in this
     order; refused: the grid is drawn again from the database."""
@@ -137,7 +141,9 @@ if opened:  # an Open box ticked: the lead's page, in this tab, knowing its list
             position=first - 1 + opened[0],
         ),
     )
-field_edits = {row: fields for row, cells in edits.items() if (fields := grid.field_cells(cells))}
+field_edits: dict[int | str, Mapping[str, Any]] = {
+    row: fields for row, cells in edits.items() if (fields := grid.field_cells(cells))
+}
 if field_edits:
     save_edits(view, field_edits, edited)
     st.rerun()

@@ -127,10 +127,10 @@ def test_open_stays_in_the_tab_and_next_walks_the_list(
     grid = page.get_by_test_id("stDataFrame")
     expect(ui.grid_cells(grid).filter(has_text=ui.exactly("Bea"))).to_have_count(1)
     row = ui.grid_row_of(grid, "First name", "Bea")
-    # A click on the row's Open cell (the second column: ✓ is 40 px, Open 60 px).
+    # A click on the row's Open cell (the second column: ✓ is 40 px, Open 72 px).
     box = grid.get_by_test_id("data-grid-canvas").bounding_box()
     assert box is not None
-    page.mouse.click(box["x"] + 40 + 30, box["y"] + 35 + 35 * row + 17)
+    page.mouse.click(box["x"] + 40 + 36, box["y"] + 35 + 35 * row + 17)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Bea Berg")
     assert len(page.context.pages) == 1  # the same tab
@@ -145,4 +145,8 @@ def test_open_stays_in_the_tab_and_next_walks_the_list(
     expect(page.get_by_role("heading", level=1)).to_have_text("Bea Berg")
     page.get_by_role("link", name=re.compile("Back to the leads")).click()
     expect(page).to_have_url(re.compile(rf"/leads\?campaignId={campaign_id}&sort=lastName$"))
+    ui.wait_for_app(page)
+    expect(ui.grid_cells(grid).filter(has_text=ui.exactly("Bea"))).to_have_count(1)
+    page.mouse.click(box["x"] + 40 + 36, box["y"] + 35 + 35 * row + 17)  # the same box again
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bea Berg")
     assert len(page.context.pages) == 1

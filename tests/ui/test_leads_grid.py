@@ -115,3 +115,15 @@ def test_open_goes_to_the_lead_in_the_same_session_with_its_list(
 def test_empty_cells_show_a_dash_not_none(open_page: Open, sample: Campaign) -> None:
     at = open_page("leads")
     assert at.data_editor[0].proto.placeholder == grid.EMPTY == "—"
+
+
+def test_back_from_a_lead_its_open_box_opens_it_again(open_page: Open, sample: Campaign) -> None:
+    at = open_page("leads", sort="lastName")
+    first = at.data_editor[0].value
+    name = f"{first['first_name'].iloc[0]} {first['last_name'].iloc[0]}"
+    at = edit_grid(at, 0, {"open": True})
+    assert at.title[0].value == name
+    at.switch_page("pages/leads.py").run()
+    assert at.title[0].value == "Leads"
+    at = edit_grid(at, 0, {"open": True})
+    assert at.title[0].value == name
