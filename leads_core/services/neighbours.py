@@ -8,7 +8,7 @@ when the lead is no longer near there."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -49,8 +49,15 @@ def neighbours(
         found = _in_window(window, lead_id, start, total)
         if found is not None:
             return found
+    result = session.exec(ordered.execution_options(yield_per=STREAM_BATCH))
+    try:  # closed as soon as the lead is found (a server-side cursor on PostgreSQL)
+        return _walk(iter(result), lead_id, total)
+    finally:
+        result.close()
+
+
+def _walk(rows: Iterator[str], lead_id: str, total: int) -> Neighbours:
     previous: str | None = None
-    rows = iter(session.exec(ordered.execution_options(yield_per=STREAM_BATCH)))
     for index, found_id in enumerate(rows):
         if found_id == lead_id:
             return Neighbours(previous, next(rows, None), index, total)

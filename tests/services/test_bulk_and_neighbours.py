@@ -40,7 +40,8 @@ def ids(session: Session) -> dict[str, str]:
 
 def _statuses(session: Session) -> dict[str, str]:
     session.expire_all()
-    return {lead.last_name or "": lead.status for lead in session.exec(select(Lead))}
+    rows = session.exec(select(Lead).order_by(col(Lead.last_name)))
+    return {lead.last_name or "": lead.status for lead in rows}
 
 
 def test_set_status_matching_changes_every_match_in_batches_with_history(

@@ -114,7 +114,8 @@ def test_open_goes_to_the_lead_in_the_same_session_with_its_list(
 
 def test_empty_cells_show_a_dash_not_none(open_page: Open, sample: Campaign) -> None:
     at = open_page("leads")
-    assert at.data_editor[0].proto.placeholder == grid.EMPTY == "—"
+    assert at.data_editor[0].proto.placeholder == "—"  # Streamlit's default: a grey "None"
+    assert grid.EMPTY == "—"
 
 
 def test_back_from_a_lead_its_open_box_opens_it_again(open_page: Open, sample: Campaign) -> None:
