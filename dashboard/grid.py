@@ -1,5 +1,8 @@
 """The Leads grid: one page of leads as a DataFrame, its column configuration, and the
-cell edits read back as changes per lead."""
+cell edits read back as changes per lead.
+
+Two checkbox columns are not lead fields: ✓ ticks a row for the bulk actions, and Open
+opens the lead's page in the same tab (a link column would open a new browser tab)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,9 @@ from leads_core.scoring.rules import HIGH_QUALITY
 from leads_core.storage.models import Lead
 
 SELECT = "select"
+OPEN = "open"
+#: What an empty text cell shows (Streamlit's default is a grey "None").
+EMPTY = "—"
 GOOD_BG = "#d3f2df"
 #: The columns a salesperson scans first, right after the score; the other editable fields
 #: follow in the registry's order (a field added to ``leads_core.fields`` shows up there).
@@ -25,10 +31,10 @@ EDITABLE: tuple[str, ...] = (
     *(field.name for field in fields.EDITABLE if field.name not in FIRST),
 )
 OWNER = "owner"  # the owner's name; editing it changes owner_id
-READ_ONLY = ("open", "quality_score", "high", "campaign", "created_at", "updated_at")
+READ_ONLY = ("quality_score", "high", "campaign", "created_at", "updated_at")
 COLUMN_ORDER = (
     SELECT,
-    "open",
+    OPEN,
     "quality_score",
     "high",
     *FIRST,
@@ -38,8 +44,8 @@ COLUMN_ORDER = (
     "created_at",
     "updated_at",
 )
-#: A viewer's grid: only the selection (for exports) can be ticked.
-ALL_BUT_SELECT = tuple(c for c in COLUMN_ORDER if c != SELECT)
+#: A viewer's grid: only the selection (for exports) and Open can be ticked.
+ALL_BUT_SELECT = tuple(c for c in COLUMN_ORDER if c not in (SELECT, OPEN))
 
 
 @dataclass(frozen=True)
@@ -63,15 +69,15 @@ class Owners:
 def frame(
     leads: Sequence[Lead],
     campaign_names: Mapping[str, str],
-    selected: set[str],
     owners: Owners | None = None,
 ) -> pd.DataFrame:
-    """One row per lead, indexed by lead id."""
+    """One row per lead, indexed by lead id; nothing ticked (the ticks are the editor's
+    edits, gone with a new grid)."""
     owners = owners or Owners({}, ())
     rows = [
         {
-            SELECT: lead.id in selected,
-            "open": f"/lead?id={lead.id}",
+            SELECT: False,
+            OPEN: False,
             "quality_score": lead.quality_score,
             "high": "★" if (lead.quality_score or 0) >= HIGH_QUALITY else "",
             **{name: getattr(lead, name) for name in EDITABLE},
@@ -89,6 +95,7 @@ def frame(
     for name in (*EDITABLE, OWNER):
         df[name] = df[name].astype("string")
     df[SELECT] = df[SELECT].astype(bool)
+    df[OPEN] = df[OPEN].astype(bool)
     return df
 
 
@@ -113,7 +120,11 @@ def column_config(owners: Owners | None = None) -> dict[str, Any]:
             help="Who works on the lead; empty: unassigned",
         ),
         SELECT: cc.CheckboxColumn("✓", help="Select for the bulk actions below", width=40),
-        "open": cc.LinkColumn("Lead", display_text="Open", help="Open the lead's page", width=60),
+        OPEN: cc.CheckboxColumn(
+            "Open",
+            help="Open the lead's page here (Previous / Next there walk this list)",
+            width=72,
+        ),
         "quality_score": cc.ProgressColumn(
             "Score",
             min_value=0,
@@ -157,6 +168,11 @@ class Shown:
     @classmethod
     def of(cls, leads: Sequence[Lead]) -> Shown:
         return cls([lead.id for lead in leads], {lead.id: lead.version for lead in leads})
+
+
+def field_cells(cells: Mapping[str, Any]) -> dict[str, Any]:
+    """An edited row's cells without its two checkboxes (✓ and Open)."""
+    return {column: value for column, value in cells.items() if column not in (SELECT, OPEN)}
 
 
 def changes_by_lead(

@@ -25,7 +25,17 @@ from leads_core.ingest.options import (
     Progress,
 )
 from leads_core.schemas import CampaignCreate, CampaignUpdate, LeadUpdate
-from leads_core.services import apikeys, campaigns, imports, leads, rescoring, tasks, users
+from leads_core.services import (
+    apikeys,
+    bulk,
+    campaigns,
+    imports,
+    leads,
+    rescoring,
+    tasks,
+    users,
+)
+from leads_core.services.queries import LeadFilters
 from leads_core.storage.db import session_scope
 from leads_core.storage.models import ApiKey, Campaign, Lead, LeadActivity, Task, User
 from leads_core.task_schemas import ActivityCreate, TaskCreate, TaskUpdate
@@ -79,6 +89,27 @@ def delete_leads(lead_ids: Sequence[str]) -> int:
     acting(Action.WRITE)
     with session_scope() as session:
         return leads.delete_leads(session, lead_ids)
+
+
+def set_status_matching(filters: LeadFilters, status: str) -> int:
+    """Move every lead matching ``filters`` to ``status``; how many changed."""
+    who = acting(Action.WRITE)
+    with session_scope() as session:
+        return bulk.set_status_matching(session, filters, status, actor=who.label)
+
+
+def set_owner_matching(filters: LeadFilters, owner_id: str | None) -> int:
+    """Give every lead matching ``filters`` to ``owner_id``; how many changed."""
+    who = acting(Action.WRITE)
+    with session_scope() as session:
+        return bulk.set_owner_matching(session, filters, owner_id, actor=who.label)
+
+
+def delete_matching(filters: LeadFilters) -> int:
+    """Delete every lead matching ``filters`` with its history; how many."""
+    acting(Action.WRITE)
+    with session_scope() as session:
+        return bulk.delete_matching(session, filters)
 
 
 # ------------------------------------------------------------------ follow-ups

@@ -3,7 +3,7 @@ facts, the history, delete."""
 
 import streamlit as st
 
-from dashboard import auth, charts, data, feedback, follow_ups, lead_view, writes
+from dashboard import auth, charts, data, feedback, follow_ups, lead_list, lead_view, writes
 from leads_core.access import Action
 from leads_core.errors import LeadsError, NotFound, PreconditionFailed, validated
 from leads_core.fields import LEAD_STATUSES
@@ -85,7 +85,7 @@ except NotFound:
 lead = record.lead
 people = data.people()
 st.title(lead_view.display_name(lead))
-st.page_link("pages/leads.py", label="Back to the leads", icon=":material/arrow_back:")
+lead_list.draw_neighbours(lead.id, st.query_params.to_dict(), me=auth.current_principal().user_id)
 score_col, status_col, campaign_col, created_col = st.columns(4)
 score = lead.quality_score
 score_col.metric(

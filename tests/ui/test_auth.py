@@ -293,8 +293,8 @@ def test_a_viewer_reads_the_leads_without_edit_controls(
     at = open_url("leads")
     assert "**34** leads match" in at.caption[0].value
     [editor] = at.data_editor
-    assert _locked_columns(editor) == set(grid.ALL_BUT_SELECT)  # only ticking, for exports
-    assert [b.label for b in at.main.button] == []  # no bulk status, no delete
+    assert _locked_columns(editor) == set(grid.ALL_BUT_SELECT)  # only ticking (exports) and Open
+    assert [b.label for b in at.main.button] == ["Refresh"]  # no bulk status, no delete
     assert "bulk_status" not in [s.key for s in at.selectbox]
 
 

@@ -18,6 +18,7 @@ from leads_core.services import leads, users
 from leads_core.storage.models import Campaign, Lead, LeadActivity, User
 from tests.conftest import FIXTURES
 from tests.ui.conftest import Browser, OpenUrl
+from tests.ui.grid_edits import edit_grid
 
 Open = Callable[..., AppTest]
 SAMPLE = (FIXTURES / "sample_leads.csv").read_bytes()
@@ -52,13 +53,7 @@ def owners(session: Session) -> dict[str, str | None]:
 
 
 def _edit(at: AppTest, position: int, cells: dict) -> AppTest:
-    editor = at.data_editor[0]
-    at.session_state[editor.key] = {
-        "edited_rows": {position: cells},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
-    return at.run()
+    return edit_grid(at, position, cells)
 
 
 def test_the_grid_shows_owner_names_and_filters_by_owner_in_the_url(
@@ -179,6 +174,10 @@ def test_bulk_assign_gives_the_selected_leads_to_a_member(
     assert list(owners(ui_session).values()).count(team["ann"].id) == 5
     assert any("2 lead(s) given to Ann Lee" in t.value for t in at.toast)
     assert "**27** leads match" in at.caption[0].value  # the unassigned ones left
+    assert at.subheader[0].value == "Selected: 0"  # the two left the list, and the selection
+    at.selectbox(key="f_owner").set_value(team["ann"].id).run()  # Ann's five
+    _edit(at, 0, {"select": True})
+    _edit(at, 1, {"select": True})
     at.selectbox(key="bulk_owner").set_value("")
     at.button(key="bulk_owner_apply").click().run()
     assert list(owners(ui_session).values()).count(None) == 29

@@ -15,6 +15,7 @@ from leads_core.schemas import LeadUpdate
 from leads_core.services import apikeys, campaigns, leads
 from leads_core.storage.models import Campaign, Lead, LeadActivity
 from tests.conftest import FIXTURES
+from tests.ui.grid_edits import edit_grid
 
 Open = Callable[..., AppTest]
 SAMPLE = (FIXTURES / "sample_leads.csv").read_bytes()
@@ -132,13 +133,7 @@ def test_leads_no_match_offers_to_clear_filters(open_page: Open, sample: Campaig
 
 
 def _edit(at: AppTest, position: int, cells: dict) -> AppTest:
-    editor = at.data_editor[0]
-    at.session_state[editor.key] = {
-        "edited_rows": {position: cells},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
-    return at.run()
+    return edit_grid(at, position, cells)
 
 
 def test_leads_inline_edit_saves_rescores_and_records_history(
@@ -398,7 +393,7 @@ def test_leads_export_of_a_huge_filtered_set_is_refused(
 
     at = open_page("leads")
     buttons = {b.proto.label: b.proto.disabled for b in at.get("download_button")}
-    assert buttons == {"Export selected (0) as CSV": True, "Export all 34 filtered as CSV": False}
+    assert buttons == {"Export 0 selected as CSV": True, "Export all 34 filtered as CSV": False}
     monkeypatch.setattr(export, "MAX_EXPORT_ROWS", 10)
     at.run()
     buttons = {b.proto.label: b.proto.disabled for b in at.get("download_button")}

@@ -1,0 +1,79 @@
+"""Bulk changes to every lead matching a list's filters ("all 12,345 matching"), in batches.
+
+Each batch is a page of matching ids in id order, after the last id of the previous batch
+(keyset: a change that takes a lead out of the filters, such as a new status when the list
+is filtered by status, moves no other lead in or out of the batches still to come), handed
+to the per-id functions of :mod:`leads_core.services.leads`, which write the history entries
+and commit; memory stays flat however many leads match."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+from sqlmodel import Session, col, select
+
+from leads_core.services import leads, queries
+from leads_core.services.queries import LeadFilters
+from leads_core.storage.models import Lead
+
+BATCH = 500
+
+
+def matching_ids(
+    session: Session, filters: LeadFilters, *, batch: int = BATCH
+) -> Iterator[list[str]]:
+    """The ids of the leads matching ``filters``, ``batch`` at a time, in id order; each
+    batch is read when the previous one has been used (changed, deleted)."""
+    queries.validate_filters(session, filters)
+    after: str | None = None
+    while True:
+        statement = select(Lead.id).where(*queries.filter_clauses(filters))
+        if after is not None:
+            statement = statement.where(col(Lead.id) > after)
+        ids = list(session.exec(statement.order_by(col(Lead.id)).limit(batch)))
+        if not ids:
+            return
+        yield ids
+        if len(ids) < batch:
+            return
+        after = ids[-1]
+
+
+def _each_batch(
+    session: Session, filters: LeadFilters, change: Callable[[Sequence[str]], int], batch: int
+) -> int:
+    return sum(change(ids) for ids in matching_ids(session, filters, batch=batch))
+
+
+def set_status_matching(
+    session: Session,
+    filters: LeadFilters,
+    status: str,
+    *,
+    actor: str | None = None,
+    batch: int = BATCH,
+) -> int:
+    """Move every lead matching ``filters`` to ``status``; how many changed."""
+    return _each_batch(
+        session, filters, lambda ids: leads.set_status(session, ids, status, actor=actor), batch
+    )
+
+
+def set_owner_matching(
+    session: Session,
+    filters: LeadFilters,
+    owner_id: str | None,
+    *,
+    actor: str | None = None,
+    batch: int = BATCH,
+) -> int:
+    """Give every lead matching ``filters`` to ``owner_id`` (None: unassigned); how many
+    changed. An unknown or disabled owner is refused (422) before any change."""
+    return _each_batch(
+        session, filters, lambda ids: leads.set_owner(session, ids, owner_id, actor=actor), batch
+    )
+
+
+def delete_matching(session: Session, filters: LeadFilters, *, batch: int = BATCH) -> int:
+    """Delete every lead matching ``filters`` with its history; how many were deleted."""
+    return _each_batch(session, filters, lambda ids: leads.delete_leads(session, ids), batch)
