@@ -9,7 +9,7 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard import data, feedback, lead_list, writes
+from dashboard import auth, data, feedback, lead_list, writes
 from dashboard.data import People
 from dashboard.grid import SELECT
 from dashboard.safe import md
@@ -175,7 +175,7 @@ def _export_and_open(selection: Selection, ticked: list[str]) -> None:
                 label="Open the selected lead",
                 query_params=lead_list.link_params(
                     view,
-                    lead_list.owner_value(st.session_state.get("f_owner")),
+                    me=auth.current_principal().user_id,
                     lead_id=only,
                     position=(view.page - 1) * view.limit + position,
                 ),

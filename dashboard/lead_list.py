@@ -23,8 +23,8 @@ from typing import Any
 import streamlit as st
 
 from leads_core.errors import LeadsError
-from leads_core.services import neighbours, queries
-from leads_core.services.queries import OWNER_ME, OWNER_NONE, LeadFilters
+from leads_core.services import filtering, neighbours, queries
+from leads_core.services.filtering import LeadFilters
 from leads_core.storage.db import session_scope
 from leads_core.storage.models import Lead
 
@@ -160,26 +160,18 @@ def all_matching(view: View) -> bool:
 # ------------------------------------------------------------------ links to a lead
 
 
-def link_params(view: View, owner_value: str, *, lead_id: str, position: int) -> dict[str, str]:
+def link_params(view: View, *, me: str | None, lead_id: str, position: int) -> dict[str, str]:
     """The Lead page's query parameters for ``lead_id`` opened from this list: the list's
-    filters and sort (the API's names; ``owner_value`` is the owner filter as the URL writes
-    it, "" for everyone's), its page size and the lead's place in it."""
-    f = view.filters
-    values = {
-        "campaignId": f.campaign_id or "",
-        "minScore": "" if f.min_score is None else str(f.min_score),
-        "source": f.source or "",
-        "status": f.status or "",
-        "q": f.q or "",
-        "ownerId": owner_value,
-        "sort": view.sort,
-        "limit": str(view.limit),
-    }
-    kept = {name: value for name, value in values.items() if value or name == "ownerId"}
+    filters (:func:`leads_core.services.filtering.params_of`, ``ownerId=`` for everyone's,
+    which a member's Leads page would otherwise read as their own), its sort and page size,
+    and the lead's place in it."""
+    kept = filtering.params_of(view.filters, me=me)
+    kept.setdefault("ownerId", "")
+    kept |= {"sort": view.sort, "limit": str(view.limit)}
     return {"id": lead_id, **kept, POSITION: str(position)}
 
 
-LIST_NAMES = ("campaignId", "minScore", "source", "status", "q", "ownerId", "sort", "limit")
+LIST_NAMES = (*filtering.PARAMS, "sort", "limit")
 
 
 def list_params(params: Mapping[str, str]) -> dict[str, str]:
@@ -188,23 +180,8 @@ def list_params(params: Mapping[str, str]) -> dict[str, str]:
 
 
 def filters_of(params: Mapping[str, str], *, me: str | None) -> LeadFilters:
-    """The list's filters from a Lead page URL (``ValidationFailed`` for a bad owner)."""
-    raw_score = params.get("minScore", "")
-    owner = params.get("ownerId", "")
-    return LeadFilters(
-        campaign_id=params.get("campaignId") or None,
-        min_score=int(raw_score) if raw_score.isdigit() else None,
-        source=(params.get("source") or "").strip().lower() or None,
-        status=params.get("status") or None,
-        q=(params.get("q") or "").strip() or None,
-        owners=queries.parse_owners(owner, me=me) if owner else None,
-    )
-
-
-def owner_value(raw: str | None) -> str:
-    """The owner filter widget's value as a URL's ``ownerId`` ("" for everyone's)."""
-    value = raw or ""
-    return value if value in (OWNER_ME, OWNER_NONE) or value.startswith("usr_") else ""
+    """The list's filters from a Lead page URL (``ValidationFailed`` for a bad value)."""
+    return filtering.filters_from_params(params, me=me)
 
 
 def neighbours_of(

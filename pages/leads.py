@@ -136,7 +136,7 @@ if opened:  # an Open box ticked: the lead's page, in this tab, knowing its list
         "pages/lead.py",
         query_params=lead_list.link_params(
             view,
-            lead_list.owner_value(state.get("f_owner")),
+            me=auth.current_principal().user_id,
             lead_id=edited.lead_ids[opened[0]],
             position=first - 1 + opened[0],
         ),

@@ -47,7 +47,7 @@ def _statuses(session: Session) -> dict[str, str]:
 def test_set_status_matching_changes_every_match_in_batches_with_history(
     session: Session, ids: dict[str, str]
 ) -> None:
-    referral = LeadFilters(source="referral", status="new")
+    referral = LeadFilters(sources=("referral",), statuses=("new",))
     # Batches of 2: the filter is on the status being changed, and every match still moves.
     changed = bulk.set_status_matching(session, referral, "contacted", actor="ann", batch=2)
     assert changed == 3
@@ -68,7 +68,7 @@ def test_set_status_matching_changes_every_match_in_batches_with_history(
 
 
 def test_set_owner_and_delete_matching(session: Session, ids: dict[str, str]) -> None:
-    event = LeadFilters(source="event")
+    event = LeadFilters(sources=("event",))
     assert bulk.set_owner_matching(session, event, None, batch=3) == 0  # all unassigned
     with pytest.raises(ValidationFailed):
         bulk.set_owner_matching(session, event, "usr_nobody")
@@ -90,7 +90,7 @@ def test_neighbours_follow_the_lists_sort_and_filters(
     assert neighbours(session, everyone, "-lastName", ids["Adams"], 6) == Neighbours(
         ids["Baker"], None, 6, 7
     )
-    referral = LeadFilters(source="referral")
+    referral = LeadFilters(sources=("referral",))
     assert neighbours(session, referral, "lastName", ids["Davis"], 1) == Neighbours(
         ids["Baker"], ids["Fox"], 1, 3
     )
@@ -111,7 +111,7 @@ def test_neighbours_are_right_when_the_list_changed_since(
     assert neighbours(session, everyone, "lastName", ids["Clark"], None).position == 1
     # Edited out of the list it was opened from: no neighbours there any more.
     leads.update_lead(session, ids["Davis"], LeadUpdate(source="event"), region="FR")
-    assert neighbours(session, LeadFilters(source="referral"), "lastName", ids["Davis"], 1) == (
+    assert neighbours(session, LeadFilters(sources=("referral",)), "lastName", ids["Davis"], 1) == (
         Neighbours(None, None, None, 2)
     )
 

@@ -61,7 +61,7 @@ def test_all_matching_is_chosen_explicitly_and_acts_on_every_match(
     _button(at, "select_all_matching").click().run()
     assert at.subheader[0].value == "Selected: all 34 leads matching these filters"
     assert _button(at, "bulk_status_apply").label == "Set status of all 34 matching"
-    at.selectbox(key="f_source").set_value("linkedin").run()  # another list: the ticks again
+    at.multiselect(key="f_sources").set_value(["linkedin"]).run()  # another list: the ticks again
     assert at.subheader[0].value == "Selected: 0"
     at = edit_grid(at, 0, {"select": True})
     assert at.subheader[0].value == "Selected: 1"

@@ -175,7 +175,7 @@ def test_bulk_assign_gives_the_selected_leads_to_a_member(
     assert any("2 lead(s) given to Ann Lee" in t.value for t in at.toast)
     assert "**27** leads match" in at.caption[0].value  # the unassigned ones left
     assert at.subheader[0].value == "Selected: 0"  # the two left the list, and the selection
-    at.selectbox(key="f_owner").set_value(team["ann"].id).run()  # Ann's five
+    at.multiselect(key="f_owners").set_value([team["ann"].id]).run()  # Ann's five
     _edit(at, 0, {"select": True})
     _edit(at, 1, {"select": True})
     at.selectbox(key="bulk_owner").set_value("")
