@@ -70,10 +70,23 @@ import streamlit as st
 from playwright.sync_api import Page, sync_playwright
 from streamlit.testing.v1 import AppTest
 
+from bench import browser_timing
+from bench.browser_timing import Target
+from dashboard import auth
 from dashboard.filters import DEFAULT_PAGE_SIZE
 from leads_core import config
+from leads_core.access import Role
+from leads_core.errors import NotFound
+from leads_core.services import users
 from leads_core.storage import db
-from tests.support.devserver import free_port, launch_chromium, start_app, stop_app, wait_healthy
+from tests.support.devserver import (
+    NO_RATE_LIMIT,
+    free_port,
+    launch_chromium,
+    start_app,
+    stop_app,
+    wait_healthy,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -90,6 +103,9 @@ START_DEADLINE_S = 120.0
 BROWSER_TIMEOUT_MS = 120_000
 SETTLE_S = 0.5
 SEARCH_WORD = "martin"  # a common last name in the demo data
+#: The admin the benchmark signs in as (made in the database when missing): every run goes
+#: through the sign-in gate as a signed-in user's does.
+BENCH_USER = "bench-admin@example.com"
 
 
 @dataclass(frozen=True)
@@ -280,6 +296,27 @@ def views(facts: DbFacts) -> list[View]:
     ]
 
 
+def browser_targets(facts: DbFacts) -> list[Target]:
+    """Every page, for the browser timings, and what shows its data."""
+    return [
+        Target("Home", "/", "Home", "Leads workspace", metrics=4),
+        Target("Leads", "/leads", "Leads", "Leads", grids=1),
+        Target("Lead", f"/lead?id={facts.lead_id}", None, None, charts=1, grids=1),
+        Target("Analytics", "/analytics", "Analytics", "Analytics", charts=6, metrics=4),
+        Target("Campaigns", "/campaigns", "Campaigns", "Campaigns", grids=1),
+        Target(
+            "Import",
+            "/import",
+            "Import",
+            "Import leads",
+            selector='[data-testid="stFileUploaderDropzone"]',
+        ),
+        Target("Imports", "/imports", "Import history", "Import history", grids=1),
+        Target("Team", "/team", "Team", "Team", grids=1),
+        Target("API keys", "/api-keys", "API keys", "API keys"),
+    ]
+
+
 # --------------------------------------------------------------------------- page timings
 
 
@@ -287,6 +324,19 @@ def use_database(path: Path) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{path.resolve()}"
     config.get_settings.cache_clear()
     db.get_engine.cache_clear()
+
+
+def sign_in_bench_user() -> str:
+    """A session cookie of :data:`BENCH_USER` (an admin, made when missing); AppTest's runs
+    in this process send it, as a signed-in browser does."""
+    with db.session_scope() as session:
+        try:
+            user = users.find_user(session, BENCH_USER)
+        except NotFound:
+            user = users.create_user(session, email=BENCH_USER, name="Bench", role=Role.ADMIN)
+        cookie = users.start_session(session, user)
+    auth.session_cookie = lambda: cookie  # type: ignore[assignment]
+    return cookie
 
 
 def reset_caches() -> None:
@@ -422,12 +472,53 @@ def wait_rendered(page: Page, view: View) -> None:
     )
 
 
-def measure_memory(db_path: Path, all_views: list[View], workdir: Path) -> MemoryResult:
-    env = {
+def server_env(db_path: Path) -> dict[str, str]:
+    return {
         **os.environ,
+        **NO_RATE_LIMIT,
         "DATABASE_URL": f"sqlite:///{db_path.resolve()}",
         "PYTHONUNBUFFERED": "1",
     }
+
+
+def measure_browser(
+    db_path: Path, targets: list[Target], workdir: Path, cookie: str, repeat: int
+) -> tuple[list[browser_timing.Timing], list[str]]:
+    """The browser timings (``bench/browser_timing.py``) on a server of their own. The server's
+    first visit pays its imports (pandas, Plotly...): one load of each page first, printed
+    apart; the st.cache_data aggregates then stay as that visit left them (warm, as for a
+    workspace nobody is writing to: AppTest's cold figures above are the cost after a write)."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = workdir / "server-browser.log"
+    print(f"\nstarting streamlit run app.py on port {port} for the browser timings ...", flush=True)
+    proc = start_app(server_env(db_path), port, log_path)
+    problems: list[str] = []
+    try:
+        wait_healthy(proc, port, deadline_s=START_DEADLINE_S)
+        with sync_playwright() as pw:
+            browser = launch_chromium(pw)
+            try:
+                print("first visit of each page on the new server (imports, cold caches):")
+                for target in targets:
+                    with browser_timing.opened(browser, base_url, cookie) as (page, sockets):
+                        sample = browser_timing.full_load(page, sockets, base_url, target)
+                    print(f"  {target.label:12} {sample.seconds:6.2f} s", flush=True)
+                timings = browser_timing.measure(browser, base_url, cookie, targets, repeat)
+            finally:
+                browser.close()
+    finally:
+        stop_app(proc)
+    log = log_path.read_text(errors="replace")
+    if "Traceback" in log:
+        problems.append("server log has a Traceback:\n" + log[-4000:])
+    return timings, problems
+
+
+def measure_memory(
+    db_path: Path, all_views: list[View], workdir: Path, cookie: str | None
+) -> MemoryResult:
+    env = server_env(db_path)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = workdir / "server.log"
@@ -444,7 +535,8 @@ def measure_memory(db_path: Path, all_views: list[View], workdir: Path) -> Memor
         with sync_playwright() as pw:
             browser = launch_chromium(pw)
             try:
-                page = browser.new_page(viewport={"width": 1440, "height": 900})
+                context = browser_timing.new_context(browser, base_url, cookie)
+                page = context.new_page()
                 for view in all_views:
                     if proc.poll() is not None:
                         memory.problems.append(f"the server exited ({proc.returncode})")
@@ -610,12 +702,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-rss", action="store_true", help="skip the server and browser (memory) part"
     )
+    parser.add_argument(
+        "--browser-repeat",
+        type=int,
+        default=3,
+        help="full loads and sidebar navigations per page in Chromium (default 3; 0: none)",
+    )
+    parser.add_argument(
+        "--browser-only",
+        action="store_true",
+        help="only the Chromium timings (no AppTest runs, no memory part)",
+    )
     args = parser.parse_args(argv)
     if args.quick and args.db is not None:
         parser.error("--quick seeds a temporary database: do not pass --db with it")
     leads = args.leads if args.leads is not None else QUICK_LEADS if args.quick else DEFAULT_LEADS
-    if leads < 1 or args.repeat < 1:
-        parser.error("--leads and --repeat must be at least 1")
+    if leads < 1 or args.repeat < 1 or args.browser_repeat < 0:
+        parser.error("--leads and --repeat must be at least 1, --browser-repeat at least 0")
 
     workdir = Path(tempfile.mkdtemp(prefix="leads-dashboard-bench-"))
     db_path = (workdir / "leads.db" if args.quick else args.db or DEFAULT_DB).resolve()
@@ -626,15 +729,34 @@ def main(argv: list[str] | None = None) -> int:
         facts = db_facts(db_path)
         all_views = views(facts)
         use_database(db_path)
-        results = time_pages(all_views, args.repeat)
+        cookie = sign_in_bench_user()
+        results = [] if args.browser_only else time_pages(all_views, args.repeat)
         failed = any(r.problems for r in results)
         memory = None
-        if not args.no_rss:
-            memory = measure_memory(db_path, all_views, workdir)
+        if not args.no_rss and not args.browser_only:
+            memory = measure_memory(db_path, all_views, workdir, cookie)
             failed = failed or bool(memory.problems) or any(v.problems for v in memory.visits)
             for problem in memory.problems:
                 print(problem)
-        report(facts, db_path, results, memory, args.repeat, load_at_start)
+        timings: list[browser_timing.Timing] = []
+        if args.browser_repeat:
+            load_before = os.getloadavg()[0]
+            timings, problems = measure_browser(
+                db_path, browser_targets(facts), workdir, cookie, args.browser_repeat
+            )
+            failed = failed or bool(problems) or any(t.problems for t in timings)
+            for problem in problems:
+                print(problem)
+            print(
+                f"load average (1 min) {load_before:.2f} before the browser timings, "
+                f"{os.getloadavg()[0]:.2f} after"
+            )
+        if results:
+            report(facts, db_path, results, memory, args.repeat, load_at_start)
+        else:
+            print("\n" + "\n".join(machine_info(load_at_start)))
+        if timings:
+            browser_timing.report(timings, args.browser_repeat)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     if failed:
