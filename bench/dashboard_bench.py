@@ -335,7 +335,7 @@ def sign_in_bench_user() -> str:
         except NotFound:
             user = users.create_user(session, email=BENCH_USER, name="Bench", role=Role.ADMIN)
         cookie = users.start_session(session, user)
-    auth.session_cookie = lambda: cookie  # type: ignore[assignment]
+    auth.session_cookie = lambda: cookie
     return cookie
 
 
@@ -504,7 +504,9 @@ def measure_browser(
                     with browser_timing.opened(browser, base_url, cookie) as (page, sockets):
                         sample = browser_timing.full_load(page, sockets, base_url, target)
                     print(f"  {target.label:12} {sample.seconds:6.2f} s", flush=True)
-                timings = browser_timing.measure(browser, base_url, cookie, targets, repeat)
+                timings = browser_timing.measure(
+                    browser, base_url, cookie, targets, repeat, server_pid=proc.pid
+                )
             finally:
                 browser.close()
     finally:
