@@ -20,7 +20,7 @@ the data grids with rows (Glide's cells), the metrics with values, per :class:`T
 Each measurement also counts the script runs the browser saw (``data-test-script-state``
 going to ``running``) and the messages it sent on the WebSocket (a rerun request each, plus
 widget and page-change messages): one load should be one run. And the CPU time the server
-process spent on it (``/proc/PID/stat``, read before and 0.5 s after the page was shown):
+process spent on it (``/proc/PID/stat``, read before and 1 s after the page was shown):
 unlike the seconds, it hardly moves with the other work on a shared machine.
 """
 
@@ -116,7 +116,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-CPU_SETTLE_S = 0.5  # the server's work after the page is shown (watchers, cleanup)
+CPU_SETTLE_S = 1.0  # the server's work after the page is shown (watchers, cleanup)
 
 
 def with_cpu(pid: int | None, measure: Callable[[], Sample]) -> Sample:
