@@ -11,7 +11,7 @@ if get_script_run_ctx(suppress_warning=True) is None:
     from starlette.middleware import Middleware
     from streamlit.runtime.pages_manager import PagesManager
 
-    from dashboard import signin
+    from dashboard import signin, warmup
     from dashboard.exposure import refuse_unprotected_exposure
     from leads_core.api import create_api
     from leads_core.api.serving import enable_tcp_nodelay, mount_api
@@ -40,6 +40,9 @@ if get_script_run_ctx(suppress_warning=True) is None:
         routes=[mount_api("/v1", create_api(failures=failures)), *signin.routes(failures)],
         middleware=[Middleware(Guard)],
     )
+    # The pages' modules loaded, and all of this frozen out of the garbage collector's full
+    # passes, which Streamlit makes after every script run (dashboard/warmup.py).
+    warmup.prepare()
 else:
     from dashboard import auth
     from leads_core.access import Action
