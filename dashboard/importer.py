@@ -11,6 +11,8 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from dashboard.feedback import field_words
+from dashboard.safe import EMPTY, md
 from leads_core.config import get_settings
 from leads_core.fields import FIELDS
 from leads_core.files import reading
@@ -55,10 +57,13 @@ class Inspection:
             f"{plural(len(self.headers), 'column')}"
         )
         if self.kind == "xlsx":
-            return f"**{name}** - {size / 1024:,.0f} KB, Excel workbook, sheet **{self.sheet}**, {where}."
+            return (
+                f"**{md(name)}** - {size / 1024:,.0f} KB, Excel workbook, "
+                f"sheet **{md(self.sheet)}**, {where}."
+            )
         delimiter = DELIMITER_NAMES.get(self.delimiter or "", repr(self.delimiter))
         return (
-            f"**{name}** - {size / 1024:,.0f} KB, read as **{self.encoding}**, delimiter "
+            f"**{md(name)}** - {size / 1024:,.0f} KB, read as **{self.encoding}**, delimiter "
             f"**{delimiter}**, {where}."
         )
 
@@ -147,7 +152,7 @@ def mapping_problems(found: Inspection, changes: Mapping[str, str | None]) -> li
         if len(columns) > 1:
             problems.append(
                 f"{TARGET_LABELS[target]} is chosen for {len(columns)} columns "
-                f"({', '.join(columns)}): keep one."
+                f"({md(', '.join(columns))}): keep one."
             )
     if not ({"email", "linkedinUrl"} & set(final.values())):
         problems.append("No column is imported as Email or LinkedIn URL: each lead needs one.")
@@ -223,12 +228,15 @@ def show_counts(outcome: ImportOutcome, *, preview: bool) -> None:
                     ]
                 ),
                 hide_index=True,
+                placeholder=EMPTY,
             )
     if outcome.errors:
         st.markdown("**Rows that will not import**" if preview else "**Rows not imported**")
         st.dataframe(
-            pd.DataFrame(
-                [e.model_dump() for e in outcome.errors[:1000]], columns=["row", "field", "message"]
-            ).rename(columns={"row": "Row", "field": "Field", "message": "What to fix"}),
+            [
+                {"Row": e.row, "Field": field_words(e.field or ""), "What to fix": e.message}
+                for e in outcome.errors[:1000]
+            ],
             hide_index=True,
+            placeholder=EMPTY,
         )

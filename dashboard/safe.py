@@ -20,6 +20,8 @@ from typing import Any
 # directives (``:red[…]``, ``:material/icon:``, emoji shortcodes, ``$…$``) start with one.
 _PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+EMPTY = "—"
+"""What a table shows for an empty value (``st.dataframe(placeholder=EMPTY)``): never "None"."""
 
 
 def md(value: Any) -> str:
