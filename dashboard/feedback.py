@@ -17,6 +17,7 @@ from leads_core import fields
 from leads_core.errors import LeadsError
 
 _KEY = "_flash_messages"
+_OTHER_WORDS = {"ownerId": "Owner", "owner_id": "Owner", "campaignId": "Campaign"}
 
 
 def describe(exc: LeadsError) -> str:
@@ -37,7 +38,9 @@ def field_words(name: str) -> str:
     """A lead field's name (``linkedinUrl``, ``linkedin_url``) in words ("LinkedIn URL");
     any other name as it is, its underscores as spaces."""
     field = fields.BY_API_NAME.get(name) or fields.BY_NAME.get(name)
-    return field.label if field is not None else name.replace("_", " ")
+    if field is not None:
+        return field.label
+    return _OTHER_WORDS.get(name, name.replace("_", " "))
 
 
 def flash(kind: str, message: str) -> None:

@@ -233,23 +233,24 @@ def test_the_tables_offer_no_csv_download_of_their_own() -> None:
 
 
 def test_export_quotes_every_text_cell_and_leaves_numbers_bare(session: Session) -> None:
-    """A spreadsheet splitting lines on ``;`` (a European Excel) still reads each text as a
-    quoted string: no cell of the file begins bare with ``=``."""
+    """Each text cell begins with a quote and each number with a digit: a spreadsheet never
+    meets a cell beginning bare with ``=`` (``=1+1`` is written ``"'=1+1"``)."""
     (lead_id,) = _import(
         session,
-        [{"email": "a@acme.io", "company": "x;=1+1", "attributes": {"City": "Lyon"}}],
+        [{"email": "a@acme.io", "company": "=1+1", "notes": "x;y", "attributes": {"City": "Lyon"}}],
     )
     data = export.leads_csv_bytes(queries.leads_by_ids(session, [lead_id]), campaign_names=NAMES)
     header_line, row_line = data.decode("utf-8-sig").split("\r\n")[:2]
     lead = queries.leads_by_ids(session, [lead_id])[0]
     assert header_line == ",".join(f'"{h}"' for h, _ in export.EXPORT_COLUMNS) + ',"City"'
-    assert f'"{lead_id}","cmp_123","Q1 CTO outreach",' in row_line
-    assert '"x;=1+1"' in row_line
+    assert row_line.startswith(f'"{lead_id}","cmp_123","Q1 CTO outreach",')
+    assert ',"\'=1+1",' in row_line
+    assert ',"x;y",' in row_line
     assert f",{lead.quality_score}," in row_line  # the score, a number: not quoted
+    assert ',"",' in row_line  # an empty text is a quoted empty string
     assert row_line.endswith(',"Lyon"')
-    # Read as a European Excel does, on ";": the quoted "x;=1+1" stays one cell.
-    (european,) = csv.reader(io.StringIO(row_line), delimiter=";")
-    assert not any(cell.startswith("=") for cell in european)
+    (cells,) = csv.reader(io.StringIO(row_line))
+    assert cells[export.EXPORT_COLUMNS.index(("company", "company"))] == "'=1+1"
 
 
 def test_export_names_the_campaign_beside_its_id(session: Session) -> None:
@@ -268,12 +269,16 @@ def test_export_reads_the_campaign_names_once(session: Session) -> None:
     ids = _import(session, [{"email": f"p{i}@acme.io"} for i in range(20)])
     statements: list[str] = []
     engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
     try:
         names = campaigns.names(session)
         export.leads_csv_bytes(queries.leads_by_ids(session, ids), campaign_names=names)
     finally:
-        event.remove(engine, "before_cursor_execute", statements.append)
+        event.remove(engine, "before_cursor_execute", note)
     assert names == NAMES
     assert sum("FROM campaign" in s for s in statements) == 1
 

@@ -11,6 +11,7 @@ when some body holds ``md(text)`` and none holds the raw text (whose ``![t](…)
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from streamlit.testing.v1 import AppTest
@@ -64,3 +65,12 @@ def assert_escaped(at: AppTest, text: str) -> None:
     assert not raw, f"{text!r} drawn as Markdown, not escaped: {raw}"
     escaped = md(text)
     assert any(escaped in body for body in bodies), f"{escaped!r} not shown in {bodies}"
+
+
+_ESCAPE = re.compile(r"""\\([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+
+
+def shown(body: str) -> str:
+    """A Markdown body as the user reads it, its backslash escapes resolved:
+    ``shown("sample\\_leads\\.csv") == "sample_leads.csv"`` (for asserting wording)."""
+    return _ESCAPE.sub(r"\1", body)
