@@ -380,7 +380,7 @@ def test_history_shows_one_import_by_its_id(
     assert at.query_params == {"id": first.batch_id}
 
     at = open_page("imports", id="imp_nope")
-    assert "There is no import 'imp_nope'" in at.error[0].value
+    assert "There is no import 'imp_nope'" in shown(at.error[0].value)
 
 
 @pytest.mark.parametrize(
