@@ -111,7 +111,7 @@ def mapping_table(found: Inspection) -> pd.DataFrame:
             "Column": found.headers,
             "Example": examples,
             "Matched by": [
-                MATCHED_BY.get(found.matched_by.get(h) or "", "-") for h in found.headers
+                MATCHED_BY.get(found.matched_by.get(h) or "", EMPTY) for h in found.headers
             ],
             "Import as": [TARGET_LABELS[found.mapping[h]] for h in found.headers],
         }

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from dashboard.safe import md
+from dashboard.safe import EMPTY, md
 from leads_core import fields
 from leads_core.scoring.rules import COMPONENTS
 from leads_core.storage.models import Lead, LeadActivity
@@ -72,7 +72,7 @@ def _fact(value: Any) -> str:
         return "yes"
     if value is False:
         return "no"
-    return "-" if value is None else str(value)
+    return EMPTY if value is None else str(value)
 
 
 def enrichment_lines(enrichment: Mapping[str, Any] | None) -> list[str]:

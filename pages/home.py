@@ -29,7 +29,7 @@ high_col.metric(f"Score {HIGH_QUALITY}+", f"{counts.high_quality:,}")
 share = counts.high_share
 share_col.metric(
     "High-quality share",
-    "-" if share is None else f"{share:.1%}",
+    EMPTY if share is None else f"{share:.1%}",
     help=f"Scored leads at or above {HIGH_QUALITY}, the recommended threshold.",
 )
 

@@ -110,12 +110,21 @@ def test_a_last_name_and_a_campaign_name_draw_no_image(
     )
     ui.open_path(page, server.base_url, f"/lead?id={lead_id}")
     title = page.get_by_role("heading", level=1)
-    expect(title).to_have_text(f"Ana {image}")
+    expect(title).to_contain_text("Ana")
     campaign = page.get_by_test_id("stMetric").filter(has_text="Campaign")
-    expect(campaign.get_by_test_id("stMetricValue")).to_have_text(f"Fair {image}")
+    value = campaign.get_by_test_id("stMetricValue")
     ui.screenshot(page, tmp_path / "screenshots" / "lead-traps-1280.png")
-    assert page.locator('[data-testid="stMain"] img').count() == 0
+    assert _seen(title.inner_text()) == f"Ana {image}"
+    assert _seen(value.inner_text()) == f"Fair {image}"
+    main = page.get_by_test_id("stMain")
+    assert main.locator("img").count() == 0
+    assert main.locator(f'a[href*="127.0.0.1:{port}"]').count() == 0
     assert requested == []
+
+
+def _seen(text: str) -> str:
+    """Text as read, without the invisible word joiners that break autolinks."""
+    return text.replace("\u2060", "").strip()
 
 
 def test_an_id_in_the_url_is_no_link_in_the_error_box(
@@ -123,8 +132,9 @@ def test_an_id_in_the_url_is_no_link_in_the_error_box(
 ) -> None:
     ui.open_path(page, server.base_url, "/lead?id=[click](https://evil.example)")
     alert = page.get_by_test_id("stAlert")
-    expect(alert).to_contain_text("There is no lead '[click](https://evil.example)'")
+    expect(alert).to_contain_text("There is no lead")
     ui.screenshot(page, tmp_path / "screenshots" / "lead-not-found-1280.png")
+    assert _seen(alert.inner_text()).startswith("There is no lead '[click](https://evil.example)'")
     assert alert.locator("a").count() == 0
 
 
@@ -138,23 +148,24 @@ def test_score_reasons_and_enrichment_wrap_at_1280_px(
         {
             "firstName": "Wim",
             "lastName": "Wrap",
-            "email": f"wim.{uuid.uuid4().hex[:6]}@very-long-company-domain-of-holdings.example",
+            "email": f"wim.{uuid.uuid4().hex[:6]}@very-long-company-domain-of-holdings.io",
             "company": LONG_COMPANY,
             "position": "Chief Technology Officer and Head of Platform Engineering",
         },
     )
     ui.open_path(page, server.base_url, f"/lead?id={lead_id}")
     reasons = page.get_by_test_id("stMarkdownContainer").filter(has_text="Campaign match")
-    expect(reasons.first).to_be_visible()
-    enrichment = page.get_by_test_id("stMarkdownContainer").filter(has_text="Email domain")
-    expect(enrichment.first).to_contain_text("very-long-company-domain-of-holdings.example")
+    expect(reasons.first).to_contain_text("Chief Technology Officer and Head of Platform")
+    enrichment = page.get_by_test_id("stMarkdownContainer").filter(has_text="Email status")
+    expect(enrichment.first).to_contain_text("Company domain: very-long-company-domain-of-holdings")
+    expect(page.get_by_test_id("stMetric")).to_have_count(4)
+    ui.screenshot(page, tmp_path / "screenshots" / "lead-1280.png")
     main = page.get_by_test_id("stMain").bounding_box()
     assert main is not None
     for block in (*reasons.all(), *enrichment.all()):
         box = block.bounding_box()
         assert box is not None and box["x"] + box["width"] <= main["x"] + main["width"] + 1
         assert block.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), block.inner_text()
-    ui.screenshot(page, tmp_path / "screenshots" / "lead-1280.png")
 
 
 def test_revoking_a_key_asks_first(page: Page, server: Server, tmp_path: Path) -> None:
