@@ -77,10 +77,13 @@ def _fact(value: Any) -> str:
 
 def enrichment_lines(enrichment: Mapping[str, Any] | None) -> list[str]:
     """One Markdown line per fact, "**Email status**: valid", the value escaped (a company
-    domain or an email problem comes from what the lead holds)."""
+    domain or an email problem comes from what the lead holds). In the labels' order:
+    PostgreSQL's JSONB keeps keys in an order of its own."""
+    order = {key: i for i, key in enumerate(_ENRICHMENT_LABELS)}
+    facts = sorted((enrichment or {}).items(), key=lambda fact: order.get(fact[0], len(order)))
     return [
         f"**{_ENRICHMENT_LABELS.get(key, _words(key))}**: {md(_fact(value))}"
-        for key, value in (enrichment or {}).items()
+        for key, value in facts
     ]
 
 

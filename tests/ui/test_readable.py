@@ -62,7 +62,7 @@ def test_lead_page_score_reasons_and_enrichment_wrap(
     for key, reason in lead.score_reasons.items():
         points = f"{lead.score_breakdown[key]}/" if lead.score_breakdown else ""
         assert any(points in b and md(reason) in b for b in bodies), (key, reason)
-    enrichment = next(b for b in bodies if b.startswith("**Email status**: "))
+    enrichment = next(b for b in bodies if b.startswith("**Email status**: "))  # first
     assert "**Email domain**: nexora\\.io" in enrichment
 
 
