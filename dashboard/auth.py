@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from dashboard import feedback
 from dashboard.exposure import is_loopback
+from dashboard.safe import md
 from dashboard.signin import COOKIE, sign_in_url
 from leads_core.access import Action, Principal, Role
 from leads_core.clock import utcnow
@@ -229,7 +230,7 @@ def _sign_in_screen(verdict: Verdict) -> None:
     st.title("Leads workspace")
     feedback.show_flashed()
     if verdict.problem:
-        st.error(verdict.problem)
+        st.error(md(verdict.problem))  # it quotes the email the sign-on gave
     if verdict.problem and not verdict.via_sso:
         return  # no user yet, and not this machine: nobody can sign in here
     st.caption("Sign in to see the workspace.")
@@ -254,8 +255,8 @@ def _signed_in_sidebar(verdict: Verdict) -> None:
     assert principal is not None
     with st.sidebar:
         st.caption(
-            f"Signed in as **{principal.name}** ({ROLE_LABELS[principal.role]})  \n"
-            f"{principal.email}"
+            f"Signed in as **{md(principal.name)}** ({ROLE_LABELS[principal.role]})  \n"
+            f"{md(principal.email)}"
         )
         if st.button("Sign out", key="auth_sign_out", icon=":material/logout:"):
             _sign_out(verdict, everywhere=False)
@@ -326,5 +327,5 @@ def _create_first_admin() -> None:
         return
     finally:
         state.pop("first_admin_password", None)
-    feedback.flash("success", f"Created the admin {user.email}. Sign in with that email.")
+    feedback.flash("success", f"Created the admin {md(user.email)}. Sign in with that email.")
     st.rerun()

@@ -224,13 +224,18 @@ def team() -> list[Member]:
 def leads_csv(lead_ids: Sequence[str]) -> bytes:
     """These leads as a CSV file, in the order of ``lead_ids``."""
     with session_scope() as session:
-        return export.leads_csv_bytes(queries.leads_by_ids(session, lead_ids))
+        return export.leads_csv_bytes(
+            queries.leads_by_ids(session, lead_ids), campaign_names=campaigns.names(session)
+        )
 
 
 def filtered_leads_csv(filters: LeadFilters, sort: str) -> bytes:
     """Every lead matching ``filters`` as a CSV file, in ``sort`` order."""
     with session_scope() as session:
-        return export.leads_csv_bytes(queries.iter_leads(session, filters=filters, sort=sort))
+        return export.leads_csv_bytes(
+            queries.iter_leads(session, filters=filters, sort=sort),
+            campaign_names=campaigns.names(session),
+        )
 
 
 # ------------------------------------------------------------------ follow-ups

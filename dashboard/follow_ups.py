@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import streamlit as st
 
 from dashboard import data, feedback, lead_view, writes
+from dashboard.safe import md
 from leads_core import clock
 from leads_core.clock import as_utc
 from leads_core.errors import LeadsError, PreconditionFailed, validated
@@ -76,7 +77,7 @@ def _add_task(lead_id: str) -> None:
     # Set, not deleted: a widget of a form keeps the browser's value when its key is deleted.
     state["task_title"] = ""
     data.clear()
-    feedback.flash("success", f"Task added: {body.title}")
+    feedback.flash("success", f"Task added: {md(body.title)}")
 
 
 def lead_tasks(lead_id: str, *, can_write: bool, me: str | None) -> None:
@@ -98,7 +99,7 @@ def _task_row(task: Task, names: dict[str, str], now: datetime, *, can_write: bo
     box, due, owner = st.columns([5, 2, 2], vertical_alignment="center")
     key = f"task_done_{task.id}_{task.version}"  # a new box when the task changed
     box.checkbox(
-        task.title,
+        md(task.title),
         value=task.done_at is not None,
         key=key,
         disabled=not can_write,
@@ -107,7 +108,7 @@ def _task_row(task: Task, names: dict[str, str], now: datetime, *, can_write: bo
     )
     late = task.done_at is None and task.due_at is not None and as_utc(task.due_at) < now
     due.caption(f":red[{due_text(task)}]" if late else due_text(task))
-    owner.caption(names.get(task.owner_id, "Nobody") if task.owner_id else "Nobody")
+    owner.caption(md(names.get(task.owner_id, "Nobody")) if task.owner_id else "Nobody")
 
 
 def _add_task_form(lead_id: str, people: data.People, me: str | None) -> None:
@@ -188,10 +189,10 @@ def activity_form(lead_id: str) -> None:
 def _task_link(task: Task, leads: dict[str, Lead], names: dict[str, str], mine: bool) -> None:
     lead = leads.get(task.lead_id)
     who = lead_view.display_name(lead) if lead else task.lead_id
-    owner = "" if mine else f" · {names.get(task.owner_id or '', 'nobody')}"
+    owner = "" if mine else f" · {md(names.get(task.owner_id or '', 'nobody'))}"
     st.page_link(
         "pages/lead.py",
-        label=f"{task.title} — {who} · {due_text(task)}{owner}",
+        label=f"{md(task.title)} — {md(who)} · {due_text(task)}{owner}",
         query_params={"id": task.lead_id},
         icon=":material/task_alt:",
     )
@@ -213,10 +214,10 @@ def due_soon(owner_id: str | None) -> None:
         return
     for group in due.groups:
         label, icon = GROUPS[group.name]
-        with st.expander(f"{label}: {group.total}", icon=icon, expanded=group.total > 0):
+        with st.expander(f"{label}: {group.total:,}", icon=icon, expanded=group.total > 0):
             for task in group.tasks:
                 _task_link(task, due.leads, names, mine)
             if group.total > len(group.tasks):
-                st.caption(f"… and {group.total - len(group.tasks)} more.")
+                st.caption(f"… and {group.total - len(group.tasks):,} more.")
             if not group.tasks:
                 st.caption("None.")

@@ -12,6 +12,8 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from dashboard.feedback import field_words
+from dashboard.safe import EMPTY, md
 from leads_core.config import get_settings
 from leads_core.fields import BY_API_NAME, FIELDS
 from leads_core.files import reading
@@ -56,10 +58,13 @@ class Inspection:
             f"{plural(len(self.headers), 'column')}"
         )
         if self.kind == "xlsx":
-            return f"**{name}** - {size / 1024:,.0f} KB, Excel workbook, sheet **{self.sheet}**, {where}."
+            return (
+                f"**{md(name)}** - {size / 1024:,.0f} KB, Excel workbook, "
+                f"sheet **{md(self.sheet)}**, {where}."
+            )
         delimiter = DELIMITER_NAMES.get(self.delimiter or "", repr(self.delimiter))
         return (
-            f"**{name}** - {size / 1024:,.0f} KB, read as **{self.encoding}**, delimiter "
+            f"**{md(name)}** - {size / 1024:,.0f} KB, read as **{self.encoding}**, delimiter "
             f"**{delimiter}**, {where}."
         )
 
@@ -107,7 +112,7 @@ def mapping_table(found: Inspection) -> pd.DataFrame:
             "Column": found.headers,
             "Example": examples,
             "Matched by": [
-                MATCHED_BY.get(found.matched_by.get(h) or "", "-") for h in found.headers
+                MATCHED_BY.get(found.matched_by.get(h) or "", EMPTY) for h in found.headers
             ],
             "Import as": [TARGET_LABELS[found.mapping[h]] for h in found.headers],
         }
@@ -148,7 +153,7 @@ def mapping_problems(found: Inspection, changes: Mapping[str, str | None]) -> li
         if len(columns) > 1:
             problems.append(
                 f"{TARGET_LABELS[target]} is chosen for {len(columns)} columns "
-                f"({', '.join(columns)}): keep one."
+                f"({md(', '.join(columns))}): keep one."
             )
     if not ({"email", "linkedinUrl"} & set(final.values())):
         problems.append("No column is imported as Email or LinkedIn URL: each lead needs one.")
@@ -224,15 +229,18 @@ def show_counts(outcome: ImportOutcome, *, preview: bool) -> None:
                     ]
                 ),
                 hide_index=True,
+                placeholder=EMPTY,
             )
     show_warnings(outcome, preview=preview)
     if outcome.errors:
         st.markdown("**Rows that will not import**" if preview else "**Rows not imported**")
         st.dataframe(
-            pd.DataFrame(
-                [e.model_dump() for e in outcome.errors[:1000]], columns=["row", "field", "message"]
-            ).rename(columns={"row": "Row", "field": "Field", "message": "What to fix"}),
+            [
+                {"Row": e.row, "Field": field_words(e.field or ""), "What to fix": e.message}
+                for e in outcome.errors[:1000]
+            ],
             hide_index=True,
+            placeholder=EMPTY,
         )
 
 

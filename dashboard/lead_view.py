@@ -1,4 +1,5 @@
-"""How one lead reads on its page: field labels, enrichment facts and history as rows."""
+"""How one lead reads on its page: field labels, the score's reasons and the enrichment
+facts as lines that wrap (Markdown, user text escaped), the history as rows."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from dashboard.safe import EMPTY, md
 from leads_core import fields
+from leads_core.scoring.rules import COMPONENTS
 from leads_core.storage.models import Lead, LeadActivity
 
 FORM_FIELDS: tuple[fields.LeadField, ...] = fields.EDITABLE
@@ -50,6 +53,16 @@ def display_name(lead: Lead) -> str:
     return name or lead.email or lead.linkedin_url or lead.id
 
 
+def _field_words(name: str | None) -> str:
+    """A history entry's field (the API's name, ``linkedinUrl``) as its label ("LinkedIn URL")."""
+    if not name:
+        return ""
+    if name == OWNER_FIELD:
+        return "Owner"
+    field = fields.BY_API_NAME.get(name) or fields.BY_NAME.get(name)
+    return field.label if field is not None else _words(name)
+
+
 def _words(key: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r" \1", key).lower().capitalize()
 
@@ -59,14 +72,30 @@ def _fact(value: Any) -> str:
         return "yes"
     if value is False:
         return "no"
-    return "-" if value is None else str(value)
+    return EMPTY if value is None else str(value)
 
 
-def enrichment_rows(enrichment: Mapping[str, Any] | None) -> list[dict[str, str]]:
+def enrichment_lines(enrichment: Mapping[str, Any] | None) -> list[str]:
+    """One Markdown line per fact, "**Email status**: valid", the value escaped (a company
+    domain or an email problem comes from what the lead holds). In the labels' order:
+    PostgreSQL's JSONB keeps keys in an order of its own."""
+    order = {key: i for i, key in enumerate(_ENRICHMENT_LABELS)}
+    facts = sorted((enrichment or {}).items(), key=lambda fact: order.get(fact[0], len(order)))
     return [
-        {"Fact": _ENRICHMENT_LABELS.get(key, _words(key)), "Value": _fact(value)}
-        for key, value in (enrichment or {}).items()
+        f"**{_ENRICHMENT_LABELS.get(key, _words(key))}**: {md(_fact(value))}"
+        for key, value in facts
     ]
+
+
+def reason_lines(breakdown: Mapping[str, int], reasons: Mapping[str, str] | None) -> list[str]:
+    """One Markdown line per score component, "**Email validity** 25/25 - the reason", the
+    reason escaped (it quotes the lead's job title, company or source)."""
+    lines = []
+    for component in COMPONENTS:
+        points = f"{breakdown.get(component.key, 0)}/{component.max_points}"
+        reason = (reasons or {}).get(component.key) or ""
+        lines.append(f"**{component.label}** {points}" + (f" - {md(reason)}" if reason else ""))
+    return lines
 
 
 def history_rows(
@@ -83,7 +112,7 @@ def history_rows(
         {
             "When": f"{entry.created_at:%Y-%m-%d %H:%M:%S} UTC",
             "What": _KINDS.get(entry.kind, entry.kind),
-            "Field": entry.field or "",
+            "Field": _field_words(entry.field),
             "From": value(entry, entry.old_value),
             "To": value(entry, entry.new_value),
             "By": entry.actor or "",

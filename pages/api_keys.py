@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import streamlit as st
 
 from dashboard import auth, data, feedback, writes
+from dashboard.safe import EMPTY, md
 from leads_core.access import Action, Scope
 from leads_core.errors import LeadsError
 from leads_core.services import apikeys
@@ -42,7 +43,7 @@ def revoke(key_id: str) -> None:
     except LeadsError as exc:
         feedback.flash_error("Could not revoke the key", exc)
         return
-    feedback.flash("success", f"Revoked the key {key.name} ({key.prefix}…).")
+    feedback.flash("success", f"Revoked the key {md(key.name)} ({md(key.prefix)}…).")
 
 
 st.title("API keys")
@@ -92,7 +93,7 @@ with st.form("new_key", clear_on_submit=False):
 if "created_key" in state:
     name, plain = state.pop("created_key")
     st.success(
-        f"Key **{name}** created. Copy it now (the copy button is at the right of the box): "
+        f"Key **{md(name)}** created. Copy it now (the copy button is at the right of the box): "
         "it is not shown again."
     )
     st.code(plain, language=None)
@@ -126,16 +127,24 @@ if keys:
             name: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
             for name in ("Created", "Expires", "Last used", "Revoked")
         },
+        placeholder=EMPTY,
         key="key_table",
     )
-    active = {k.id: f"{k.name} ({k.prefix}…)" for k in keys if k.revoked_at is None}
+    active = {k.id: k for k in keys if k.revoked_at is None}  # newest first, as listed
     if active:
         revoke_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
         chosen = revoke_col.selectbox(
-            "Revoke a key", list(active), format_func=active.__getitem__, key="revoke_choice"
+            "Revoke a key",
+            list(active),
+            format_func=lambda kid: f"{active[kid].name} ({active[kid].prefix}…)",
+            key="revoke_choice",
         )
         with button_col, st.popover("Revoke…"):
-            st.warning(f"Revoke {active[chosen]}? Programs using it get 401 at once.")
+            doomed = active[chosen]
+            st.warning(
+                f"Revoke the key '{md(doomed.name)}' ({md(doomed.prefix)}…)? "
+                "Programs using it stop at once."
+            )
             st.button(
                 "Yes, revoke it", type="primary", on_click=revoke, args=(chosen,), key="revoke"
             )

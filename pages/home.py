@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import actions, auth, data, feedback, follow_ups
+from dashboard.safe import EMPTY
 from leads_core.access import Action
 from leads_core.scoring.rules import HIGH_QUALITY
 
@@ -28,7 +29,7 @@ high_col.metric(f"Score {HIGH_QUALITY}+", f"{counts.high_quality:,}")
 share = counts.high_share
 share_col.metric(
     "High-quality share",
-    "-" if share is None else f"{share:.1%}",
+    EMPTY if share is None else f"{share:.1%}",
     help=f"Scored leads at or above {HIGH_QUALITY}, the recommended threshold.",
 )
 
@@ -51,7 +52,14 @@ if imports:
             for row in imports
         ],
         hide_index=True,
-        column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+        column_config={
+            "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+            **{
+                name: st.column_config.NumberColumn(format="localized")  # 12,345
+                for name in ("Imported", "Updated", "Skipped", "Errors")
+            },
+        },
+        placeholder=EMPTY,
         key="home_imports",
     )
 else:

@@ -6,6 +6,7 @@ import json
 import streamlit as st
 
 from dashboard import auth, data, feedback, importer, writes
+from dashboard.safe import md
 from leads_core import sizes
 from leads_core.access import Action
 from leads_core.config import get_settings
@@ -83,7 +84,7 @@ def run(data_bytes: bytes, filename: str, choice: dict, *, dry_run: bool) -> Non
 
 def show_result(result: dict) -> None:
     outcome = result["outcome"]
-    st.success(f"Imported **{result['filename']}**.")
+    st.success(f"Imported **{md(result['filename'])}**.")
     importer.show_counts(outcome, preview=False)
     links = st.columns(2)
     links[0].page_link(
@@ -123,9 +124,9 @@ if uploaded is None:
 data_bytes = uploaded.getvalue()
 if len(data_bytes) > settings.max_upload_bytes:
     st.error(
-        f"{uploaded.name} is {len(data_bytes) / 1_048_576:.1f} MB; the limit is {max_mb} MB. "
+        f"{md(uploaded.name)} is {len(data_bytes) / 1_048_576:.1f} MB; the limit is {max_mb} MB. "
         "Split it into smaller files, or import it from the command line: "
-        f"`python -m leads_core import-csv {uploaded.name} --campaign cmp_…`."
+        f"`python -m leads_core import-csv {uploaded.name.replace('`', '')} --campaign cmp_…`."
     )
     st.stop()
 file_digest = importer.digest(data_bytes)
@@ -133,7 +134,7 @@ sheet = state.get(f"import_sheet_{file_digest}")
 try:
     found = importer.inspect(data_bytes, file_digest, sheet)
 except LeadsError as exc:
-    st.error(f"{uploaded.name} cannot be imported: {feedback.describe(exc)}")
+    st.error(f"{md(uploaded.name)} cannot be imported: {feedback.describe(exc)}")
     st.stop()
 
 if len(found.sheets) > 1:

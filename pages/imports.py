@@ -4,6 +4,7 @@ download at any time, and undo - deleting the leads it created that nobody chang
 import streamlit as st
 
 from dashboard import auth, data, feedback, importer, writes
+from dashboard.safe import EMPTY, md
 from leads_core.access import Action
 from leads_core.errors import LeadsError
 from leads_core.services.imports import problems_file
@@ -29,15 +30,15 @@ def show_import(import_id: str) -> None:
     try:
         record = data.import_record(import_id)
     except LeadsError as exc:
-        st.error(f"There is no import {import_id!r}: {feedback.describe(exc)}")
+        st.error(f"There is no import '{md(import_id)}': {feedback.describe(exc)}")
         return
     batch = record.batch
-    st.subheader(batch.filename or batch.id)
+    st.subheader(md(batch.filename or batch.id))
     st.caption(
-        f"{batch.id} · into **{record.campaign_name}** · {batch.created_at:%Y-%m-%d %H:%M} UTC · "
-        f"by {batch.actor or batch.origin}"
-        + (f" ({batch.origin})" if batch.actor and batch.actor != batch.origin else "")
-        + (f" · sheet {batch.sheet}" if batch.sheet else "")
+        f"{md(batch.id)} · into **{md(record.campaign_name)}** · "
+        f"{batch.created_at:%Y-%m-%d %H:%M} UTC · by {md(batch.actor or batch.origin)}"
+        + (f" ({md(batch.origin)})" if batch.actor and batch.actor != batch.origin else "")
+        + (f" · sheet {md(batch.sheet)}" if batch.sheet else "")
     )
     figures = st.columns(5)
     figures[0].metric("Rows", f"{batch.rows:,}")
@@ -58,6 +59,7 @@ def show_import(import_id: str) -> None:
                     for header, target in batch.mapping.items()
                 ],
                 hide_index=True,
+                placeholder=EMPTY,
             )
     actions = st.columns(2)
     if batch.problems:
@@ -124,7 +126,14 @@ table = st.dataframe(
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
-    column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+    column_config={
+        "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        **{
+            name: st.column_config.NumberColumn(format="localized")  # 12,345
+            for name in ("Rows", "Imported", "Updated", "Skipped", "Errors")
+        },
+    },
+    placeholder=EMPTY,
     key="imports_table",
 )
 if found.total_pages > 1:

@@ -4,11 +4,12 @@ facts, the history, delete."""
 import streamlit as st
 
 from dashboard import auth, charts, data, feedback, follow_ups, lead_list, lead_view, writes
+from dashboard.safe import EMPTY, md
 from leads_core.access import Action
 from leads_core.errors import LeadsError, NotFound, PreconditionFailed, validated
 from leads_core.fields import LEAD_STATUSES
 from leads_core.schemas import LeadUpdate
-from leads_core.scoring.rules import COMPONENTS, HIGH_QUALITY
+from leads_core.scoring.rules import HIGH_QUALITY
 
 lead_id = st.query_params.get("id", "")
 read_only = not auth.can(Action.WRITE)  # a viewer: the fields shown, nothing to change
@@ -65,7 +66,7 @@ def delete(lead_id: str, version: int) -> None:
         return
     data.clear()
     st.session_state["lead_deleted"] = True
-    feedback.flash("success", f"Deleted the lead {lead_id}.")
+    feedback.flash("success", f"Deleted the lead {md(lead_id)}.")
 
 
 feedback.show_flashed()
@@ -78,13 +79,13 @@ try:
     record = data.lead_record(lead_id)
 except NotFound:
     st.title("Lead")
-    st.error(f"There is no lead {lead_id!r}: it may have been deleted. Check the link.")
+    st.error(f"There is no lead '{md(lead_id)}': it may have been deleted. Check the link.")
     st.page_link("pages/leads.py", label="Go to the leads", icon=":material/table_rows:")
     st.stop()
 
 lead = record.lead
 people = data.people()
-st.title(lead_view.display_name(lead))
+st.title(md(lead_view.display_name(lead)))
 lead_list.draw_neighbours(lead.id, st.query_params.to_dict(), me=auth.current_principal().user_id)
 score_col, status_col, campaign_col, created_col = st.columns(4)
 score = lead.quality_score
@@ -93,8 +94,8 @@ score_col.metric(
     "not scored" if score is None else f"{score}/100",
     delta=None if score is None else ("high quality" if score >= HIGH_QUALITY else None),
 )
-status_col.metric("Status", lead.status)
-campaign_col.metric("Campaign", record.campaign.name)
+status_col.metric("Status", md(lead.status))
+campaign_col.metric("Campaign", md(record.campaign.name))
 created_col.metric("Created", f"{lead.created_at:%Y-%m-%d}")
 
 form_col, score_col = st.columns([3, 2], gap="large")
@@ -148,24 +149,13 @@ with score_col:
         st.info("This lead was imported with scoring off (autoScore: false).")
     else:
         st.plotly_chart(charts.score_breakdown(lead.score_breakdown), key="breakdown")
-        reasons = lead.score_reasons or {}
-        st.dataframe(
-            [
-                {
-                    "Component": c.label,
-                    "Points": f"{lead.score_breakdown.get(c.key, 0)}/{c.max_points}",
-                    "Reason": reasons.get(c.key, ""),
-                }
-                for c in COMPONENTS
-            ],
-            hide_index=True,
-            column_config={"Reason": st.column_config.TextColumn(width="large")},
-            key="reasons",
-        )
+        # Lines, not a table: a long reason wraps instead of being cut at the cell's edge.
+        for line in lead_view.reason_lines(lead.score_breakdown, lead.score_reasons):
+            st.markdown(line)
     st.subheader("Enrichment")
-    facts = lead_view.enrichment_rows(lead.enrichment)
+    facts = lead_view.enrichment_lines(lead.enrichment)
     if facts:
-        st.dataframe(facts, hide_index=True, key="enrichment")
+        st.markdown("  \n".join(facts))
     else:
         st.caption("No enrichment facts.")
     st.subheader("Attributes")
@@ -174,6 +164,7 @@ with score_col:
             [{"Column": name, "Value": value} for name, value in lead.attributes.items()],
             hide_index=True,
             column_config={"Value": st.column_config.TextColumn(width="large")},
+            placeholder=EMPTY,
             key="attributes",
         )
     else:
@@ -186,7 +177,12 @@ if who.can(Action.WRITE):
     follow_ups.activity_form(lead.id)
 
 st.subheader("History")
-st.dataframe(lead_view.history_rows(record.history, people.name), hide_index=True, key="history")
+st.dataframe(
+    lead_view.history_rows(record.history, people.name),
+    hide_index=True,
+    placeholder=EMPTY,
+    key="history",
+)
 note_col, delete_col = st.columns([3, 1])
 if not read_only:
     with note_col:

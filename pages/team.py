@@ -8,6 +8,7 @@ from datetime import datetime
 import streamlit as st
 
 from dashboard import auth, data, feedback, writes
+from dashboard.safe import EMPTY, md
 from dashboard.signin import INVITE_PATH
 from leads_core.access import Action, Role
 from leads_core.errors import LeadsError, PreconditionFailed
@@ -55,7 +56,7 @@ def save(user_id: str, version: int, suffix: str) -> None:
     except LeadsError as exc:
         _refused("save the user", exc)
         return
-    feedback.flash("success", f"Saved {user.email}.")
+    feedback.flash("success", f"Saved {md(user.email)}.")
 
 
 def set_password(user_id: str, suffix: str) -> None:
@@ -66,7 +67,7 @@ def set_password(user_id: str, suffix: str) -> None:
         return
     finally:
         state.pop(f"password_{suffix}", None)
-    feedback.flash("success", f"New password set for {user.email}; their sign-ins ended.")
+    feedback.flash("success", f"New password set for {md(user.email)}; their sign-ins ended.")
 
 
 def reset(user_id: str, email: str) -> None:
@@ -105,7 +106,7 @@ feedback.show_flashed()
 if LINK in state:
     email, what, url = state.pop(LINK)
     st.success(
-        f"The {what} link for **{email}**: send it to them. It works once, and it is not "
+        f"The {what} link for **{md(email)}**: send it to them. It works once, and it is not "
         "shown again."
     )
     st.code(url, language=None)
@@ -123,6 +124,7 @@ st.dataframe(
         for m in members
     ],
     hide_index=True,
+    placeholder=EMPTY,
     key="team_table",
 )
 
@@ -180,7 +182,7 @@ with reset_col:
     )
 with delete_col, st.popover("Delete this user…"):
     st.warning(
-        f"Delete {user.name} <{user.email}>? Their leads and tasks become unassigned, their "
+        f"Delete {md(user.name)} {md(f'<{user.email}>')}? Their leads and tasks become unassigned, their "
         "API keys stop. This cannot be undone."
     )
     st.button(

@@ -1,5 +1,12 @@
 """Leads written as CSV for a spreadsheet: the dashboard's exports.
 
+Every text cell is quoted and numbers are not (Python 3.12's ``csv.QUOTE_STRINGS``, which
+3.11 lacks: :func:`_cell` gives ``str`` for text and ``int`` for numbers, written with
+``QUOTE_NONNUMERIC``). A spreadsheet that splits a line on another separator than ours - a
+European Excel reading ``;`` - then still sees each text as a quoted string, never a bare
+``=1+1`` that it would evaluate. Each lead carries its campaign's name beside its id
+(``Campaign``, looked up once per export by the caller: ``campaigns.names``).
+
 Every cell is neutralized per OWASP's CSV injection guidance: a cell beginning with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` so that Excel,
 LibreOffice or Google Sheets show it as text instead of running it as a formula.
@@ -14,27 +21,31 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from leads_core.clock import iso_utc
 from leads_core.fields import FIELDS
 from leads_core.storage.models import Lead
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+CAMPAIGN_NAME = "Campaign"
+"""The header of the campaign's name, beside ``campaignId`` (not a lead attribute)."""
 MAX_EXPORT_ROWS = 100_000
 """Most leads in one dashboard download (about 30 MB): the file is built in the app's
 memory, which must stay small at a million leads. Narrow the filters for more."""
 
 
 def _export_columns() -> tuple[tuple[str, str], ...]:
-    """The lead's id and campaign, its exported fields (``leads_core.fields``) with the
+    """The lead's id, its campaign's id and name, its exported fields (``leads_core.fields``) with the
     score before the long texts (notes), then when it was created and changed."""
     short = [f for f in FIELDS if f.exported and f.kind != "long"]
     long = [f for f in FIELDS if f.exported and f.kind == "long"]
     return (
         ("id", "id"),
         ("campaignId", "campaign_id"),
+        (CAMPAIGN_NAME, CAMPAIGN_NAME),
         *((f.api_name, f.name) for f in short),
         ("qualityScore", "quality_score"),
         *((f.api_name, f.name) for f in long),
@@ -64,38 +75,57 @@ def unneutralize(cell: str) -> str:
     return cell
 
 
-def _cell(value: object) -> str:
+def _cell(value: object) -> str | int:
+    """A number as it is (written unquoted), anything else as neutralized text (quoted)."""
     if value is None:
         return ""
+    if isinstance(value, int) and not isinstance(value, bool):  # the quality score
+        return value
     if isinstance(value, datetime):  # created_at and updated_at
         return iso_utc(value)
     return neutralize(str(value))
 
 
-def write_leads_csv(leads: Iterable[Lead], out: io.TextIOBase) -> int:
+def _writer(out: io.TextIOBase | io.StringIO) -> Any:
+    """Every text cell quoted, numbers bare; lines end with CRLF as spreadsheets write."""
+    return csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
+
+
+def _lead_cells(lead: Lead, campaign_names: Mapping[str, str]) -> list[str | int]:
+    return [
+        _cell(
+            campaign_names.get(lead.campaign_id) if name == CAMPAIGN_NAME else getattr(lead, name)
+        )
+        for _, name in EXPORT_COLUMNS
+    ]
+
+
+def write_leads_csv(
+    leads: Iterable[Lead], out: io.TextIOBase, *, campaign_names: Mapping[str, str]
+) -> int:
     """Write a header and one line per lead to ``out``; returns the number of leads.
 
     The lead's fields come first (:data:`EXPORT_COLUMNS`), then one column per attribute
     any exported lead has, in the order first met (the file's other columns come back as
     they were imported). The lines are written to memory first, as the attribute columns
-    are known only at the end: each line's own cells, then its attributes."""
+    are known only at the end: each line's own cells, then its attributes.
+    ``campaign_names`` (campaign id -> name) gives the ``Campaign`` column."""
     body = io.StringIO()
-    writer = csv.writer(body, lineterminator="\r\n")  # quotes a cell holding a line break
+    writer = _writer(body)
     ends: list[int] = []
     attributes: list[dict[str, str] | None] = []
     keys: dict[str, None] = {}
     for lead in leads:
-        writer.writerow([_cell(getattr(lead, name)) for _, name in EXPORT_COLUMNS])
+        writer.writerow(_lead_cells(lead, campaign_names))
         ends.append(body.tell() - 2)  # where the line's own cells end
         found = lead.attributes or None
         if found:
             keys.update(dict.fromkeys(found))
         attributes.append(found)
-    header = csv.writer(out, lineterminator="\r\n")
-    header.writerow([*(h for h, _ in EXPORT_COLUMNS), *map(neutralize, keys)])
+    _writer(out).writerow([*(h for h, _ in EXPORT_COLUMNS), *map(neutralize, keys)])
     text, start = body.getvalue(), 0
     tail = io.StringIO()
-    tail_writer = csv.writer(tail, lineterminator="\r\n")
+    tail_writer = _writer(tail)
     names = list(keys)
     for end, found in zip(ends, attributes, strict=True):
         out.write(text[start:end])
@@ -105,13 +135,13 @@ def write_leads_csv(leads: Iterable[Lead], out: io.TextIOBase) -> int:
             continue
         tail.seek(0)
         tail.truncate()
-        tail_writer.writerow(["", *(_cell((found or {}).get(k)) for k in names)])
-        out.write(tail.getvalue())
+        tail_writer.writerow([_cell((found or {}).get(k)) for k in names])
+        out.write("," + tail.getvalue())
     return len(ends)
 
 
-def leads_csv_bytes(leads: Iterable[Lead]) -> bytes:
+def leads_csv_bytes(leads: Iterable[Lead], *, campaign_names: Mapping[str, str]) -> bytes:
     """UTF-8 with a byte order mark, so Excel shows accents right on double-click."""
     out = io.StringIO()
-    write_leads_csv(leads, out)
+    write_leads_csv(leads, out, campaign_names=campaign_names)
     return out.getvalue().encode("utf-8-sig")

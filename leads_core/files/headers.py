@@ -57,6 +57,9 @@ PRODUCT_COLUMNS = frozenset(
 """Headers of our own files that are not lead fields: an export's id, campaign, score and
 times, a problem-rows file's Problem. Ignored, not kept as attributes, so such a file
 imports again as it was (a new id, the campaign chosen, a new score)."""
+EXPORT_CAMPAIGN = "campaign"
+"""An export's campaign name beside its ``campaignId``: ignored too, but only in a file
+that has ``campaignId`` (another file's "Campaign" column is the user's, kept)."""
 MatchedBy = Literal["header", "values", "mapping"]
 _NON_ALNUM = re.compile(r"[\W_]+")
 _PREFIXES = ("person", "contact", "lead", "prospect", "primary")
@@ -177,10 +180,13 @@ def plan_columns(
     # target -> (tier, column blank in the sample, position): a plain synonym first, then a
     # column with values (old Google Contacts' empty "Occupation" before its job titles).
     candidates: dict[str, list[tuple[int, bool, int]]] = {}
+    ours = set(PRODUCT_COLUMNS)
+    if "campaignid" in {normalise_header(h) for h in headers}:
+        ours.add(EXPORT_CAMPAIGN)
     for position, header in enumerate(headers):
         if header in chosen:
             continue
-        if normalise_header(header) in PRODUCT_COLUMNS:
+        if normalise_header(header) in ours:
             mapping[header], matched_by[header] = None, "header"
             continue
         found = header_target(header)

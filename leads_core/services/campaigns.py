@@ -42,6 +42,11 @@ def list_campaigns(session: Session) -> list[Campaign]:
     return list(session.exec(select(Campaign).order_by(col(Campaign.created_at), col(Campaign.id))))
 
 
+def names(session: Session) -> dict[str, str]:
+    """Campaign id -> name, in one query (an export's ``Campaign`` column)."""
+    return dict(session.exec(select(Campaign.id, Campaign.name)).all())
+
+
 def count_campaigns(session: Session) -> int:
     return session.exec(select(func.count()).select_from(Campaign)).one()
 

@@ -414,7 +414,9 @@ def test_an_export_imports_again_unchanged(session: Session, rows: list[dict[str
         session, rows, ImportOptions(campaign_id=first, region="FR", max_rows=100)
     )
     ids = [lead.id for lead in imported.leads]
-    file = export.leads_csv_bytes(queries.leads_by_ids(session, ids))
+    file = export.leads_csv_bytes(
+        queries.leads_by_ids(session, ids), campaign_names=campaigns.names(session)
+    )
     options = ImportOptions(campaign_id=second, region="FR", max_rows=100, max_bytes=10**7)
     if not ids:  # every row refused: the export is a header alone, which imports nothing
         with pytest.raises(ValidationFailed, match="no data rows"):
@@ -438,7 +440,15 @@ def test_an_exported_cell_beginning_with_a_trigger_is_written_with_a_quote(trigg
         id="lead_1", campaign_id="cmp_1", email="a@acme.io", company=value, notes=f"'{value}"
     )
 
-    header, row = list(csv.reader(io.StringIO(export.leads_csv_bytes([lead]).decode("utf-8-sig"))))
+    header, row = list(
+        csv.reader(
+            io.StringIO(
+                export.leads_csv_bytes([lead], campaign_names={"cmp_1": "Spring"}).decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
 
     cells = dict(zip(header, row, strict=True))
     assert (cells["company"], cells["notes"]) == (f"'{value}", f"''{value}")

@@ -14,12 +14,13 @@ from leads_core.config import PROJECT_ROOT
 from leads_core.files import export, reading
 from leads_core.ingest import importing
 from leads_core.ingest.options import ImportOptions
-from leads_core.services import queries
+from leads_core.services import campaigns, queries
 from leads_core.services.queries import LeadFilters
 from leads_core.storage.models import Lead
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.usefixtures("campaign")
+NAMES = {"cmp_123": "Q1 CTO outreach"}  # the campaign fixture's name
 
 
 @pytest.mark.parametrize(
@@ -82,7 +83,7 @@ def test_export_writes_every_column_neutralized_with_a_bom(session: Session) -> 
             }
         ],
     )
-    data = export.leads_csv_bytes(queries.leads_by_ids(session, [lead_id]))
+    data = export.leads_csv_bytes(queries.leads_by_ids(session, [lead_id]), campaign_names=NAMES)
     assert data.startswith(b"\xef\xbb\xbf")
     header, row = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert header == [h for h, _ in export.EXPORT_COLUMNS]
@@ -103,7 +104,7 @@ def test_export_adds_one_column_per_attribute_in_the_order_first_met(session: Se
             {"email": "c@acme.io", "attributes": {"Seniority": "VP", "City": "Nice"}},
         ],
     )
-    data = export.leads_csv_bytes(queries.leads_by_ids(session, ids))
+    data = export.leads_csv_bytes(queries.leads_by_ids(session, ids), campaign_names=NAMES)
     header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     fixed = [h for h, _ in export.EXPORT_COLUMNS]
     assert header == [*fixed, "City", "Tags", "Seniority"]
@@ -133,7 +134,7 @@ def test_an_attribute_name_beginning_with_a_trigger_is_neutralized_in_the_header
     lead = Lead(
         id="lead_1", campaign_id="cmp_1", email="a@acme.io", attributes=dict.fromkeys(names, "v")
     )
-    data = export.leads_csv_bytes([lead])
+    data = export.leads_csv_bytes([lead], campaign_names=NAMES)
 
     header, _row = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert header[len(export.EXPORT_COLUMNS) :] == [
@@ -149,7 +150,7 @@ def test_an_attribute_name_beginning_with_a_trigger_is_neutralized_in_the_header
 def test_an_exported_value_imports_again_unchanged(session: Session) -> None:
     values = ["=1+1", "'=1+1", "''@x", "'tis", "-", "'"]
     ids = _import(session, [{"email": f"p{i}@acme.io", "company": v} for i, v in enumerate(values)])
-    data = export.leads_csv_bytes(queries.leads_by_ids(session, ids))
+    data = export.leads_csv_bytes(queries.leads_by_ids(session, ids), campaign_names=NAMES)
     written = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
     assert [row["company"] for row in written] == ["'=1+1", "''=1+1", "'''@x", "'tis", "'-", "'"]
     assert [row["company"] for row in reading.read_upload(data).rows] == values
@@ -157,12 +158,14 @@ def test_an_exported_value_imports_again_unchanged(session: Session) -> None:
 
 def test_exported_file_imports_again_with_every_column_matched(session: Session) -> None:
     _import(session, [{"email": f"p{i}@acme.io", "lastName": f"N{i}"} for i in range(3)])
-    data = export.leads_csv_bytes(queries.iter_leads(session, filters=LeadFilters(), sort="email"))
+    data = export.leads_csv_bytes(
+        queries.iter_leads(session, filters=LeadFilters(), sort="email"), campaign_names=NAMES
+    )
     table = reading.read_upload(data)
     assert [row["email"] for row in table.rows] == ["p0@acme.io", "p1@acme.io", "p2@acme.io"]
     assert [row["lastName"] for row in table.rows] == ["N0", "N1", "N2"]
     # Each field's column by its header; our own id, campaign, score and dates ignored.
-    ours = {"id", "campaignId", "qualityScore", "createdAt", "updatedAt"}
+    ours = {"id", "campaignId", "Campaign", "qualityScore", "createdAt", "updatedAt"}
     headers = [h for h, _ in export.EXPORT_COLUMNS]
     assert table.headers == headers
     assert table.mapping == {h: None if h in ours else h for h in headers}
@@ -227,3 +230,60 @@ def test_the_tables_offer_no_csv_download_of_their_own() -> None:
     config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
 
     assert config["client"]["disableDataExport"] is True
+
+
+def test_export_quotes_every_text_cell_and_leaves_numbers_bare(session: Session) -> None:
+    """Each text cell begins with a quote and each number with a digit: a spreadsheet never
+    meets a cell beginning bare with ``=`` (``=1+1`` is written ``"'=1+1"``)."""
+    (lead_id,) = _import(
+        session,
+        [{"email": "a@acme.io", "company": "=1+1", "notes": "x;y", "attributes": {"City": "Lyon"}}],
+    )
+    data = export.leads_csv_bytes(queries.leads_by_ids(session, [lead_id]), campaign_names=NAMES)
+    header_line, row_line = data.decode("utf-8-sig").split("\r\n")[:2]
+    lead = queries.leads_by_ids(session, [lead_id])[0]
+    assert header_line == ",".join(f'"{h}"' for h, _ in export.EXPORT_COLUMNS) + ',"City"'
+    assert row_line.startswith(f'"{lead_id}","cmp_123","Q1 CTO outreach",')
+    assert ',"\'=1+1",' in row_line
+    assert ',"x;y",' in row_line
+    assert f",{lead.quality_score}," in row_line  # the score, a number: not quoted
+    assert ',"",' in row_line  # an empty text is a quoted empty string
+    assert row_line.endswith(',"Lyon"')
+    (cells,) = csv.reader(io.StringIO(row_line))
+    assert cells[export.EXPORT_COLUMNS.index(("company", "company"))] == "'=1+1"
+
+
+def test_export_names_the_campaign_beside_its_id(session: Session) -> None:
+    (lead_id,) = _import(session, [{"email": "a@acme.io"}])
+    data = export.leads_csv_bytes(queries.leads_by_ids(session, [lead_id]), campaign_names=NAMES)
+    header, row = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    at = header.index("campaignId")
+    assert header[at : at + 2] == ["campaignId", "Campaign"]
+    assert row[at : at + 2] == ["cmp_123", "Q1 CTO outreach"]
+
+
+def test_export_reads_the_campaign_names_once(session: Session) -> None:
+    """One query for the names, however many leads: ``campaigns.names``."""
+    from sqlalchemy import event
+
+    ids = _import(session, [{"email": f"p{i}@acme.io"} for i in range(20)])
+    statements: list[str] = []
+    engine = session.get_bind()
+
+    def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        names = campaigns.names(session)
+        export.leads_csv_bytes(queries.leads_by_ids(session, ids), campaign_names=names)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert names == NAMES
+    assert sum("FROM campaign" in s for s in statements) == 1
+
+
+def test_a_file_with_a_campaign_column_of_its_own_keeps_it_as_an_attribute() -> None:
+    """Only an export's ``Campaign`` (beside ``campaignId``) is ignored on import."""
+    table = reading.read_upload(b"email,Campaign\r\na@acme.io,Spring fair\r\n")
+    assert table.mapping == {"email": "email", "Campaign": "attribute"}

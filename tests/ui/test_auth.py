@@ -29,6 +29,7 @@ from leads_core.services import users
 from leads_core.storage.models import Campaign, Lead, LeadActivity, User
 from tests.conftest import FIXTURES
 from tests.ui.conftest import APP, PASSWORD, Browser, OpenUrl
+from tests.ui.escaping import shown
 
 #: Everything a signed-out session is shown, on any URL: a title, a line, the sign-in link.
 LOCKED = {"main": ["title", "caption", "markdown"], "sidebar": []}
@@ -103,7 +104,7 @@ def test_with_no_user_another_machine_is_refused(
     monkeypatch.setattr(auth, "from_this_machine", lambda: False)
     at = open_url("leads")
     assert _shown(at) == {"main": ["title", "error"], "sidebar": []}
-    assert at.error[0].value.startswith("This workspace has no user yet.")
+    assert shown(at.error[0].value).startswith("This workspace has no user yet.")
 
 
 def test_the_first_admin_is_created_and_then_everyone_signs_in(
@@ -189,7 +190,9 @@ def test_a_session_cookie_signs_in_and_sign_out_ends_it(
     token = browser.sign_in(ui_session, member)
     at = open_url("leads", minScore="85")
     assert at.title[0].value == "Leads"
-    assert at.sidebar.caption[0].value == "Signed in as **Mel Member** (member)  \nmel@acme.com"
+    assert (
+        shown(at.sidebar.caption[0].value) == "Signed in as **Mel Member** (member)  \nmel@acme.com"
+    )
     assert _sidebar_buttons(at) == ["Sign out", "Sign out everywhere"]
     assert at.query_params == {"minScore": "85"}
 

@@ -18,6 +18,7 @@ from leads_core.services import tasks, users
 from leads_core.storage.models import Campaign, LeadActivity, Task, User
 from leads_core.task_schemas import TaskCreate
 from tests.ui.conftest import APP, Browser
+from tests.ui.escaping import shown
 
 Open = Callable[..., AppTest]
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # a Wednesday afternoon
@@ -128,7 +129,7 @@ def test_lead_page_task_without_a_title_is_refused(
 
     next(b for b in at.button if b.label == "Add task").click().run()
 
-    assert at.error[0].value.startswith("Could not add the task: title:")
+    assert shown(at.error[0].value).startswith("Could not add the task: title:")
     assert stored_tasks(ui_session) == []
 
 

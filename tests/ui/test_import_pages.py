@@ -23,6 +23,7 @@ from leads_core.schemas import CampaignCreate, LeadUpdate
 from leads_core.services import campaigns, leads
 from leads_core.storage.models import Campaign, ImportBatch, Lead
 from tests.conftest import FIXTURES
+from tests.ui.escaping import shown
 
 Open = Callable[..., AppTest]
 SAMPLE = (FIXTURES / "sample_leads.csv").read_bytes()
@@ -152,7 +153,7 @@ def test_import_previews_maps_and_imports_with_a_summary(
     assert at.file_uploader(key="import_file").label == "Drop a CSV or Excel file here (max 10 MB)"
     _upload(at, "sample_leads.csv", SAMPLE)
     assert not at.error
-    assert at.markdown[0].value == (
+    assert shown(at.markdown[0].value) == (
         "**sample_leads.csv** - 6 KB, read as **utf-8-sig**, delimiter **semicolon**, "
         "header on row 1, 40 rows, 11 columns. First rows:"
     )
@@ -177,12 +178,12 @@ def test_import_previews_maps_and_imports_with_a_summary(
     assert _metrics(at) == dict(zip(PREVIEW_METRICS, ["34", "3", "0", "3", "40"], strict=True))
     duplicates, errors = _table(at, "Repeats row"), _table(at, "What to fix")
     assert list(duplicates["Row"]) == [19, 28, 36]
-    assert list(errors["Row"]) == [16, 24, 33] and set(errors["Field"]) == {"email"}
+    assert list(errors["Row"]) == [16, 24, 33] and set(errors["Field"]) == {"Email"}
     assert any(m.value == "**Rows that will not import**" for m in at.markdown)
     assert _count(ui_session) == 0 and _batches(ui_session) == []  # a dry run
 
     _import(at)
-    assert at.success[0].value == "Imported **sample_leads.csv**."
+    assert shown(at.success[0].value) == "Imported **sample_leads.csv**."
     assert _metrics(at) == {
         "Imported": "34",
         "Repeats inside the file": "3",
@@ -282,7 +283,7 @@ def test_import_refuses_a_mapping_it_cannot_import(open_page: Open, campaign: Ca
     at = _upload(open_page("import_csv"), "sample_leads.csv", SAMPLE)
     at.selectbox(key="import_campaign").set_value(campaign.id).run()
     _map(at, {"Company Name": "Email"})
-    assert [e.value for e in at.error] == [
+    assert [shown(e.value) for e in at.error] == [
         "Email is chosen for 2 columns (E-mail Address, Company Name): keep one."
     ]
     assert _buttons(at) == {"import_preview_go": True, "import_go": True}
@@ -299,7 +300,7 @@ def test_import_rejects_a_file_that_is_neither_csv_nor_excel(
     at = open_page("import_csv")
     png = b"\x89PNG\r\n\x1a\n" + bytes(100)
     _upload(at, "photo.csv", png)
-    assert "photo.csv cannot be imported" in at.error[0].value
+    assert "photo.csv cannot be imported" in shown(at.error[0].value)
     assert "PNG image" in at.error[0].value
     assert not at.data_editor and not _buttons(at)
 
@@ -370,7 +371,7 @@ def test_history_lists_imports_newest_first(
     # Selecting a row shows that import, and puts it in the URL.
     at.session_state["imports_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
     at.run()
-    assert at.subheader[0].value == "sample_leads.csv"
+    assert shown(at.subheader[0].value) == "sample_leads.csv"
     assert at.query_params == {"id": sample.batch_id}
 
 
@@ -380,8 +381,8 @@ def test_history_shows_one_import_by_its_id(
     first = _import_into(ui_session, campaign.id, SAMPLE, "sample_leads.csv")
     _import_into(ui_session, campaign.id, CLEAN, "clean.csv")
     at = open_page("imports", id=first.batch_id)
-    assert at.subheader[0].value == "sample_leads.csv"
-    assert f"{first.batch_id} · into **Q1 CTO outreach** ·" in at.caption[1].value
+    assert shown(at.subheader[0].value) == "sample_leads.csv"
+    assert f"{first.batch_id} · into **Q1 CTO outreach** ·" in shown(at.caption[1].value)
     assert _metrics(at) == {
         "Rows": "40",
         "Imported": "34",
@@ -392,7 +393,7 @@ def test_history_shows_one_import_by_its_id(
     assert at.query_params == {"id": first.batch_id}
 
     at = open_page("imports", id="imp_nope")
-    assert "There is no import 'imp_nope'" in at.error[0].value
+    assert "There is no import 'imp_nope'" in shown(at.error[0].value)
 
 
 @pytest.mark.parametrize(

@@ -202,7 +202,7 @@ def test_the_lead_page_changes_the_owner_and_names_it_in_the_history(
     assert owners(ui_session)[lead.email] == team["bob"].id
     assert any("Saved: owner" in t.value for t in at.toast)
     history = next(d.value for d in at.dataframe if "By" in d.value.columns)
-    change = history[history["Field"] == "ownerId"].iloc[0]
+    change = history[history["Field"] == "Owner"].iloc[0]
     assert (change["From"], change["To"], change["By"]) == (
         "Unassigned",
         "Bob Roy",

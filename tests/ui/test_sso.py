@@ -14,6 +14,7 @@ from leads_core import config
 from leads_core.services import users
 from leads_core.storage.models import User
 from tests.ui.conftest import OpenUrl
+from tests.ui.escaping import shown
 
 AUTH = {
     "auth": {
@@ -63,14 +64,16 @@ def test_a_known_email_signs_in_as_that_user(
 ) -> None:
     at = open_url("leads", secrets=AUTH, user=identity("Mel@Acme.com"))
     assert at.title[0].value == "Leads"
-    assert at.sidebar.caption[0].value == "Signed in as **Mel Member** (member)  \nmel@acme.com"
+    assert (
+        shown(at.sidebar.caption[0].value) == "Signed in as **Mel Member** (member)  \nmel@acme.com"
+    )
 
 
 def test_an_unknown_email_is_refused_by_default(
     open_url: OpenUrl, admin: User, ui_session: Session
 ) -> None:
     at = open_url("home", secrets=AUTH, user=identity("eve@elsewhere.com"))
-    assert [e.value for e in at.error] == [
+    assert [shown(e.value) for e in at.error] == [
         "eve@elsewhere.com has no account in this workspace. Ask an admin to invite you."
     ]
     assert [u.email for u in users.list_users(ui_session)] == ["ada@acme.com"]
@@ -91,7 +94,9 @@ def test_an_unknown_email_becomes_a_viewer_when_the_setting_says_so(
 
 def test_an_unverified_email_is_refused(open_url: OpenUrl, member: User) -> None:
     at = open_url("home", secrets=AUTH, user=identity("mel@acme.com", email_verified=False))
-    assert [e.value for e in at.error] == ["The single sign-on has not verified mel@acme.com."]
+    assert [shown(e.value) for e in at.error] == [
+        "The single sign-on has not verified mel@acme.com."
+    ]
 
 
 def test_sign_out_everywhere_ends_an_sso_sign_in_made_before(
@@ -102,7 +107,7 @@ def test_sign_out_everywhere_ends_an_sso_sign_in_made_before(
     assert at.sidebar.caption  # signed in
     users.sign_out_everywhere(ui_session, member.id)
     at.run()
-    assert [e.value for e in at.error] == ["Your single sign-on has ended: sign in again."]
+    assert [shown(e.value) for e in at.error] == ["Your single sign-on has ended: sign in again."]
     assert [b.label for b in at.main.button] == ["Sign in with single sign-on (id.acme.com)"]
     # A sign-in made after it works again.
     later = identity("mel@acme.com", iat=int(time.time()) + 1)
@@ -112,7 +117,7 @@ def test_sign_out_everywhere_ends_an_sso_sign_in_made_before(
 def test_a_disabled_user_is_refused(open_url: OpenUrl, member: User, ui_session: Session) -> None:
     users.update_user(ui_session, member.id, users.UserChanges(disabled=True))
     at = open_url("home", secrets=AUTH, user=identity("mel@acme.com"))
-    assert [e.value for e in at.error] == ["The account of mel@acme.com is disabled."]
+    assert [shown(e.value) for e in at.error] == ["The account of mel@acme.com is disabled."]
 
 
 def test_an_identity_without_iat_counts_from_when_this_session_saw_it(
@@ -123,4 +128,4 @@ def test_an_identity_without_iat_counts_from_when_this_session_saw_it(
     assert at.sidebar.caption
     users.sign_out_everywhere(ui_session, member.id)
     at.run()
-    assert [e.value for e in at.error] == ["Your single sign-on has ended: sign in again."]
+    assert [shown(e.value) for e in at.error] == ["Your single sign-on has ended: sign in again."]

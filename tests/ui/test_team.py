@@ -14,6 +14,7 @@ from leads_core.access import Role
 from leads_core.services import apikeys, users
 from leads_core.storage.models import ApiKey, Campaign, Lead, LeadActivity, User
 from tests.ui.conftest import APP, Browser, OpenUrl
+from tests.ui.escaping import shown
 
 
 def _button(at: AppTest, label: str):
@@ -68,7 +69,7 @@ def test_an_invitation_link_is_shown_once_and_works(
     assert not at.exception
     bob = users.find_user(ui_session, "bob@acme.com")
     assert (bob.name, bob.role, users.state(bob)) == ("Bob Builder", "viewer", "invited")
-    assert at.success[0].value.startswith("The invitation link for **bob@acme.com**")
+    assert shown(at.success[0].value).startswith("The invitation link for **bob@acme.com**")
     [link] = [c.value for c in at.code]
     assert link.startswith("http://localhost:8501/auth/invite/")
     linked = users.link_user(ui_session, link.rsplit("/", 1)[1])
@@ -85,7 +86,10 @@ def test_a_duplicate_invitation_is_refused(
     at.text_input(key="invite_email").input("mel@acme.com")
     at.text_input(key="invite_name").input("Another Mel")
     _button(at, "Invite").click().run()
-    assert at.error[0].value == "Could not invite: a user with email mel@acme.com exists already"
+    assert (
+        shown(at.error[0].value)
+        == "Could not invite: a user with email mel@acme.com exists already"
+    )
     assert len(users.list_users(ui_session)) == 2
 
 
@@ -133,7 +137,7 @@ def test_the_last_enabled_admin_cannot_be_demoted(
     at = _edit(_as(browser, ui_session, admin, open_url, "team"), admin)
     at.selectbox(key=f"role_{admin.id}_{admin.version}").select("member")
     _button(at, "Save").click().run()
-    assert at.error[0].value == (
+    assert shown(at.error[0].value) == (
         "Could not save the user: the workspace needs at least one enabled admin; "
         "make another admin first"
     )
@@ -251,7 +255,7 @@ def test_revoking_a_key_asks_for_confirmation(
     # The choice and the popover alone revoke nothing: its "Yes" button does.
     assert apikeys.authenticate(ui_session, plain)[0].id == key.id
     _button(at, "Yes, revoke it").click().run()
-    assert any("Revoked the key mel's" in t.value for t in at.toast)
+    assert any("Revoked the key mel's" in shown(t.value) for t in at.toast)
     ui_session.expire_all()
     assert ui_session.get(ApiKey, key.id).revoked_at is not None
 
