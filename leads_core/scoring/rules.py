@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from leads_core.fields import FIELDS
+from leads_core.fields import BY_NAME, FIELDS
 from leads_core.scoring.criteria import CampaignCriteria, normalize_source
 from leads_core.scoring.enrichment import Enrichment, domain_from_url
 from leads_core.text import text_or_none
@@ -316,53 +316,123 @@ def _source_reliability(lead: Mapping[str, Any]) -> tuple[int, str]:
 
 
 def _campaign_match(lead: Mapping[str, Any], criteria: CampaignCriteria | None) -> tuple[int, str]:
+    """Points and a reason a user can follow: each check the campaign sets, what matched
+    and what did not, with its points; a check it does not set earns its points for every
+    lead, which the reason says when another check failed (adding that check would lower
+    the score of the leads that do not meet it)."""
     if criteria is None or criteria.is_empty():
-        return _MAX["campaignMatch"], "campaign sets no criteria"
-    points = 0
-    reasons: list[str] = []
+        return _MAX["campaignMatch"], (
+            "The campaign sets no criteria: every lead earns these points "
+            f"(+{_MAX['campaignMatch']})"
+        )
+    checks = (
+        _position_check(lead, criteria),
+        _source_check(lead, criteria),
+        _required_check(lead, criteria),
+    )
+    points = sum(check.points for check in checks)
+    set_checks = [check for check in checks if check.set]
+    met = sum(check.met for check in set_checks)
+    parts = [f"Campaign criteria: {met} of {len(set_checks)} check(s) met"]
+    parts += [check.reason for check in checks]
+    if met < len(set_checks) and len(set_checks) < len(checks):
+        parts.append(
+            "Criteria the campaign does not set earn their points for every lead, so adding "
+            "one lowers the score of the leads that miss it"
+        )
+    return points, ". ".join(parts)
 
-    pattern = criteria._positions_re
-    if pattern is None:
-        points += CAMPAIGN_POSITION_POINTS
-    else:
-        position = text_or_none(lead.get("position"))
-        if position is None:
-            reasons.append("no position to match")
-        else:
-            match = pattern.search(position)
-            if match is None:
-                reasons.append(f"position '{position}' matches no target")
-            else:
-                points += CAMPAIGN_POSITION_POINTS
-                group = match.lastindex  # each target is a group: criteria._position_pattern
-                if group is None:
-                    raise RuntimeError(f"position pattern without groups: {pattern.pattern!r}")
-                target = criteria.target_positions[group - 1]
-                reasons.append(f"position matches target '{target}'")
 
+@dataclass(frozen=True, slots=True)
+class _Check:
+    set: bool  # the campaign sets this criterion
+    met: bool
+    points: int
+    reason: str
+
+
+def _quoted(values: tuple[str, ...]) -> str:
+    return ", ".join(values)
+
+
+def _position_check(lead: Mapping[str, Any], criteria: CampaignCriteria) -> _Check:
+    full = CAMPAIGN_POSITION_POINTS
+    targets = criteria.target_positions
+    if not targets:
+        return _Check(False, True, full, f"No target position set (+{full})")
+    position = text_or_none(lead.get("position"))
+    if position is None:
+        return _Check(
+            True,
+            False,
+            0,
+            "No position to compare with the campaign's target positions "
+            f"({_quoted(targets)}) (+0 of {full})",
+        )
+    target = criteria.matching_position(position)
+    if target is None:
+        return _Check(
+            True,
+            False,
+            0,
+            f"Position '{position}' matches none of the campaign's target positions "
+            f"({_quoted(targets)}) as whole words (+0 of {full})",
+        )
+    return _Check(
+        True, True, full, f"Position '{position}' matches the campaign's target '{target}' (+{full})"
+    )
+
+
+def _source_check(lead: Mapping[str, Any], criteria: CampaignCriteria) -> _Check:
+    full = CAMPAIGN_SOURCE_POINTS
     if not criteria._sources:
-        points += CAMPAIGN_SOURCE_POINTS
-    else:
-        source = text_or_none(lead.get("source"))
-        key = normalize_source(source) if source is not None else None
-        if key in criteria._sources:
-            points += CAMPAIGN_SOURCE_POINTS
-            reasons.append(f"source '{key}' is targeted")
-        else:
-            reasons.append("source not targeted")
+        return _Check(False, True, full, f"No target source set (+{full})")
+    targets = _quoted(tuple(sorted(criteria._sources)))
+    source = text_or_none(lead.get("source"))
+    if source is None:
+        return _Check(
+            True,
+            False,
+            0,
+            f"No source to compare with the campaign's target sources ({targets}) (+0 of {full})",
+        )
+    key = normalize_source(source)
+    if key in criteria._sources:
+        return _Check(
+            True, True, full, f"Source '{key}' is one of the campaign's target sources (+{full})"
+        )
+    return _Check(
+        True,
+        False,
+        0,
+        f"Source '{key}' is not one of the campaign's target sources ({targets}) (+0 of {full})",
+    )
 
+
+def _required_check(lead: Mapping[str, Any], criteria: CampaignCriteria) -> _Check:
+    full = CAMPAIGN_REQUIRED_POINTS
     required = criteria._required
     if not required:
-        points += CAMPAIGN_REQUIRED_POINTS
-    else:
-        absent = [name for name, key in required if text_or_none(lead.get(key)) is None]
-        points += int(CAMPAIGN_REQUIRED_POINTS * (len(required) - len(absent)) / len(required))
-        if absent:
-            reasons.append("missing required: " + ", ".join(absent))
-        else:
-            reasons.append("all required fields present")
+        return _Check(False, True, full, f"No required field set (+{full})")
+    absent = [_label(key) for _, key in required if text_or_none(lead.get(key)) is None]
+    filled = len(required) - len(absent)
+    points = int(full * filled / len(required))  # rounded down
+    if not absent:
+        names = _quoted(tuple(_label(key) for _, key in required))
+        return _Check(True, True, points, f"Every required field is filled: {names} (+{full})")
+    return _Check(
+        True,
+        False,
+        points,
+        f"{filled} of {len(required)} required field(s) filled, missing {_quoted(tuple(absent))} "
+        f"(+{points} of {full})",
+    )
 
-    return points, "; ".join(reasons)
+
+def _label(key: str) -> str:
+    """A lead field's name in words ("LinkedIn URL"); an unknown key as it is."""
+    field = BY_NAME.get(key)
+    return field.label if field else key
 
 
 def score_lead(
