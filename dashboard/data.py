@@ -24,6 +24,7 @@ import streamlit as st
 from leads_core.config import get_settings
 from leads_core.files import export
 from leads_core.schemas import CampaignPublic
+from leads_core.scoring import criteria as scoring_criteria
 from leads_core.services import apikeys, campaigns, imports, leads, queries, stats, tasks, users
 from leads_core.services.queries import LeadFilters
 from leads_core.storage.db import session_scope
@@ -161,6 +162,14 @@ def lead_record(lead_id: str) -> LeadRecord:
 def campaign(campaign_id: str) -> CampaignPublic:
     with session_scope() as session:
         return campaigns.to_public(campaigns.get_campaign(session, campaign_id))
+
+
+def criteria_matches(
+    campaign_id: str, criteria: scoring_criteria.CampaignCriteria
+) -> campaigns.CriteriaMatches:
+    """How many of the campaign's leads meet each of ``criteria`` (read fresh)."""
+    with session_scope() as session:
+        return campaigns.criteria_matches(session, campaign_id, criteria)
 
 
 def lead_page(filters: LeadFilters, *, page: int, limit: int, sort: str) -> queries.LeadPageResult:

@@ -246,3 +246,11 @@ def clear_filters() -> None:
     """No filter at all (a member's "mine" included: their own may be what matched nothing)."""
     for param in FILTER_PARAMS + LIST_PARAMS:
         st.session_state[param.key] = param.default
+
+
+def follow_url() -> None:
+    """The next page drawn takes its filters and sort from its URL again (a chart's bar, a
+    campaign's row or a saved view opening the Leads page with their query parameters),
+    instead of the widgets' values kept for the browser session."""
+    for param in FILTER_PARAMS + LIST_PARAMS:
+        st.session_state.pop(param.key, None)

@@ -30,7 +30,7 @@ def normalize_source(value: str) -> str:
 _CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
 
-def _snake(name: str) -> str:
+def snake_name(name: str) -> str:
     """Lead field name in camelCase (as campaigns store it) -> the lead mapping's key."""
     return _CAMEL_HUMP.sub(r"_\1", name).lower()
 
@@ -82,7 +82,7 @@ class CampaignCriteria:
         set_(self, "required_fields", required)
         set_(self, "_positions_re", _position_pattern(positions))
         set_(self, "_sources", frozenset(normalize_source(s) for s in sources))
-        set_(self, "_required", tuple((name, _snake(name)) for name in required))
+        set_(self, "_required", tuple((name, snake_name(name)) for name in required))
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> CampaignCriteria:
@@ -106,6 +106,11 @@ class CampaignCriteria:
             "targetSources": list(self.target_sources),
             "requiredFields": list(self.required_fields),
         }
+
+    @property
+    def normalized_sources(self) -> frozenset[str]:
+        """The target sources as :func:`normalize_source` writes them."""
+        return self._sources
 
     def matching_position(self, position: str) -> str | None:
         """The first target position that ``position`` contains as whole words (accents and

@@ -379,7 +379,10 @@ def _position_check(lead: Mapping[str, Any], criteria: CampaignCriteria) -> _Che
             f"({_quoted(targets)}) as whole words (+0 of {full})",
         )
     return _Check(
-        True, True, full, f"Position '{position}' matches the campaign's target '{target}' (+{full})"
+        True,
+        True,
+        full,
+        f"Position '{position}' matches the campaign's target '{target}' (+{full})",
     )
 
 
