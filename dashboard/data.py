@@ -21,14 +21,34 @@ from typing import Any
 
 import streamlit as st
 
+from leads_core.access import Principal
 from leads_core.config import get_settings
 from leads_core.files import export
 from leads_core.schemas import CampaignPublic
 from leads_core.scoring import criteria as scoring_criteria
-from leads_core.services import apikeys, campaigns, imports, leads, queries, stats, tasks, users
+from leads_core.services import (
+    apikeys,
+    campaigns,
+    imports,
+    leads,
+    queries,
+    stats,
+    tasks,
+    users,
+    views,
+)
 from leads_core.services.queries import LeadFilters
 from leads_core.storage.db import session_scope
-from leads_core.storage.models import ApiKey, Campaign, ImportBatch, Lead, LeadActivity, Task, User
+from leads_core.storage.models import (
+    ApiKey,
+    Campaign,
+    ImportBatch,
+    Lead,
+    LeadActivity,
+    SavedView,
+    Task,
+    User,
+)
 
 TTL_S = 300
 
@@ -240,6 +260,22 @@ def filtered_leads_csv(filters: LeadFilters, sort: str) -> bytes:
     """Every lead matching ``filters`` as a CSV file, in ``sort`` order."""
     with session_scope() as session:
         return export.leads_csv_bytes(queries.iter_leads(session, filters=filters, sort=sort))
+
+
+# ------------------------------------------------------------------ saved views
+# Read fresh: one small indexed read, and a view saved in another browser shows at once.
+
+
+def saved_views(who: Principal) -> list[SavedView]:
+    """``who``'s own views and the shared ones, by name."""
+    with session_scope() as session:
+        return views.list_views(session, by=who)
+
+
+def saved_view(view_id: str, who: Principal) -> SavedView:
+    """The view if ``who`` may open it, else ``NotFound``."""
+    with session_scope() as session:
+        return views.get_view(session, view_id, by=who)
 
 
 # ------------------------------------------------------------------ follow-ups
