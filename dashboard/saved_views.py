@@ -95,7 +95,9 @@ def sidebar(page_path: str) -> None:
     open_from_url()
     who = auth.current_principal()
     found = data.saved_views(who)
-    with st.sidebar.expander(f"Views ({len(found):,})", expanded=bool(found)):
+    with st.sidebar.expander(
+        f"Saved views ({len(found):,})", expanded=bool(found) or page_path in SAVE_ON
+    ):
         for view in found:
             _view_row(view, who)
         if not found:

@@ -79,9 +79,7 @@ def open_row_leads(names: dict[str, str]) -> None:
     """A row ticked in the table: its campaign's leads on the Leads page."""
     rows = state.get("campaign_table", {}).get("selection", {}).get("rows", [])
     if rows and rows[0] < len(names):
-        campaign_id = list(names)[rows[0]]
-        state["campaign_table"]["selection"]["rows"] = []
-        links.open_leads({"campaignId": campaign_id})
+        links.open_leads({"campaignId": list(names)[rows[0]]})
 
 
 st.title("Campaigns")

@@ -11,7 +11,7 @@ from dashboard import chart_links, charts
 from leads_core.services.stats import CampaignRow, OwnerRow, ScoreSummary, SourceRow
 
 LINK = '<a href="https://evil.example">click</a>'
-ESCAPED = "&lt;a href=&quot;https://evil.example&quot;&gt;click&lt;/a&gt;"
+ESCAPED = "&lt;a href=&#34;https://evil.example&#34;&gt;click&lt;/a&gt;"
 
 
 def _texts(figure) -> list[str]:
