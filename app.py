@@ -99,4 +99,7 @@ else:
         ]
     page = st.navigation(PAGES, position="sidebar" if signed_in else "hidden")
     if signed_in:
+        from dashboard import saved_views
+
+        saved_views.sidebar(page.url_path)  # a ?view= in the URL opened before the page
         page.run()

@@ -1,5 +1,9 @@
 """Plotly figures for the Analytics and Lead pages, drawn from aggregates that
-``leads_core.services.stats`` computed in SQL (a few dozen numbers, never the leads themselves)."""
+``leads_core.services.stats`` computed in SQL (a few dozen numbers, never the leads themselves).
+
+Every label from the data (sources, campaign and owner names) goes through
+:func:`dashboard.safe.plot`: Plotly renders HTML in axis labels and hovers. A click on a
+chart is read back by index in :mod:`dashboard.chart_links`, never from these labels."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from datetime import date, timedelta
 
 import plotly.graph_objects as go
 
+from dashboard.safe import plot
 from leads_core.scoring.rules import COMPONENTS, HIGH_QUALITY
 from leads_core.services.stats import (
     CampaignRow,
@@ -67,7 +72,7 @@ def score_histogram(summary: ScoreSummary) -> go.Figure:
 
 
 def sources(rows: Sequence[SourceRow]) -> go.Figure:
-    names = [r.source for r in rows]
+    names = [plot(r.source) for r in rows]
     figure = go.Figure(
         go.Bar(
             x=names,
@@ -139,7 +144,7 @@ def weekly(weeks: Sequence[tuple[date, int]]) -> go.Figure:
 
 
 def campaigns(rows: Sequence[CampaignRow]) -> go.Figure:
-    names = [r.name for r in rows]
+    names = [plot(r.name) for r in rows]
     figure = go.Figure(
         [
             go.Bar(
@@ -180,7 +185,7 @@ def owner_labels(rows: Sequence[OwnerRow]) -> list[str]:
 def owners(rows: Sequence[OwnerRow]) -> go.Figure:
     """Leads per owner (unassigned ones in grey, as a bar of their own) and their average
     score, on the same axes as the source chart."""
-    names = owner_labels(rows)
+    names = [plot(label) for label in owner_labels(rows)]
     figure = go.Figure(
         go.Bar(
             x=names,

@@ -21,13 +21,34 @@ from typing import Any
 
 import streamlit as st
 
+from leads_core.access import Principal
 from leads_core.config import get_settings
 from leads_core.files import export
 from leads_core.schemas import CampaignPublic
-from leads_core.services import apikeys, campaigns, imports, leads, queries, stats, tasks, users
+from leads_core.scoring import criteria as scoring_criteria
+from leads_core.services import (
+    apikeys,
+    campaigns,
+    imports,
+    leads,
+    queries,
+    stats,
+    tasks,
+    users,
+    views,
+)
 from leads_core.services.queries import LeadFilters
 from leads_core.storage.db import session_scope
-from leads_core.storage.models import ApiKey, Campaign, ImportBatch, Lead, LeadActivity, Task, User
+from leads_core.storage.models import (
+    ApiKey,
+    Campaign,
+    ImportBatch,
+    Lead,
+    LeadActivity,
+    SavedView,
+    Task,
+    User,
+)
 
 TTL_S = 300
 
@@ -163,6 +184,14 @@ def campaign(campaign_id: str) -> CampaignPublic:
         return campaigns.to_public(campaigns.get_campaign(session, campaign_id))
 
 
+def criteria_matches(
+    campaign_id: str, criteria: scoring_criteria.CampaignCriteria
+) -> campaigns.CriteriaMatches:
+    """How many of the campaign's leads meet each of ``criteria`` (read fresh)."""
+    with session_scope() as session:
+        return campaigns.criteria_matches(session, campaign_id, criteria)
+
+
 def lead_page(filters: LeadFilters, *, page: int, limit: int, sort: str) -> queries.LeadPageResult:
     """A page of the lead list; its last page when ``page`` is past the end (the filters
     shrank the list): the result's ``page`` says which was read."""
@@ -236,6 +265,22 @@ def filtered_leads_csv(filters: LeadFilters, sort: str) -> bytes:
             queries.iter_leads(session, filters=filters, sort=sort),
             campaign_names=campaigns.names(session),
         )
+
+
+# ------------------------------------------------------------------ saved views
+# Read fresh: one small indexed read, and a view saved in another browser shows at once.
+
+
+def saved_views(who: Principal) -> list[SavedView]:
+    """``who``'s own views and the shared ones, by name."""
+    with session_scope() as session:
+        return views.list_views(session, by=who)
+
+
+def saved_view(view_id: str, who: Principal) -> SavedView:
+    """The view if ``who`` may open it, else ``NotFound``."""
+    with session_scope() as session:
+        return views.get_view(session, view_id, by=who)
 
 
 # ------------------------------------------------------------------ follow-ups

@@ -44,7 +44,8 @@ def field_words(name: str) -> str:
 
 
 def flash(kind: str, message: str) -> None:
-    """Queue a message for the next time the page is drawn ("success" shows a toast)."""
+    """Queue a message for the next time the page is drawn ("success" shows a toast;
+    "info", "warning" and "error" a box)."""
     st.session_state.setdefault(_KEY, []).append((kind, message))
 
 
@@ -71,5 +72,7 @@ def show_flashed() -> None:
             st.toast(message, icon=":material/check_circle:")
         elif kind == "warning":
             st.warning(message)
+        elif kind == "info":
+            st.info(message)
         else:
             st.error(message)

@@ -328,3 +328,11 @@ def clear_filters() -> None:
         st.session_state[key] = [] if key == "f_owners" else default
     for param in LIST_PARAMS:
         st.session_state[param.key] = param.default
+
+
+def follow_url() -> None:
+    """The next page drawn takes its filters and sort from its URL again (a chart's bar, a
+    campaign's row or a saved view opening the Leads page with their query parameters),
+    instead of the widgets' values kept for the browser session."""
+    for key in (*_defaults(), *(param.key for param in LIST_PARAMS)):
+        st.session_state.pop(key, None)

@@ -45,4 +45,5 @@ def plot(value: Any) -> str:
     """``value`` as Plotly label or hover text that shows exactly its text (None: empty)."""
     if value is None:
         return ""
-    return html.escape(_LINE_BREAKS.sub(" ", str(value)), quote=True)
+    escaped = html.escape(_LINE_BREAKS.sub(" ", str(value)), quote=True)
+    return escaped.replace("&quot;", "&#34;")  # Plotly decodes numeric entities, not &quot;

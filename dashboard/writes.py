@@ -34,10 +34,19 @@ from leads_core.services import (
     rescoring,
     tasks,
     users,
+    views,
 )
 from leads_core.services.queries import LeadFilters
 from leads_core.storage.db import session_scope
-from leads_core.storage.models import ApiKey, Campaign, Lead, LeadActivity, Task, User
+from leads_core.storage.models import (
+    ApiKey,
+    Campaign,
+    Lead,
+    LeadActivity,
+    SavedView,
+    Task,
+    User,
+)
 from leads_core.task_schemas import ActivityCreate, TaskCreate, TaskUpdate
 
 # ------------------------------------------------------------------ leads
@@ -166,6 +175,24 @@ def rescore_campaign(campaign_id: str, *, progress: Callable[[int, int], object]
         return rescoring.rescore_campaign(
             session, campaign_id, region=get_settings().phone_region, progress=progress
         )
+
+
+# ------------------------------------------------------------------ saved views
+
+
+def save_view(name: str, params: Mapping[str, str], *, shared: bool) -> SavedView:
+    """Save the page's filters and sort (its query parameters) as a view of one's own,
+    shared with the team or not (sharing needs the right to write)."""
+    who = acting(Action.READ)
+    with session_scope() as session:
+        return views.create_view(session, name=name, params=dict(params), shared=shared, by=who)
+
+
+def delete_view(view_id: str) -> None:
+    """Delete one's own view, or a shared one for an admin."""
+    who = acting(Action.READ)
+    with session_scope() as session:
+        views.delete_view(session, view_id, by=who)
 
 
 # ------------------------------------------------------------------ imports

@@ -12,6 +12,10 @@ CRITERIA_ITEMS = 100
 """Target positions, or target sources, one campaign may list."""
 SEARCH = 200
 """The free-text search (``q``)."""
+VIEW_NAME = 100
+"""A saved view's name."""
+VIEW_QUERY = 4000
+"""A saved view's query string (its filters and sort)."""
 ATTRIBUTE_KEY = 200
 """The name of one of a lead's attributes (a column header of the file it came from)."""
 ATTRIBUTE_VALUE = 10_000

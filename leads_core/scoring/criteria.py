@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from leads_core.text import text_or_none
+from leads_core.text import fold, text_or_none
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -30,7 +30,7 @@ def normalize_source(value: str) -> str:
 _CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
 
-def _snake(name: str) -> str:
+def snake_name(name: str) -> str:
     """Lead field name in camelCase (as campaigns store it) -> the lead mapping's key."""
     return _CAMEL_HUMP.sub(r"_\1", name).lower()
 
@@ -41,12 +41,14 @@ def _position_pattern(targets: tuple[str, ...]) -> re.Pattern[str] | None:
 
     Word boundaries are "not preceded/followed by a word character", which behaves like ``\\b``
     for ordinary targets and still works for targets that start or end with punctuation
-    ("C++"). Whitespace inside a target matches any run of whitespace.
+    ("C++"). Whitespace inside a target matches any run of whitespace. Targets are folded
+    (:func:`leads_core.text.fold`): matched against the folded position, accents and case
+    are ignored ("Directeur Général" matches "directeur general").
     """
     if not targets:
         return None
     alternatives = (
-        r"(?<!\w)(" + r"\s+".join(re.escape(word) for word in target.split()) + r")(?!\w)"
+        r"(?<!\w)(" + r"\s+".join(re.escape(word) for word in fold(target).split()) + r")(?!\w)"
         for target in targets
     )
     return re.compile("|".join(alternatives), re.IGNORECASE)
@@ -80,7 +82,7 @@ class CampaignCriteria:
         set_(self, "required_fields", required)
         set_(self, "_positions_re", _position_pattern(positions))
         set_(self, "_sources", frozenset(normalize_source(s) for s in sources))
-        set_(self, "_required", tuple((name, _snake(name)) for name in required))
+        set_(self, "_required", tuple((name, snake_name(name)) for name in required))
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> CampaignCriteria:
@@ -104,6 +106,21 @@ class CampaignCriteria:
             "targetSources": list(self.target_sources),
             "requiredFields": list(self.required_fields),
         }
+
+    @property
+    def normalized_sources(self) -> frozenset[str]:
+        """The target sources as :func:`normalize_source` writes them."""
+        return self._sources
+
+    def matching_position(self, position: str) -> str | None:
+        """The first target position that ``position`` contains as whole words (accents and
+        case ignored), or None."""
+        if self._positions_re is None:
+            return None
+        match = self._positions_re.search(fold(position))
+        if match is None or match.lastindex is None:  # each target is a group
+            return None
+        return self.target_positions[match.lastindex - 1]
 
     def is_empty(self) -> bool:
         return not (self.target_positions or self.target_sources or self.required_fields)

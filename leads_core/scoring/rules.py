@@ -41,6 +41,12 @@ from functools import lru_cache
 from typing import Any
 
 from leads_core.fields import FIELDS
+from leads_core.scoring.campaign_match import (
+    CAMPAIGN_POSITION_POINTS,
+    CAMPAIGN_REQUIRED_POINTS,
+    CAMPAIGN_SOURCE_POINTS,
+    campaign_match,
+)
 from leads_core.scoring.criteria import CampaignCriteria, normalize_source
 from leads_core.scoring.enrichment import Enrichment, domain_from_url
 from leads_core.text import text_or_none
@@ -151,9 +157,8 @@ UNKNOWN_SOURCE_POINTS = 3
 NO_SOURCE_POINTS = 0
 
 # --- campaignMatch ---------------------------------------------------------------------
-CAMPAIGN_POSITION_POINTS = 7
-CAMPAIGN_SOURCE_POINTS = 4
-CAMPAIGN_REQUIRED_POINTS = 4
+# CAMPAIGN_POSITION_POINTS, CAMPAIGN_SOURCE_POINTS, CAMPAIGN_REQUIRED_POINTS: with the
+# checks and their reasons in leads_core.scoring.campaign_match.
 
 
 def _weight_problems() -> list[str]:
@@ -315,56 +320,6 @@ def _source_reliability(lead: Mapping[str, Any]) -> tuple[int, str]:
     return points, f"source '{key}' rated {points}/{_MAX['sourceReliability']}"
 
 
-def _campaign_match(lead: Mapping[str, Any], criteria: CampaignCriteria | None) -> tuple[int, str]:
-    if criteria is None or criteria.is_empty():
-        return _MAX["campaignMatch"], "campaign sets no criteria"
-    points = 0
-    reasons: list[str] = []
-
-    pattern = criteria._positions_re
-    if pattern is None:
-        points += CAMPAIGN_POSITION_POINTS
-    else:
-        position = text_or_none(lead.get("position"))
-        if position is None:
-            reasons.append("no position to match")
-        else:
-            match = pattern.search(position)
-            if match is None:
-                reasons.append(f"position '{position}' matches no target")
-            else:
-                points += CAMPAIGN_POSITION_POINTS
-                group = match.lastindex  # each target is a group: criteria._position_pattern
-                if group is None:
-                    raise RuntimeError(f"position pattern without groups: {pattern.pattern!r}")
-                target = criteria.target_positions[group - 1]
-                reasons.append(f"position matches target '{target}'")
-
-    if not criteria._sources:
-        points += CAMPAIGN_SOURCE_POINTS
-    else:
-        source = text_or_none(lead.get("source"))
-        key = normalize_source(source) if source is not None else None
-        if key in criteria._sources:
-            points += CAMPAIGN_SOURCE_POINTS
-            reasons.append(f"source '{key}' is targeted")
-        else:
-            reasons.append("source not targeted")
-
-    required = criteria._required
-    if not required:
-        points += CAMPAIGN_REQUIRED_POINTS
-    else:
-        absent = [name for name, key in required if text_or_none(lead.get(key)) is None]
-        points += int(CAMPAIGN_REQUIRED_POINTS * (len(required) - len(absent)) / len(required))
-        if absent:
-            reasons.append("missing required: " + ", ".join(absent))
-        else:
-            reasons.append("all required fields present")
-
-    return points, "; ".join(reasons)
-
-
 def score_lead(
     lead: Mapping[str, Any], enrichment: Enrichment, criteria: CampaignCriteria | None
 ) -> ScoreResult:
@@ -377,7 +332,7 @@ def score_lead(
             _component(profile, _profile_completeness(lead, enrichment)),
             _component(company, _company_data(lead, enrichment)),
             _component(source, _source_reliability(lead)),
-            _component(campaign, _campaign_match(lead, criteria)),
+            _component(campaign, campaign_match(lead, criteria)),
         )
     )
 

@@ -1,8 +1,12 @@
-"""Campaign service functions: create, read, list, rename, change criteria, delete."""
+"""Campaign service functions: create, read, list, rename, change criteria, delete, and
+how many of a campaign's leads meet given criteria."""
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
@@ -11,7 +15,9 @@ from leads_core.errors import Conflict, NotFound
 from leads_core.ids import new_id
 from leads_core.schemas import CampaignCreate, CampaignCriteria, CampaignPublic, CampaignUpdate
 from leads_core.scoring import criteria
+from leads_core.scoring.criteria import normalize_source
 from leads_core.storage.models import Campaign, Lead
+from leads_core.text import text_or_none
 
 
 def create_campaign(session: Session, *, data: CampaignCreate) -> Campaign:
@@ -92,3 +98,76 @@ def to_public(campaign: Campaign) -> CampaignPublic:
         created_at=campaign.created_at,
         updated_at=campaign.updated_at,
     )
+
+
+@dataclass(frozen=True)
+class CriteriaMatches:
+    """How many of a campaign's ``total`` leads meet each criterion (None: the criteria do
+    not set it) and all of the set ones at once."""
+
+    total: int
+    positions: int | None
+    sources: int | None
+    required: int | None
+    all: int
+
+
+def criteria_matches(
+    session: Session, campaign_id: str, wanted: criteria.CampaignCriteria
+) -> CriteriaMatches:
+    """Count the campaign's leads meeting ``wanted`` as scoring reads it (whole-word
+    positions, accents ignored; normalized sources; required fields filled).
+
+    One GROUP BY over (position, source, required fields filled): the distinct titles and
+    sources are matched here with the scoring's own rules, never the leads one by one."""
+    get_campaign(session, campaign_id)
+    keys: list[Any] = [col(Lead.position), col(Lead.source)]
+    filled = _required_filled(wanted.required_fields)
+    if filled is not None:
+        keys.append(filled)
+    found = session.exec(
+        select(*keys, func.count())  # type: ignore[call-overload]  # 3 or 4 columns
+        .where(Lead.campaign_id == campaign_id)
+        .group_by(*keys)
+    ).all()
+    rows = [(row[0], row[1], row[2] if filled is not None else 1, row[-1]) for row in found]
+    total = positions = sources = required = every = 0
+    for position, source, all_filled, count in rows:
+        position_ok = _position_met(wanted, position)
+        source_ok = _source_met(wanted, source)
+        required_ok = bool(all_filled)
+        total += count
+        positions += count if position_ok else 0
+        sources += count if source_ok else 0
+        required += count if required_ok else 0
+        every += count if position_ok and source_ok and required_ok else 0
+    return CriteriaMatches(
+        total=total,
+        positions=positions if wanted.target_positions else None,
+        sources=sources if wanted.target_sources else None,
+        required=required if wanted.required_fields else None,
+        all=every,
+    )
+
+
+def _required_filled(required: tuple[str, ...]) -> Any:
+    """1 when every required field of the lead holds text, else 0; None: none required."""
+    columns = [getattr(Lead, criteria.snake_name(name)) for name in required]
+    if not columns:
+        return None
+    condition = and_(*(and_(c.is_not(None), func.trim(c) != "") for c in columns))
+    return case((condition, 1), else_=0)
+
+
+def _position_met(wanted: criteria.CampaignCriteria, position: str | None) -> bool:
+    if not wanted.target_positions:
+        return True
+    text = text_or_none(position)
+    return text is not None and wanted.matching_position(text) is not None
+
+
+def _source_met(wanted: criteria.CampaignCriteria, source: str | None) -> bool:
+    if not wanted.target_sources:
+        return True
+    text = text_or_none(source)
+    return text is not None and normalize_source(text) in wanted.normalized_sources

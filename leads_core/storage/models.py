@@ -284,6 +284,31 @@ class Task(SQLModel, table=True):
     version: int = Field(default=1, sa_column=TASK_VERSION)
 
 
+# ---------------------------------------------------------------- saved views
+
+
+class SavedView(SQLModel, table=True):
+    """The Leads page's filters and sort under a name: its owner's, or shared with the team.
+
+    ``query`` is the query string of the filters and sort with the API's parameter names
+    (``status=new,contacted&sort=-createdAt``), kept as text: a view opens as the page's URL
+    would, whatever the filters' code becomes."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (Index("ix_saved_view_owner", "owner_id", "name"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=sizes.VIEW_NAME)
+    query: str = Field(sa_column=Column(SqlText, nullable=False))
+    # The user who saved it; None: the local admin of a workspace without users.
+    owner_id: str | None = Field(
+        default=None, foreign_key="app_user.id", max_length=64, ondelete="CASCADE"
+    )
+    shared: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 # ---------------------------------------------------------------- idempotent requests
 
 

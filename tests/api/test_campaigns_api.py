@@ -310,7 +310,11 @@ def test_rescore_after_criteria_change(client: TestClient, campaign) -> None:
         46,
     ]
     assert jean_now["scoreReasons"]["campaignMatch"] == (
-        "position 'VP Engineering' matches no target; missing required: phone"
+        "Campaign criteria: 0 of 2 check(s) met. Position 'VP Engineering' matches none of "
+        "the campaign's target positions (Consultant) as whole words (+0 of 7). "
+        "No target source set (+4). 0 of 1 required field(s) filled, missing Phone (+0 of 4). "
+        "Criteria the campaign does not set earn their points for every lead, so adding one "
+        "lowers the score of the leads that miss it"
     )
     assert client.post("/v1/campaigns/cmp_123/rescore").json() == {"changed": 0}
 

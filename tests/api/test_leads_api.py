@@ -276,7 +276,9 @@ def test_contract_get_lead_adds_notes_score_and_enrichment(listing) -> None:
     assert sum(detail["scoreBreakdown"].values()) == detail["qualityScore"] == 98
     assert sorted(detail["scoreReasons"]) == sorted(detail["scoreBreakdown"])
     assert detail["scoreReasons"]["campaignMatch"] == (
-        "position matches target 'CTO'; source 'linkedin' is targeted"
+        "Campaign criteria: 2 of 2 check(s) met. Position 'CTO' matches the campaign's target "
+        "'CTO' (+7). Source 'linkedin' is one of the campaign's target sources (+4). "
+        "No required field set (+4)"
     )
     assert detail["enrichment"] == {
         "emailStatus": "valid",

@@ -54,4 +54,5 @@ def test_markdown_is_one_line_and_none_is_empty() -> None:
 def test_plot_text_has_no_tags() -> None:
     assert safe.plot("<a href='x'>web</a>") == "&lt;a href=&#x27;x&#x27;&gt;web&lt;/a&gt;"
     assert safe.plot("linkedin") == "linkedin"
+    assert safe.plot('say "hi"') == "say &#34;hi&#34;"  # Plotly shows &quot; as it is
     assert safe.plot(None) == ""

@@ -34,6 +34,9 @@ MARIE: dict[str, Any] = {
     "website": "https://techcorp.com",
 }
 CTO = CampaignCriteria.from_mapping({"targetPositions": ["CTO"]})
+CTO_MATCH = "Campaign criteria: 1 of 1 check(s) met. Position 'CTO' matches the campaign's target 'CTO' (+7). No target source set (+4). No required field set (+4)"
+NOT_SET_NOTE = "Criteria the campaign does not set earn their points for every lead, so adding one lowers the score of the leads that miss it"
+NO_POSITION = "Campaign criteria: 0 of 1 check(s) met. No position to compare with the campaign's target positions (CTO) (+0 of 7). No target source set (+4). No required field set (+4). Criteria the campaign does not set earn their points for every lead, so adding one lowers the score of the leads that miss it"
 
 
 def score(criteria: CampaignCriteria | None = CTO, region: str = "FR", **changes: Any):
@@ -67,7 +70,7 @@ def test_complete_lead_scores_98() -> None:
         "profileCompleteness": "complete profile",
         "companyData": "company, website and matching email domain",
         "sourceReliability": "source 'linkedin' rated 13/15",
-        "campaignMatch": "position matches target 'CTO'",
+        "campaignMatch": CTO_MATCH,
     }
     assert result.components[0] == ComponentScore(
         "emailValidity", 30, 30, "corporate address on a valid domain"
@@ -91,7 +94,7 @@ def test_empty_lead_scores_only_the_campaign_default() -> None:
         "profileCompleteness": "missing first name, last name, position, LinkedIn URL, phone",
         "companyData": "no company name; no website; no valid email domain",
         "sourceReliability": "no source",
-        "campaignMatch": "campaign sets no criteria",
+        "campaignMatch": "The campaign sets no criteria: every lead earns these points (+15)",
     }
 
 
@@ -320,23 +323,55 @@ def test_normalize_source() -> None:
 def test_campaign_without_criteria(criteria: CampaignCriteria | None) -> None:
     assert component("campaignMatch", criteria, position=None, source=None) == (
         15,
-        "campaign sets no criteria",
+        "The campaign sets no criteria: every lead earns these points (+15)",
     )
 
 
 @pytest.mark.parametrize(
     ("position", "points", "reason"),
     [
-        ("CTO", 15, "position matches target 'CTO'"),
-        ("cto & co-founder", 15, "position matches target 'CTO'"),
-        ("Co-founder/CTO", 15, "position matches target 'CTO'"),
-        ("CTO, Platform", 15, "position matches target 'CTO'"),
-        ("Director", 8, "position 'Director' matches no target"),
-        ("CTOs office manager", 8, "position 'CTOs office manager' matches no target"),
-        ("ACTOR", 8, "position 'ACTOR' matches no target"),
-        ("  Head of Sales ", 8, "position 'Head of Sales' matches no target"),
-        (None, 8, "no position to match"),
-        ("   ", 8, "no position to match"),
+        (
+            "CTO",
+            15,
+            "Campaign criteria: 1 of 1 check(s) met. Position 'CTO' matches the campaign's target 'CTO' (+7). No target source set (+4). No required field set (+4)",
+        ),
+        (
+            "cto & co-founder",
+            15,
+            "Campaign criteria: 1 of 1 check(s) met. Position 'cto & co-founder' matches the campaign's target 'CTO' (+7). No target source set (+4). No required field set (+4)",
+        ),
+        (
+            "Co-founder/CTO",
+            15,
+            "Campaign criteria: 1 of 1 check(s) met. Position 'Co-founder/CTO' matches the campaign's target 'CTO' (+7). No target source set (+4). No required field set (+4)",
+        ),
+        (
+            "CTO, Platform",
+            15,
+            "Campaign criteria: 1 of 1 check(s) met. Position 'CTO, Platform' matches the campaign's target 'CTO' (+7). No target source set (+4). No required field set (+4)",
+        ),
+        (
+            "Director",
+            8,
+            "Campaign criteria: 0 of 1 check(s) met. Position 'Director' matches none of the campaign's target positions (CTO) as whole words (+0 of 7). No target source set (+4). No required field set (+4). Criteria the campaign does not set earn their points for every lead, so adding one lowers the score of the leads that miss it",
+        ),
+        (
+            "CTOs office manager",
+            8,
+            "Campaign criteria: 0 of 1 check(s) met. Position 'CTOs office manager' matches none of the campaign's target positions (CTO) as whole words (+0 of 7). No target source set (+4). No required field set (+4). Criteria the campaign does not set earn their points for every lead, so adding one lowers the score of the leads that miss it",
+        ),
+        (
+            "ACTOR",
+            8,
+            "Campaign criteria: 0 of 1 check(s) met. Position 'ACTOR' matches none of the campaign's target positions (CTO) as whole words (+0 of 7). No target source set (+4). No required field set (+4). Criteria the campaign does not set earn their points for every lead, so adding one lowers the score of the leads that miss it",
+        ),
+        (
+            "  Head of Sales ",
+            8,
+            "Campaign criteria: 0 of 1 check(s) met. Position 'Head of Sales' matches none of the campaign's target positions (CTO) as whole words (+0 of 7). No target source set (+4). No required field set (+4). Criteria the campaign does not set earn their points for every lead, so adding one lowers the score of the leads that miss it",
+        ),
+        (None, 8, NO_POSITION),
+        ("   ", 8, NO_POSITION),
     ],
 )
 def test_campaign_position_is_a_whole_word_match(
@@ -347,21 +382,41 @@ def test_campaign_position_is_a_whole_word_match(
 
 def test_campaign_multi_word_and_punctuated_targets() -> None:
     criteria = CampaignCriteria.from_mapping({"targetPositions": ["VP Engineering", "C++", "CTO"]})
-    assert component("campaignMatch", criteria, position="VP Engineering, Platform") == (
-        15,
-        "position matches target 'VP Engineering'",
-    )
-    assert component("campaignMatch", criteria, position="vp  engineering") == (
-        15,
-        "position matches target 'VP Engineering'",
-    )
-    assert component("campaignMatch", criteria, position="Senior C++ developer") == (
-        15,
-        "position matches target 'C++'",
-    )
+
+    def matched(position: str) -> str | None:
+        return criteria.matching_position(position)
+
+    assert matched("VP Engineering, Platform") == "VP Engineering"
+    assert matched("vp  engineering") == "VP Engineering"
+    assert matched("Senior C++ developer") == "C++"
     assert component("campaignMatch", criteria, position="VP Engineering Ops & CTO")[0] == 15
     assert component("campaignMatch", criteria, position="VP Sales")[0] == 8
     assert component("campaignMatch", criteria, position="Engineering VP")[0] == 8
+
+
+def test_campaign_position_ignores_accents_as_the_campaigns_page_says() -> None:
+    """Issue 17: adding the title "Directeur Général" to a campaign lowered the score of a
+    "Directeur General" (7 points lost): the page promised accents ignored, the match did not."""
+    criteria = CampaignCriteria.from_mapping({"targetPositions": ["Directeur Général"]})
+    assert component("campaignMatch", criteria, position="Directeur General, France")[0] == 15
+    assert component("campaignMatch", criteria, position="DIRECTEUR GÉNÉRAL")[0] == 15
+    assert criteria.matching_position("directeur general") == "Directeur Général"
+
+
+def test_campaign_match_reason_says_what_matched_and_what_did_not() -> None:
+    """Issue 17: the reason names the lead's value, the campaign's targets and the points of
+    each check, and why a lead misses points that unset criteria give to everyone."""
+    criteria = CampaignCriteria.from_mapping(
+        {"targetPositions": ["VP Sales"], "targetSources": ["linkedin", "referral"]}
+    )
+    points, reason = component("campaignMatch", criteria, position="VP Sales", source="instagram")
+    assert points == 11
+    assert reason == (
+        "Campaign criteria: 1 of 2 check(s) met. "
+        "Position 'VP Sales' matches the campaign's target 'VP Sales' (+7). "
+        "Source 'instagram' is not one of the campaign's target sources (linkedin, referral) "
+        "(+0 of 4). No required field set (+4). " + NOT_SET_NOTE
+    )
 
 
 def test_campaign_targets_are_regex_safe() -> None:
@@ -373,55 +428,77 @@ def test_campaign_targets_are_regex_safe() -> None:
 @pytest.mark.parametrize(
     ("source", "points", "reason"),
     [
-        ("linkedin", 15, "source 'linkedin' is targeted"),
-        ("LinkedIn ", 15, "source 'linkedin' is targeted"),
-        ("Cold call", 15, "source 'cold_call' is targeted"),
-        ("facebook", 11, "source not targeted"),
-        (None, 11, "source not targeted"),
+        ("linkedin", 15, "Source 'linkedin' is one of the campaign's target sources (+4)"),
+        ("LinkedIn ", 15, "Source 'linkedin' is one of the campaign's target sources (+4)"),
+        ("Cold call", 15, "Source 'cold_call' is one of the campaign's target sources (+4)"),
+        (
+            "facebook",
+            11,
+            "Source 'facebook' is not one of the campaign's target sources "
+            "(cold_call, linkedin) (+0 of 4)",
+        ),
+        (
+            None,
+            11,
+            "No source to compare with the campaign's target sources (cold_call, linkedin) "
+            "(+0 of 4)",
+        ),
     ],
 )
 def test_campaign_sources(source: str | None, points: int, reason: str) -> None:
     criteria = CampaignCriteria.from_mapping({"targetSources": ["linkedin", "Cold-Call"]})
-    assert component("campaignMatch", criteria, source=source) == (points, reason)
+    got, text = component("campaignMatch", criteria, source=source)
+    assert (got, text.split(". ")[2]) == (points, reason)
 
 
 @pytest.mark.parametrize(
     ("required", "changes", "points", "reason"),
     [
-        (["phone", "company"], {}, 15, "all required fields present"),
-        (["phone", "company"], {"phone": None}, 13, "missing required: phone"),
+        (["phone", "company"], {}, 15, "Every required field is filled: Phone, Company (+4)"),
+        (
+            ["phone", "company"],
+            {"phone": None},
+            13,
+            "1 of 2 required field(s) filled, missing Phone (+2 of 4)",
+        ),
         (
             ["phone", "company"],
             {"phone": None, "company": " "},
             11,
-            "missing required: phone, company",
+            "0 of 2 required field(s) filled, missing Phone, Company (+0 of 4)",
         ),
         (
             ["phone", "linkedinUrl", "company"],
             {"linkedin_url": None},
             13,  # 4 * 2/3 = 2.67 -> 2
-            "missing required: linkedinUrl",
+            "2 of 3 required field(s) filled, missing LinkedIn URL (+2 of 4)",
         ),
         (
             ["phone", "linkedinUrl", "company"],
             {"linkedin_url": None, "company": None},
             12,  # 4 * 1/3 = 1.33 -> 1
-            "missing required: linkedinUrl, company",
+            "1 of 3 required field(s) filled, missing LinkedIn URL, Company (+1 of 4)",
         ),
         (
             ["firstName", "lastName", "email", "website"],
             {"email": None},
             14,
-            "missing required: email",
+            "3 of 4 required field(s) filled, missing Email (+3 of 4)",
         ),
-        (["phone"], {"phone": "12"}, 15, "all required fields present"),  # present, even if invalid
+        (
+            ["phone"],
+            {"phone": "12"},
+            15,
+            "Every required field is filled: Phone (+4)",
+        ),  # present, even if invalid
     ],
 )
 def test_campaign_required_fields(
     required: list[str], changes: dict[str, Any], points: int, reason: str
 ) -> None:
     criteria = CampaignCriteria.from_mapping({"requiredFields": required})
-    assert component("campaignMatch", criteria, **changes) == (points, reason)
+    got, text = component("campaignMatch", criteria, **changes)
+    assert (got, text.split(". ")[3]) == (points, reason)
 
 
 def test_campaign_reasons_are_joined() -> None:
@@ -434,11 +511,18 @@ def test_campaign_reasons_are_joined() -> None:
     )
     assert component("campaignMatch", criteria, position="Director", phone=None) == (
         2,
-        "position 'Director' matches no target; source not targeted; missing required: phone",
+        "Campaign criteria: 0 of 3 check(s) met. "
+        "Position 'Director' matches none of the campaign's target positions "
+        "(CTO, VP Engineering) as whole words (+0 of 7). "
+        "Source 'linkedin' is not one of the campaign's target sources (referral) (+0 of 4). "
+        "2 of 3 required field(s) filled, missing Phone (+2 of 4)",
     )
     assert component("campaignMatch", criteria, source="Referral") == (
         15,
-        "position matches target 'CTO'; source 'referral' is targeted; all required fields present",
+        "Campaign criteria: 3 of 3 check(s) met. "
+        "Position 'CTO' matches the campaign's target 'CTO' (+7). "
+        "Source 'referral' is one of the campaign's target sources (+4). "
+        "Every required field is filled: Phone, Company, Website (+4)",
     )
 
 

@@ -22,6 +22,7 @@ from tests.databases import make_pre_migration_database
 TABLES = {
     *("alembic_version", "api_key", "campaign", "import_batch", "lead", "lead_activity"),
     *("app_user", "user_token", "task"),
+    "saved_view",
     "idempotent_request",
 }
 # SQLite's search index: an FTS5 table and the shadow tables FTS5 keeps for it.

@@ -193,7 +193,7 @@ def test_a_session_cookie_signs_in_and_sign_out_ends_it(
     assert (
         shown(at.sidebar.caption[0].value) == "Signed in as **Mel Member** (member)  \nmel@acme.com"
     )
-    assert _sidebar_buttons(at) == ["Sign out", "Sign out everywhere"]
+    assert _sidebar_buttons(at) == ["Sign out", "Sign out everywhere", "Save view"]
     assert at.query_params == {"minScore": "85"}
 
     at.switch_page("pages/campaigns.py").run()  # still signed in on another page

@@ -234,7 +234,7 @@ def test_home_shows_my_tasks_overdue_today_and_this_week(
     at = open_as(ann, "home")
 
     assert "My tasks" in [s.value for s in at.subheader]
-    assert [e.label for e in at.expander] == [
+    assert [e.label for e in at.main.expander] == [
         "Overdue: 1",
         "Today: 1",
         "This week (the next 7 days): 1",

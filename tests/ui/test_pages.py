@@ -347,13 +347,14 @@ def test_campaigns_list_create_edit_and_rescore(
     at.selectbox(key="edit_campaign").set_value(sample.id).run()
     positions = next(m for m in at.multiselect if m.key.endswith("_positions") and "edit" in m.key)
     positions.set_value(["Intern"])
+    before = _lead(ui_session, "camille.martin@nexora.io").quality_score
     next(b for b in at.button if b.label == "Save campaign").click().run()
     ui_session.expire_all()
     assert campaigns.get_campaign(ui_session, sample.id).criteria["targetPositions"] == ["Intern"]
-    before = _lead(ui_session, "camille.martin@nexora.io").quality_score
+    assert _lead(ui_session, "camille.martin@nexora.io").quality_score < before  # re-scored
+    assert "Re-scored Q1 CTO outreach" in at.toast[0].value
     at.button(key="rescore").click().run()
-    assert "Re-scored the campaign" in at.success[0].value
-    assert _lead(ui_session, "camille.martin@nexora.io").quality_score < before
+    assert "0 score(s) changed" in at.toast[0].value
 
 
 def test_campaigns_create_without_a_name_shows_an_error(
