@@ -177,7 +177,7 @@ def _day(alias: str, description: str) -> Any:
     return Query(
         alias=alias,
         max_length=40,
-        json_schema_extra={"pattern": DATE_PATTERN, "format": "date"},
+        json_schema_extra={"pattern": DATE_PATTERN},
         description=description + " An ISO date (`2026-01-31`), inclusive, in UTC.",
     )
 

@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from leads_core.errors import ValidationFailed
-from leads_core.fields import LEAD_STATUSES
+from leads_core.fields import BY_NAME, LEAD_STATUSES
 
 MAX_VALUES = 50
 """Values one multi-value parameter takes (``status=new,contacted,...``)."""
 MAX_OWNER_VALUES = MAX_VALUES
+MAX_SOURCE = BY_NAME["source"].max_length
 OWNER_ME = "me"
 OWNER_NONE = "none"
 
@@ -71,6 +72,8 @@ def filters_from_params(params: Mapping[str, str], *, me: str | None) -> LeadFil
         if status not in LEAD_STATUSES:
             raise _bad("status", f"unknown status {status[:40]!r}; use {', '.join(LEAD_STATUSES)}")
     sources = split_values(params.get("source"), "source")
+    if long := [source for source in sources if len(source) > MAX_SOURCE]:
+        raise _bad("source", f"{long[0][:40]!r}... is longer than {MAX_SOURCE} characters")
     filters = LeadFilters(
         campaign_ids=split_values(params.get("campaignId"), "campaignId"),
         sources=tuple(dict.fromkeys(source.lower() for source in sources)),

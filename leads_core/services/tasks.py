@@ -270,16 +270,18 @@ def _update_once(
             setattr(task, name, values[name])
             changed = True
     done = values.get("done")
-    if done is not None and done != (task.done_at is not None):
+    turned = done is not None and done != (task.done_at is not None)  # done or reopened
+    if turned:
         task.done_at = now if done else None
         verb = "Task done" if done else "Task reopened"
         session.add(_history(task, f"{verb}: “{task.title}”", actor, now))
-        leads.touch(session, task.lead_id, now)
         changed = True
     if not changed:
         return task
     task.updated_at = now
     session.add(task)
+    if turned:
+        leads.touch(session, task.lead_id, now)  # last: it flushes the task's changes
     try:
         session.commit()
     except IntegrityError:  # its lead was deleted between our read and our commit

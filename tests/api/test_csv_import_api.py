@@ -32,6 +32,7 @@ RESPONSE_KEYS = [
     "inFileDuplicates",
     "alreadyInCampaign",
     "duplicates",
+    "warnings",
     "csv",
 ]
 NO_CONTACT = "a lead needs an email or a LinkedIn URL"
@@ -221,14 +222,16 @@ def test_sample_leads_cells_are_stored_verbatim(client: TestClient) -> None:
 
 
 def test_sample_leads_invalid_email_row_is_kept(client: TestClient) -> None:
-    upload_fixture(client, "sample_leads.csv")
+    body = upload_fixture(client, "sample_leads.csv")
 
     paul = lead_where(client, "roux conseil")
 
-    assert paul["email"] == "not-an-email"
+    assert paul["email"] is None
+    assert paul["attributes"] == {"E-mail Address": "not-an-email"}
     assert paul["linkedinUrl"] == "https://www.linkedin.com/in/paul-roux-conseil"
     assert paul["scoreBreakdown"]["emailValidity"] == 0
-    assert paul["enrichment"]["emailStatus"] == "invalid"
+    assert paul["enrichment"]["emailStatus"] == "missing"
+    assert [(w["row"], w["field"]) for w in body["warnings"]] == [(22, "email")]
 
 
 def test_sample_latin1(client: TestClient) -> None:

@@ -97,6 +97,27 @@ TOLERATED = (
     Tolerated(
         ("PATCH /leads/{lead_id}",),
         "positive_data_acceptance",
+        "is not a",
+        "by design: an email, website or linkedinUrl that is not one is refused (422, "
+        "leads_core.validation), a syntax no JSON Schema pattern states in full",
+    ),
+    Tolerated(
+        ("GET /leads",),
+        "positive_data_acceptance",
+        " is after ",
+        "by design: a date range ending before it starts is refused (422), a rule across "
+        "two parameters",
+    ),
+    Tolerated(
+        ("GET /leads",),
+        "positive_data_acceptance",
+        "is not a date such as",
+        "by design: a day that is no date of the calendar (2026-02-30) is refused (422), "
+        "which the parameter's pattern cannot say",
+    ),
+    Tolerated(
+        ("PATCH /leads/{lead_id}",),
+        "positive_data_acceptance",
         "a lead needs an email or a LinkedIn URL",
         "by design: clearing a lead's email and LinkedIn URL both is refused (422), a rule "
         "across fields and the lead's stored state",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
@@ -171,6 +171,7 @@ def lead_filters(draw: st.DrawFn) -> LeadFilters:
     )
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(lead_filters(), st.sampled_from([None, "usr_me"]))
 def test_params_of_and_filters_from_params_are_inverses(filters: LeadFilters, me) -> None:
     assert filters_from_params(params_of(filters, me=me), me=me) == filters
