@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
+from leads_core.scoring.enrichment import is_valid_email
+
 Check = Literal["email", "web", "linkedin"]
 
 _HOST = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63}", re.I)
@@ -40,6 +42,8 @@ def problem(check: Check, value: str) -> str | None:
 
 
 def _is_email(value: str) -> bool:
+    if is_valid_email(value):  # valid under the stricter public rules, cached per domain
+        return True
     try:
         validate_email(
             value, check_deliverability=False, globally_deliverable=False, test_environment=True

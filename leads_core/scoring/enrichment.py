@@ -231,6 +231,12 @@ def _check_email(address: str) -> tuple[str | None, str | None]:
     return _validate_full(address)
 
 
+def is_valid_email(address: str) -> bool:
+    """Whether email-validator accepts ``address`` with its default (public-domain) rules,
+    by the cached fast path above: the common case of ``leads_core.validation``'s check."""
+    return _check_email(address)[0] is not None
+
+
 def _is_free_domain(domain: str) -> bool:
     if domain in FREE_EMAIL_DOMAINS:
         return True
