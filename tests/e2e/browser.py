@@ -136,6 +136,25 @@ def choose(page: Page, label: str, option: str) -> None:
     expect(box).to_have_value(option)
 
 
+def multiselect(page: Page, label: str) -> Locator:
+    """The ``st.multiselect`` labelled ``label``."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    return page.get_by_test_id("stMultiSelect").filter(has=box)
+
+
+def chosen(page: Page, label: str) -> Locator:
+    """The values chosen in the ``st.multiselect`` labelled ``label`` (one tag each)."""
+    return (
+        multiselect(page, label).get_by_role("group", name="Selected values").locator("[data-tag]")
+    )
+
+
+def clear_choices(page: Page, label: str) -> None:
+    """Empty the ``st.multiselect`` labelled ``label`` (its "Clear all" button)."""
+    multiselect(page, label).get_by_role("button", name="Clear all").click()
+    wait_for_app(page)
+
+
 def screenshot(page: Page, path: Path) -> Path:
     """The whole page: Streamlit scrolls inside its main block, so grow the viewport to the
     content's height first (full_page alone stops at the window)."""

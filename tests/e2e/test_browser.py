@@ -184,9 +184,9 @@ def test_import_the_sample_csv_then_see_its_leads(
     )
     expect(ui.grid_cells(errors)).to_have_count(9)
     assert [row[:2] for row in ui.grid_rows(errors)] == [
-        ["16", "email"],
-        ["24", "email"],
-        ["33", "email"],
+        ["16", "Email"],
+        ["24", "Email"],
+        ["33", "Email"],
     ]
     assert api.get("/v1/leads", params={"campaignId": campaign_id}).json()["total"] == 0
     expect(go).to_be_enabled()

@@ -106,6 +106,9 @@ def expect_clean(page: Page, title: str | None) -> None:
 
 
 def shoot(page: Page, folder: Path, name: str) -> Path:
+    # Widgets whose code the browser is still loading show as grey placeholders (Streamlit's
+    # Suspense fallback, "stSkeleton"): a picture of those shows nothing of the page.
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=60_000)
     page.wait_for_timeout(300)  # let charts and grids finish their drawing
     path = ui.screenshot(page, folder / f"{name}.png")
     page.set_viewport_size({"width": page.viewport_size["width"], "height": HEIGHT})  # type: ignore[index]
