@@ -55,6 +55,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: checks SQLite-specific behaviour")
     config.addinivalue_line("markers", "postgresql_only: checks PostgreSQL-specific behaviour")
+    config.addinivalue_line(
+        "markers",
+        "browser_only: what a browser draws and does, the same on every engine (the services "
+        "it calls are tested on both): runs once, in the SQLite pass",
+    )
     is_worker = hasattr(config, "workerinput")
     wants_server = config.getoption("--engine") == "postgresql" and not is_worker
     if wants_server and not os.environ.get(PG_URL_ENV):
@@ -88,6 +93,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(
                     pytest.mark.skip(reason=f"{only}-specific; runs with --engine {only}")
                 )
+        if item.get_closest_marker("browser_only") and engine != "sqlite":
+            item.add_marker(pytest.mark.skip(reason="browser behaviour: runs in the SQLite pass"))
 
 
 @pytest.fixture(scope="session")

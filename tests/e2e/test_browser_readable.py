@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from tests.e2e import browser as ui
 from tests.e2e.conftest import Server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser_only]
 WIDTH_1280 = {"width": 1280, "height": 1000}
 LONG_COMPANY = "The Very Long Company Name of International Industrial Holdings and Partners"
 

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from tests.e2e import browser as ui
 from tests.e2e.conftest import ON_FAILURE, Server
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-browser")]
+pytestmark = [pytest.mark.slow, pytest.mark.browser_only, pytest.mark.xdist_group("e2e-browser")]
 
 LINK = '<a href="https://evil.example">x</a>'
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "data" / "screenshots" / "views"

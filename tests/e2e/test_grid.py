@@ -15,7 +15,7 @@ from tests.e2e import test_browser as shared
 from tests.e2e.conftest import Server
 
 grid_empty = "—"  # dashboard.grid.EMPTY
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-browser")]
+pytestmark = [pytest.mark.slow, pytest.mark.browser_only, pytest.mark.xdist_group("e2e-browser")]
 
 # The fixtures of the browser tests: one Chromium per module, a context per test, the API.
 browser = shared.browser

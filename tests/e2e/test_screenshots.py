@@ -23,7 +23,7 @@ from tests.e2e.test_exposure import server_env
 from tests.e2e.test_signin import PASSWORD, create_user, fill_sign_in
 from tests.support.devserver import NO_RATE_LIMIT, free_port, start_app, stop_app, wait_healthy
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-browser")]
+pytestmark = [pytest.mark.slow, pytest.mark.browser_only, pytest.mark.xdist_group("e2e-browser")]
 
 WIDTHS = (1280, 1600)
 HEIGHT = 900
