@@ -225,17 +225,26 @@ def campaign_comparison(
     ]
 
 
+# The filters "Leads by owner" reads by their own index: those ix_lead_owner does not hold.
+# A status, source or score filter is checked in ix_lead_owner, walked in owner order: its
+# own index would give 450,000 rows to read the owner of (status=new at a million leads:
+# 0.13 s against 2.4 s).
+OWNERS_INDEXED = frozenset(
+    {"campaign_ids", "q", "owners", "created_from", "created_to", "activity_from", "activity_to"}
+)
+
+
 def leads_by_owner(session: Session, filters: LeadFilters) -> list[OwnerRow]:
     """Per owner (the unassigned leads as one row): leads and average score, most leads
-    first. One GROUP BY owner_id, read from ix_lead_owner (owner, score) when no other
-    filter needs the rows, then the owners' names."""
+    first. One GROUP BY owner_id, read from ix_lead_owner (owner, score, status, source,
+    campaign) when no other filter needs the rows, then the owners' names."""
     stats = (
         select(
             col(Lead.owner_id).label("owner_id"),
             func.count().label("leads"),
             func.avg(Lead.quality_score).label("average"),
         )
-        .where(*filter_clauses(filters))
+        .where(*filter_clauses(filters, indexed=OWNERS_INDEXED))
         .group_by(col(Lead.owner_id))
         .subquery()
     )

@@ -182,7 +182,10 @@ class Lead(LeadBase, table=True):
             *("source", "quality_score", "id", "status", "campaign_id", "created_at"),
         ),
         Index("ix_lead_import", "import_id"),
-        Index("ix_lead_owner", "owner_id", "quality_score", "id"),
+        # + the filters Analytics' "Leads by owner" checks in it (migration 0010)
+        Index(
+            "ix_lead_owner", *("owner_id", "quality_score", "id", "status", "source", "campaign_id")
+        ),
         Index("ix_lead_last_activity", "last_activity_at", "id"),
     )
 

@@ -5,7 +5,7 @@ names, as text), the user who saved it (none: the local admin of a workspace wit
 users; deleted with the user), shared with the team or not.
 
 Revision ID: 0009
-Revises: 0007 (the merge of issue 17 re-chains it after 0008)
+Revises: 0008
 Create Date: 2026-12-03
 """
 
