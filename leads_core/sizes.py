@@ -24,3 +24,7 @@ ATTRIBUTES = 200
 """Attributes one lead may hold (Outlook's export has 92 columns, HubSpot's often more)."""
 TASK_TITLE = 500
 """A task's title ("Call back about pricing")."""
+WEBHOOK_URL = 2000
+"""A webhook endpoint's URL."""
+WEBHOOK_DESCRIPTION = 500
+"""What a webhook endpoint is for ("Slack #sales")."""
