@@ -186,6 +186,13 @@ class EnvSettings(BaseSettings):
         "writes them; 0 means one per CPU this process may use, 1 prepares them in the "
         "request's own thread.",
     )
+    webhooks_allow_private: bool = Field(
+        default=False,
+        alias="LEADS_WEBHOOKS_ALLOW_PRIVATE",
+        description="1: webhook URLs may point at loopback, private and link-local addresses "
+        "(a receiver on this machine or the office network). Otherwise they are refused (422) "
+        "and checked again at each delivery. Cloud metadata addresses are always refused.",
+    )
 
 
 class _GivenVariables(EnvSettings):
@@ -244,6 +251,7 @@ class Settings:
     auth_failure_limit: int = _default("auth_failure_limit")
     allowed_hosts: tuple[str, ...] = ()
     sso_new_users: str = _default("sso_new_users")
+    webhooks_allow_private: bool = False
 
 
 def _explain(error: ErrorDetails) -> str:
@@ -286,6 +294,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         auth_failure_limit=env.auth_failure_limit,
         allowed_hosts=tuple(filter(None, env.allowed_hosts.split(","))),
         sso_new_users=env.sso_new_users,
+        webhooks_allow_private=env.webhooks_allow_private,
     )
 
 

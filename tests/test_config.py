@@ -49,6 +49,7 @@ def test_every_setting_documents_itself() -> None:
         "LEADS_SSO_NEW_USERS",
         "LEADS_SQLITE_BUSY_TIMEOUT_MS",
         "LEADS_IMPORT_WORKERS",
+        "LEADS_WEBHOOKS_ALLOW_PRIVATE",
     ]
     assert all(len(s.help) > 20 for s in SETTINGS)
     assert [s.env for s in SETTINGS if not s.default] == ["LEADS_ALLOWED_HOSTS"]
@@ -68,6 +69,7 @@ def test_values_from_the_environment() -> None:
             "LEADS_RATE_LIMIT_PER_MINUTE": "0",
             "LEADS_SSO_NEW_USERS": " Viewer ",
             "LEADS_IMPORT_WORKERS": "3",
+            "LEADS_WEBHOOKS_ALLOW_PRIVATE": "1",
             "LEADS_ALLOWED_HOSTS": "Leads.Example.com, 192.0.2.10,[2001:db8::1],",
             "PATH": "/usr/bin",  # other variables are none of our business
         }
@@ -86,6 +88,7 @@ def test_values_from_the_environment() -> None:
         import_workers=3,
         allowed_hosts=("leads.example.com", "192.0.2.10", "2001:db8::1"),
         sso_new_users="viewer",
+        webhooks_allow_private=True,
     )
 
 
@@ -182,7 +185,8 @@ def test_unknown_leads_variables_are_refused() -> None:
         "unknown setting(s) LEADS_MAX_UPLOAD, LEADS_REGION; known: DATABASE_URL, "
         "LEADS_ALLOWED_HOSTS, LEADS_AUTH_FAILURE_LIMIT, LEADS_DB_MAX_OVERFLOW, LEADS_DB_POOL_SIZE, "
         "LEADS_IMPORT_WORKERS, LEADS_MAX_BODY_MB, LEADS_MAX_IMPORT_ROWS, LEADS_MAX_UPLOAD_MB, LEADS_PHONE_REGION, "
-        "LEADS_RATE_LIMIT_PER_MINUTE, LEADS_SQLITE_BUSY_TIMEOUT_MS, LEADS_SSO_NEW_USERS"
+        "LEADS_RATE_LIMIT_PER_MINUTE, LEADS_SQLITE_BUSY_TIMEOUT_MS, LEADS_SSO_NEW_USERS, "
+        "LEADS_WEBHOOKS_ALLOW_PRIVATE"
     )
 
 

@@ -1,0 +1,77 @@
+"""The outbox: an event is a row of ``webhook_event`` added to the session of the change
+that caused it, so it commits - or rolls back - with that change. The worker delivers it
+later (at least once), signed, to every enabled endpoint subscribed to its type.
+
+The body is fixed here, ``{"type", "timestamp", "data"}`` as the Standard Webhooks
+specification shapes it, so every attempt sends the same bytes under the same
+``webhook-id`` (the event's ``msg_...`` id)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from leads_core.clock import utcnow
+from leads_core.ids import new_id
+from leads_core.storage.models import WebhookEndpoint, WebhookEvent
+
+EVENT_TYPES = (
+    "lead.created",
+    "lead.updated",
+    "lead.status_changed",
+    "lead.deleted",
+    "import.completed",
+)
+"""What an endpoint may subscribe to."""
+TEST_EVENT = "webhook.test"
+"""Sent to one endpoint by ``POST /v1/webhooks/{id}/test``; not subscribable."""
+
+
+def timestamp(at: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``, to the millisecond: ``2026-12-03T18:11:04.123Z``."""
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+def body_of(event_type: str, data: Mapping[str, Any], at: datetime) -> str:
+    return json.dumps(
+        {"type": event_type, "timestamp": timestamp(at), "data": data},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+
+
+def subscribed_types(session: Session) -> frozenset[str]:
+    """The event types some enabled endpoint subscribes to, read in the caller's
+    transaction: a change made while no endpoint wants its event writes none."""
+    rows = session.exec(select(WebhookEndpoint.events).where(col(WebhookEndpoint.enabled))).all()
+    return frozenset(t for events in rows for t in events)
+
+
+def emit(
+    session: Session,
+    event_type: str,
+    data: Mapping[str, Any],
+    *,
+    lead_id: str | None = None,
+    endpoint_id: str | None = None,
+    at: datetime | None = None,
+) -> WebhookEvent:
+    """Add an event to the session (committed with the caller's change)."""
+    if event_type not in EVENT_TYPES and event_type != TEST_EVENT:
+        raise ValueError(f"unknown event type {event_type!r}")
+    at = at or utcnow()
+    event = WebhookEvent(
+        id=new_id("msg"),
+        type=event_type,
+        lead_id=lead_id,
+        endpoint_id=endpoint_id,
+        body=body_of(event_type, data, at),
+        created_at=at,
+    )
+    session.add(event)
+    return event
