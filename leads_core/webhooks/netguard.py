@@ -26,6 +26,7 @@ METADATA = frozenset(
 )
 """Cloud instance metadata services (AWS, ECS, Alibaba, AWS over IPv6): never a receiver."""
 SCHEMES = {"http": 80, "https": 443}
+LOCAL_HINT = " only (LEADS_WEBHOOKS_ALLOW_PRIVATE=1 allows the local network)"
 
 
 class BlockedTarget(ValueError):
@@ -95,8 +96,6 @@ def check_url(url: str, *, allow_private: bool, resolve: Resolver = system_resol
         reason = refusal(address, allow_private=allow_private)
         if reason is not None:
             where = host if str(address) == host else f"{host} ({address})"
-            raise BlockedTarget(
-                f"{where} is {reason}: webhooks are sent to public addresses only "
-                "(LEADS_WEBHOOKS_ALLOW_PRIVATE=1 allows the local network)"
-            )
+            hint = "" if address in METADATA else LOCAL_HINT
+            raise BlockedTarget(f"{where} is {reason}: webhooks are sent to public addresses{hint}")
     return Target(url=url.strip(), host=host, port=port, addresses=addresses)
