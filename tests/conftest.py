@@ -35,7 +35,10 @@ from leads_core.schemas import CampaignCreate, CampaignCriteria  # noqa: E402
 from leads_core.services import apikeys, campaigns  # noqa: E402
 from leads_core.storage.db import make_engine  # noqa: E402
 from tests.databases import ENGINES, TestDatabases  # noqa: E402
+from tests.support import loopback  # noqa: E402
 from tests.support.pgcluster import PgCluster, PostgresUnavailable, start_cluster  # noqa: E402
+
+loopback.install()  # no test traffic leaves 127.0.0.0/8 and ::1, and no DNS query is sent
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_URL_ENV = "TEST_POSTGRES_URL"

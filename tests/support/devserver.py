@@ -46,6 +46,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+LOOPBACK_ONLY = Path(__file__).parent / "loopback_only"
+
+
+def loopback_only(env: dict[str, str]) -> dict[str, str]:
+    """``env`` for a server whose traffic stays on loopback (``tests.support.loopback``)."""
+    paths = [str(LOOPBACK_ONLY), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**env, "PYTHONPATH": os.pathsep.join(paths)}
+
+
 def start_app(
     env: dict[str, str], port: int, log_path: Path, *, address: str | None = None
 ) -> subprocess.Popen[bytes]:
@@ -58,7 +67,7 @@ def start_app(
         return subprocess.Popen(
             command,
             cwd=PROJECT_ROOT,
-            env=env,
+            env=loopback_only(env),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
