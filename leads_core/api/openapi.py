@@ -26,6 +26,8 @@ from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema, models_json_schema
 
+from leads_core.api.examples import add_examples
+
 REF = "#/components/schemas/{model}"
 
 
@@ -152,6 +154,7 @@ def document_errors(api: FastAPI) -> None:
         if document is None:
             document = generate()  # FastAPI caches this very dict as api.openapi_schema
             add_error_responses(document)
+            add_examples(document)
         return document
 
     # FastAPI's documented way to change its document, though it declares openapi a method.

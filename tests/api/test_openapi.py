@@ -110,7 +110,9 @@ def test_every_error_response_is_the_one_error_shape(document: dict[str, Any]) -
     for name, operation in operations(document).items():
         for status, response in operation["responses"].items():
             if status >= "400":
-                assert response["content"] == ERROR, (name, status)
+                media = response["content"]["application/json"]
+                assert {"application/json": {"schema": media["schema"]}} == ERROR, (name, status)
+                assert media["example"]["error"]["code"], (name, status)  # examples.ERRORS
                 assert response["description"], (name, status)
     schemas = document["components"]["schemas"]
     assert schemas["Error"]["required"] == ["error"]
