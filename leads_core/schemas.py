@@ -333,7 +333,7 @@ else:
         __doc__="A lead of a list asked for with `fields=`: `id` and the fields named.",
         __module__=__name__,
         **{
-            name: (kind, ... if name == "id" else None)
+            name: (kind, ...) if name == "id" else (kind | None, None)
             for name, (kind, _) in _public_fields().items()
         },
     )
