@@ -23,6 +23,7 @@ class BulkLeadUpdate(ApiModel):
     ids: list[LeadId] = DataField(
         min_length=1,
         max_length=MAX_IDS,
+        json_schema_extra={"uniqueItems": True},  # bulk.check_changes: 422 naming ids
         description=f"The leads to change, each once (at most {MAX_IDS}); the results come in "
         "this order.",
     )
