@@ -77,7 +77,9 @@ def run(engine, params: dict[str, str], batch: int) -> None:  # noqa: ANN001
             while marks and lines >= marks[0]:
                 peak, now = memory_mb()
                 seconds = time.monotonic() - started
-                print(f"{marks.pop(0):>14,} {seconds:8.1f} {written / 1e6:8.0f} {peak:12.1f} {now:8.1f}")
+                print(
+                    f"{marks.pop(0):>14,} {seconds:8.1f} {written / 1e6:8.0f} {peak:12.1f} {now:8.1f}"
+                )
     assert lines == matching, (lines, matching)
 
 

@@ -107,6 +107,11 @@ def update_each(
     the version it must be at (its ``If-Match``). Changes invalid whatever the lead are
     refused (422) before any lead is changed."""
     check_changes(session, changes, lead_ids)
+    if stray := sorted(set(expected or {}) - set(lead_ids)):
+        raise ValidationFailed(
+            f"ifMatch: {stray[0]!r} is not one of ids; give a version for the leads changed",
+            details=[{"field": "ifMatch", "location": "body", "message": "not in ids"}],
+        )
     outcomes = []
     for lead_id in lead_ids:
         try:

@@ -121,6 +121,10 @@ def test_a_change_one_lead_cannot_take_is_its_422(client: TestClient) -> None:
         ({"ids": [f"lead_{n}" for n in range(501)], "changes": {"status": "new"}}, "ids"),
         ({"ids": ["lead_a", "lead_a"], "changes": {"status": "new"}}, "ids"),
         ({"ids": ["lead_a"], "changes": {}, "ifMatch": {"lead_a": "W/x"}}, "ifMatch"),
+        (
+            {"ids": ["lead_a"], "changes": {"status": "new"}, "ifMatch": {"lead_b": '"1"'}},
+            "ifMatch",
+        ),
     ],
 )
 def test_bad_changes_refuse_the_whole_request(
