@@ -185,6 +185,12 @@ def list_leads(
         ),
     ] = None,
 ) -> Response:
+    """The leads the filters match, a page at a time: with `page` (counted: `total`,
+    `totalPages`), or in a walk with `cursor` (nothing counted). A walk goes in creation
+    order, a key no write changes, so every lead that exists and matches the filters for the
+    whole walk is seen exactly once and none twice, however many leads are added, changed or
+    deleted between its pages. Every answer has `nextCursor` (null on the last page). With
+    `fields`, each lead has `id` and the fields named only."""
     include = included_fields(fields)  # 422 naming fields first
     if cursor is not None:
         if page is not None:

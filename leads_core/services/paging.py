@@ -31,6 +31,7 @@ from datetime import datetime
 from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
+from leads_core.clock import as_utc
 from leads_core.errors import ValidationFailed
 from leads_core.services import queries
 from leads_core.services.filtering import LeadFilters
@@ -75,7 +76,7 @@ def encode_cursor(sort: str, filters: LeadFilters, created_at: datetime, lead_id
         "v": VERSION,
         "s": sort,
         "f": fingerprint(filters),
-        "k": [created_at.isoformat(), lead_id],
+        "k": [as_utc(created_at).isoformat(), lead_id],
     }
     raw = json.dumps(document, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
@@ -88,9 +89,9 @@ def decode_cursor(cursor: str, sort: str, filters: LeadFilters) -> tuple[datetim
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         document = json.loads(raw)
         created, lead_id = document["k"]
-        key = (datetime.fromisoformat(created), str(lead_id))
+        key = (as_utc(datetime.fromisoformat(created)), str(lead_id))
         made_for = (document["v"], document["s"], document["f"])
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, TypeError, KeyError, OverflowError):
         raise cursor_error("not a cursor this API returned; start again without one") from None
     if made_for != (VERSION, sort, fingerprint(filters)):
         raise cursor_error(

@@ -15,6 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from leads_core.services.filtering import LeadFilters
+from leads_core.services.paging import fingerprint
+
 pytestmark = pytest.mark.usefixtures("campaign")
 
 
@@ -132,6 +135,32 @@ def test_a_cursor_with_other_filters_or_sort_is_refused(client: TestClient) -> N
     again = client.get("/v1/leads", params={"cursor": cursor, "limit": 3, "fields": "email"})
     assert again.status_code == 200
     assert len(again.json()["leads"]) == 3
+
+
+def _forged(key: list[Any]) -> str:
+    document = {"v": 1, "s": "-createdAt", "f": fingerprint(LeadFilters()), "k": key}
+    return base64.urlsafe_b64encode(json.dumps(document).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [["0001-01-01T00:00:00+14:00", "lead_x"], ["9999-12-31T23:59:59-14:00", "lead_x"], [1, 2, 3]],
+)
+def test_a_cursor_with_an_impossible_time_is_refused(client: TestClient, key: list[Any]) -> None:
+    response = client.get("/v1/leads", params={"cursor": _forged(key)})
+    assert (response.status_code, response.json()["error"]["details"][0]["field"]) == (
+        422,
+        "cursor",
+    )
+
+
+def test_a_forged_cursor_of_the_right_shape_just_walks_from_there(client: TestClient) -> None:
+    _import(client, [_person(n) for n in range(3)])
+    response = client.get(
+        "/v1/leads", params={"cursor": _forged(["9999-01-01T00:00:00+00:00", ""])}
+    )
+    assert response.status_code == 200
+    assert len(response.json()["leads"]) == 3
 
 
 @pytest.mark.parametrize(

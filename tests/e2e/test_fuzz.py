@@ -193,8 +193,7 @@ TOLERATED = (
         ("PATCH /leads",),
         "positive_data_acceptance",
         '"field":"ifMatch"',
-        "by design: `ifMatch` names leads of `ids` only (422 otherwise), a rule across two "
-        "fields",
+        "by design: `ifMatch` names leads of `ids` only (422 otherwise), a rule across two fields",
     ),
     Tolerated(
         ("POST /leads/{lead_id}/activity",),
