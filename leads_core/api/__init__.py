@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
-from leads_core.api import campaigns, imports, leads, me, tasks
+from leads_core.api import bulk, campaigns, imports, leads, listing, me, tasks
 from leads_core.api.deps import require_api_key
 from leads_core.api.errors import install_error_handlers
 from leads_core.api.guard import Authenticate
@@ -99,6 +99,8 @@ def create_api(
     api.add_middleware(Authenticate, api=api)  # added last: runs first, before any body
     install_error_handlers(api)
     document_errors(api)
+    api.include_router(listing.router)  # before /leads/{lead_id}: export.csv is no lead
+    api.include_router(bulk.router)
     api.include_router(leads.router)
     api.include_router(campaigns.router)
     api.include_router(imports.router)

@@ -146,14 +146,71 @@ TASK: dict[str, Any] = {
     "version": 1,
 }
 
+NEXT_CURSOR = (
+    "eyJ2IjoxLCJzIjoiLWNyZWF0ZWRBdCIsImYiOiI0NGIxMzZmYmY0YjM2ODE4IiwiayI6WyIyMDI1LTAxLTIwVDEw"
+    "OjAwOjAwKzAwOjAwIiwibGVhZF83ODl4eXoiXX0"
+)
+LIST_ANSWER: dict[str, Any] = {
+    "leads": [LEAD],
+    "total": 287,
+    "page": 1,
+    "totalPages": 6,
+    "nextCursor": NEXT_CURSOR,
+}
+BULK_REQUEST: dict[str, Any] = {
+    "ids": [LEAD_ID, "lead_456defghijkm", "lead_gone01"],
+    "changes": {"status": "contacted", "ownerId": None},
+    "ifMatch": {"lead_456defghijkm": '"3"'},
+}
+BULK_ANSWER: dict[str, Any] = {
+    "results": [
+        {"id": LEAD_ID, "status": 200, "lead": LEAD, "etag": '"5"', "error": None},
+        {
+            "id": "lead_456defghijkm",
+            "status": 412,
+            "lead": None,
+            "etag": None,
+            "error": {
+                "code": "precondition_failed",
+                "message": "lead lead_456defghijkm was changed by someone else since you read "
+                "it (you sent version 3, it is now at 4); read it again and redo your change",
+                "details": [{"field": "If-Match", "message": "current version is 4"}],
+            },
+        },
+        {
+            "id": "lead_gone01",
+            "status": 404,
+            "lead": None,
+            "etag": None,
+            "error": {
+                "code": "not_found",
+                "message": "lead 'lead_gone01' not found",
+                "details": [],
+            },
+        },
+    ],
+    "updated": 1,
+    "failed": 2,
+}
+EXPORT_CSV = (
+    '\ufeff"id","campaignId","Campaign","firstName","lastName","email",...,"qualityScore",'
+    '"notes","createdAt","updatedAt"\r\n'
+    f'"{LEAD_ID}","{CAMPAIGN_ID}","Q4 SaaS outreach","Ada","Lovelace","ada@analytical.io",...,85,'
+    '"\'=HYPERLINK(""http://x"")","2026-12-03T18:30:38Z","2026-12-03T18:41:02Z"\r\n'
+)
+
 
 def _page(name: str, items: list[Any]) -> dict[str, Any]:
     return {name: items, "total": 1, "page": 1, "totalPages": 1}
 
 
 #: (METHOD, path under /v1) -> {"request": body, status: answer}; a str answer is text.
+#: Added after FastAPI has built the document: examples given to a route lose their nulls
+#: (FastAPI writes its document with ``exclude_none``).
 OPERATIONS: dict[tuple[str, str], dict[str | int, Any]] = {
-    ("GET", "/leads"): {200: _page("leads", [LEAD])},
+    ("GET", "/leads"): {200: LIST_ANSWER},
+    ("PATCH", "/leads"): {"request": BULK_REQUEST, 200: BULK_ANSWER},
+    ("GET", "/leads/export.csv"): {200: EXPORT_CSV},
     ("POST", "/leads"): {
         "request": {
             "campaignId": CAMPAIGN_ID,

@@ -87,6 +87,7 @@ IDEMPOTENT_422 = f"{GENERIC[422]}; or the `Idempotency-Key` was used for another
 #: ``tests/api/test_openapi.py`` checks that every entry names an operation that exists.
 DOMAIN_ERRORS: dict[tuple[str, str], dict[int, str]] = {
     ("GET", "/leads"): {404: "Not found: `campaignId` names no campaign"},
+    ("GET", "/leads/export.csv"): {404: "Not found: `campaignId` names no campaign"},
     ("POST", "/leads"): {
         404: "Not found: `campaignId` names no campaign",
         413: "Payload too large: more leads than `LEADS_MAX_IMPORT_ROWS`, or a body over "

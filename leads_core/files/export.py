@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -138,6 +138,42 @@ def write_leads_csv(
         tail_writer.writerow([_cell((found or {}).get(k)) for k in names])
         out.write("," + tail.getvalue())
     return len(ends)
+
+
+def attribute_names(documents: Iterable[Mapping[str, str] | None]) -> list[str]:
+    """The attribute columns of leads with these ``attributes``, in the order first met (as
+    :func:`write_leads_csv` finds them)."""
+    keys: dict[str, None] = {}
+    for found in documents:
+        if found:
+            keys.update(dict.fromkeys(found))
+    return list(keys)
+
+
+def stream_leads_csv(
+    leads: Iterable[Lead],
+    *,
+    attribute_keys: Sequence[str],
+    campaign_names: Mapping[str, str],
+    chunk: int = 64 * 1024,
+) -> Iterator[bytes]:
+    """The bytes :func:`leads_csv_bytes` gives for ``leads``, in chunks of about ``chunk``
+    bytes, made as the leads come: the attribute columns are known beforehand
+    (:func:`attribute_names` of the same leads), so no line waits for the last lead."""
+    out = io.StringIO()
+    writer = _writer(out)
+    out.write("\ufeff")  # the byte order mark, as utf-8-sig writes it
+    writer.writerow([*(h for h, _ in EXPORT_COLUMNS), *map(neutralize, attribute_keys)])
+    for lead in leads:
+        found = lead.attributes or {}
+        writer.writerow(
+            [*_lead_cells(lead, campaign_names), *(_cell(found.get(k)) for k in attribute_keys)]
+        )
+        if out.tell() >= chunk:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
 
 
 def leads_csv_bytes(leads: Iterable[Lead], *, campaign_names: Mapping[str, str]) -> bytes:

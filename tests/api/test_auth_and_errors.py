@@ -51,7 +51,8 @@ ROUTES = api_operations()
 
 def test_the_route_list_is_complete() -> None:
     """The enumeration sees every endpoint of leads-api.md and the campaign routes."""
-    assert len(ROUTES) == 23
+    assert len(ROUTES) == 25
+    assert {("PATCH", "/v1/leads"), ("GET", "/v1/leads/export.csv")} <= set(ROUTES)
     assert ("GET", "/v1/me") in ROUTES
     assert {("GET", "/v1/leads"), ("POST", "/v1/leads/import/csv")} <= set(ROUTES)
     assert ("DELETE", "/v1/campaigns/cmp_123") in ROUTES
@@ -253,6 +254,7 @@ def test_openapi_document_and_docs_are_served(client: TestClient) -> None:
         "/imports/{import_id}",
         "/imports/{import_id}/problems.csv",
         "/leads",
+        "/leads/export.csv",
         "/leads/import/csv",
         "/leads/{lead_id}",
         "/leads/{lead_id}/activity",

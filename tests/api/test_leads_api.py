@@ -175,8 +175,9 @@ def test_contract_list_example(listing) -> None:
 
     assert response.status_code == 200
     body = response.json()
-    assert list(body) == ["leads", "total", "page", "totalPages"]
+    assert list(body) == ["leads", "total", "page", "totalPages", "nextCursor"]
     assert (body["total"], body["page"], body["totalPages"]) == (2, 1, 1)
+    assert body["nextCursor"] is None  # the last page
     by_name = {lead["firstName"]: lead for lead in body["leads"]}
     assert sorted(by_name) == ["Jean", "Marie"]
     marie = by_name["Marie"]
@@ -535,12 +536,13 @@ def test_list_default_limit_is_50(client: TestClient) -> None:
 def test_list_empty_has_zero_pages(client: TestClient) -> None:
     body = client.get("/v1/leads").json()
 
-    assert body == {"leads": [], "total": 0, "page": 1, "totalPages": 0}
+    assert body == {"leads": [], "total": 0, "page": 1, "totalPages": 0, "nextCursor": None}
     assert client.get("/v1/leads?page=3").json() == {
         "leads": [],
         "total": 0,
         "page": 3,
         "totalPages": 0,
+        "nextCursor": None,
     }
 
 

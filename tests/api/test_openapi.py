@@ -19,6 +19,8 @@ ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 #: Every operation's documented statuses, errors included.
 RESPONSES = {
     "GET /leads": ["200", "401", "403", "404", "422", "429"],
+    "PATCH /leads": ["200", "400", "401", "403", "413", "422", "429", "503"],
+    "GET /leads/export.csv": ["200", "401", "403", "404", "422", "429"],
     "POST /leads": ["200", "400", "401", "403", "404", "413", "422", "429", "503"],
     "POST /leads/import/csv": ["200", "400", "401", "403", "404", "413", "422", "429", "503"],
     "GET /leads/{lead_id}": ["200", "401", "403", "404", "422", "429"],

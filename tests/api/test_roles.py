@@ -30,6 +30,8 @@ from leads_core.storage.models import ApiKey
 #: until it is added here.
 NEEDS: dict[str, str] = {
     "GET /leads": "read",
+    "PATCH /leads": "write",
+    "GET /leads/export.csv": "read",
     "POST /leads": "write",
     "POST /leads/import/csv": "write",
     "GET /leads/{lead_id}": "read",

@@ -82,7 +82,7 @@ def test_list_leads_returns_the_documented_shape(api: httpx.Client) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     body = response.json()
-    assert list(body) == ["leads", "total", "page", "totalPages"]
+    assert list(body) == ["leads", "total", "page", "totalPages", "nextCursor"]
     assert (body["total"], body["page"], body["totalPages"]) == (2, 1, 2)
     (lead,) = body["leads"]
     assert list(lead) == LIST_LEAD_KEYS
