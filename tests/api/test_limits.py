@@ -18,6 +18,7 @@ from leads_core.config import load_settings
 from leads_core.errors import RateLimited
 from leads_core.services import apikeys
 from leads_core.storage.models import ImportBatch, Lead
+from leads_core.storage.rate_limits import MemoryStore, PostgresStore, QuotaStore
 
 pytestmark = pytest.mark.usefixtures("campaign")
 MB = 1024 * 1024
@@ -44,8 +45,11 @@ def limited(db_url: str, engine, api_key: str) -> Iterator[TestClient]:
     )
     api = create_api(engine, settings)
     # A clock that stands still: the bucket refills by time, and a busy machine took over a
-    # second between the requests (Retry-After 19, not 20).
-    api.state.rate_limiter = RateLimiter(3, clock=lambda: 1000.0)
+    # second between the requests (Retry-After 19, not 20). The store the engine uses.
+    store: QuotaStore = MemoryStore(clock=lambda: 1000.0)
+    if engine.dialect.name == "postgresql":
+        store = PostgresStore(engine, clock=lambda: 1000.0)
+    api.state.rate_limiter = RateLimiter(3, store)
     app = Starlette(routes=[Mount("/v1", app=api)])
     with TestClient(app, headers={"Authorization": f"Bearer {api_key}"}) as client:
         yield client
@@ -206,7 +210,7 @@ def test_zero_turns_the_limit_off(db_url: str, engine, api_key: str) -> None:
 
 def test_the_default_allows_a_bulk_client_a_thousand_requests_a_minute() -> None:
     assert load_settings({}).rate_limit_per_minute == 1000
-    limiter = RateLimiter(1000, clock=lambda: 0.0)
+    limiter = RateLimiter(1000, MemoryStore(clock=lambda: 0.0))
 
     for _ in range(1000):
         limiter.check("key_a")
@@ -217,7 +221,7 @@ def test_the_default_allows_a_bulk_client_a_thousand_requests_a_minute() -> None
 
 def test_the_allowance_refills_evenly() -> None:
     now = [0.0]
-    limiter = RateLimiter(60, clock=lambda: now[0])  # one a second
+    limiter = RateLimiter(60, MemoryStore(clock=lambda: now[0]))  # one a second
     for _ in range(60):
         limiter.check("key_a")
     with pytest.raises(RateLimited) as refused:

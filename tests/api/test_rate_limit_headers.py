@@ -5,7 +5,7 @@ carry none (there is no key whose allowance they could describe)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 
 import pytest
@@ -39,7 +39,7 @@ def app_with_limit(engine: Engine, settings: Settings, per_minute: int) -> Starl
     api = create_api(engine, replace(settings, rate_limit_per_minute=per_minute))
 
     async def stream() -> StreamingResponse:
-        async def chunks() -> Iterator[bytes]:  # type: ignore[misc]
+        async def chunks() -> AsyncIterator[bytes]:
             for n in range(3):
                 yield b"chunk %d\n" % n
 
