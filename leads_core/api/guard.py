@@ -115,10 +115,12 @@ class Authenticate:
 
     def _authenticate(self, token: str | None) -> tuple[Principal, Quota | None]:
         """In a worker thread: both may ask the database (the quota on PostgreSQL)."""
+        limiter: RateLimiter = self.api.state.rate_limiter
         with Session(self.api.state.engine, expire_on_commit=False) as session:
             principal = apikeys.authenticate(session, token)[1]
-        limiter: RateLimiter = self.api.state.rate_limiter
-        return principal, limiter.take(principal.key_id or principal.name)
+            quota = limiter.take(principal.key_id or principal.name, session.connection())
+            session.commit()  # PostgreSQL: the allowance's row (SQLite: nothing written)
+        return principal, quota
 
     def _action(self, scope: Scope) -> Action:
         if self._table is None:  # the routers are included after the middleware is added

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy.engine import Connection
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -76,11 +77,12 @@ class RateLimiter:
         self.per_minute = per_minute
         self.store = store if store is not None else MemoryStore()
 
-    def take(self, key_id: str) -> Quota | None:
-        """Count one request of the key: where it stands (None: no limit, ``0``)."""
+    def take(self, key_id: str, connection: Connection | None = None) -> Quota | None:
+        """Count one request of the key: where it stands (None: no limit, ``0``). A store
+        in the database uses ``connection`` if given (the caller commits)."""
         if self.per_minute <= 0:
             return None
-        return self.store.take(key_id, self.per_minute)
+        return self.store.take(key_id, self.per_minute, connection)
 
     def check(self, key_id: str) -> Quota | None:
         """:meth:`take`, raising ``RateLimited`` when the request is over the allowance."""
