@@ -8,7 +8,8 @@ start), prints in milliseconds:
 - STORE: one ``take`` of the engine's store alone, as the API runs it on the connection
   that read the key (PostgreSQL: the ``rate_limit`` upsert and its commit, on the database's
   clock; SQLite: the in-memory dict), from one thread, and from 4 threads taking from the
-  SAME key at once (its row is the one point of contention);
+  SAME key at once (its row is the one point of contention); beside it, what one round trip
+  to the server (``SELECT 1``) costs on the same machine;
 - REQUEST: ``GET /v1/campaigns`` through the API in this process (no network), with the limit
   off (``LEADS_RATE_LIMIT_PER_MINUTE=0``) and on (a limit never reached), the two
   interleaved so that drift hits both alike; the p50 difference is the limiter's cost per
@@ -105,6 +106,10 @@ def bench_store(engine: Engine, count: int) -> None:
 
             return timed(take, times)
 
+    if engine.dialect.name == "postgresql":  # what one round trip costs, for comparison
+        with engine.connect() as connection:
+            ping = timed(lambda: connection.execute(text("SELECT 1")).one(), count)
+        print(f"  ROUND TRIP: SELECT 1           : {figures(ping)}")
     print(f"  STORE   {name:14} 1 thread : {figures(takes('key_alone', count))}")
     with ThreadPoolExecutor(THREADS) as pool:
         runs = pool.map(lambda _n: takes("key_shared", count // THREADS), range(THREADS))

@@ -84,15 +84,9 @@ class RateLimiter:
             return None
         return self.store.take(key_id, self.per_minute, connection)
 
-    def check(self, key_id: str) -> Quota | None:
-        """:meth:`take`, raising ``RateLimited`` when the request is over the allowance."""
-        quota = self.take(key_id)
-        if quota is not None and not quota.allowed:
-            raise refusal(quota)
-        return quota
-
 
 def refusal(quota: Quota) -> RateLimited:
+    """The 429 for a request ``quota`` did not allow."""
     return RateLimited(
         f"more than {quota.limit} requests a minute with this API key; "
         f"retry after {quota.retry_after} s",
