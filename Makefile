@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test test-sqlite test-postgresql test-quick lint typecheck format bench bench-list bench-peer bench-growth bench-keepalive bench-dashboard venv dev browser postgres clean
+.PHONY: run test test-sqlite test-postgresql test-quick lint typecheck format bench bench-list bench-peer bench-growth bench-keepalive bench-ratelimit bench-dashboard venv dev browser postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -100,6 +100,10 @@ bench-growth: dev
 ## make bench-keepalive: a trivial API request on fresh vs reused connections
 bench-keepalive: dev
 	$(BIN)/python -m bench.keepalive_bench
+
+## make bench-ratelimit: what counting each API request costs (PostgreSQL and SQLite)
+bench-ratelimit: dev postgres
+	$(BIN)/python -m bench.rate_limit_bench
 
 ## make bench-dashboard: every page at 1,000,000 leads, and the app's memory
 bench-dashboard: dev browser

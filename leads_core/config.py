@@ -145,8 +145,10 @@ class EnvSettings(BaseSettings):
         default=1000,
         ge=0,
         alias="LEADS_RATE_LIMIT_PER_MINUTE",
-        description="Requests each API key may make per minute, in bursts of up to that many "
-        "(429 with Retry-After beyond); 0 turns the limit off.",
+        description="Requests each API key may make per minute, in bursts of up to that many, "
+        "refilled evenly (429 with Retry-After beyond; RateLimit-* headers on every keyed "
+        "answer); shared by all app processes on PostgreSQL, in memory on SQLite; 0 turns the "
+        "limit off.",
     )
     allowed_hosts: Annotated[str, AfterValidator(_host_names)] = Field(
         default="",

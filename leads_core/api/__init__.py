@@ -19,6 +19,7 @@ from leads_core.api.limits import BodyLimit, RateLimiter, body_limit
 from leads_core.api.openapi import document_errors
 from leads_core.config import Settings, get_settings
 from leads_core.storage.db import get_engine
+from leads_core.storage.rate_limits import store_for
 from leads_core.throttle import FailureThrottle
 from leads_core.web.headers import docs_policy
 
@@ -93,7 +94,9 @@ def create_api(
     _add_docs(api)
     api.state.settings = settings or get_settings()
     api.state.engine = engine or get_engine(api.state.settings)
-    api.state.rate_limiter = RateLimiter(api.state.settings.rate_limit_per_minute)
+    api.state.rate_limiter = RateLimiter(
+        api.state.settings.rate_limit_per_minute, store_for(api.state.engine)
+    )
     api.state.failures = failures or FailureThrottle(api.state.settings.auth_failure_limit)
     api.add_middleware(BodyLimit, limit_for=lambda path: body_limit(api.state.settings, path))
     api.add_middleware(Authenticate, api=api)  # added last: runs first, before any body

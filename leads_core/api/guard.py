@@ -5,6 +5,8 @@ A request with no valid key is answered 401 without reading a byte of its body (
 JSON POST no longer gets parsed first); an address sending wrong keys is slowed down
 (``FailureThrottle``, the one the dashboard's sign-in uses too); a valid key over its rate
 gets 429; a key whose role or scope does not allow the operation gets 403 ``forbidden``.
+Every answer to a request with a valid key, whatever its status, carries the key's
+``RateLimit-*`` headers (added around ``send``, so routes need nothing).
 
 What an operation needs: GET reads, any other method writes, unless the route names its
 action with :func:`needs` (e.g. deleting a campaign; managing keys). The action is also
@@ -26,8 +28,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leads_core.access import Action, Principal
 from leads_core.api.errors import error_response
+from leads_core.api.limits import RateLimiter, refusal, with_quota
 from leads_core.errors import LeadsError, Unauthorized
 from leads_core.services import apikeys
+from leads_core.storage.rate_limits import Quota
 from leads_core.throttle import FailureThrottle
 
 ACTION_KEY = "x-required-action"
@@ -76,15 +80,17 @@ class Authenticate:
             await self.app(scope, receive, send)
             return
         try:
-            principal = await self._principal(scope)
-            self.api.state.rate_limiter.check(principal.key_id or principal.name)
+            principal, quota = await self._principal(scope)
+        except LeadsError as exc:
+            await _refuse(exc, scope, receive, send)
+            return
+        send = with_quota(send, quota)  # from here on, every answer tells the key's quota
+        try:
+            if quota is not None and not quota.allowed:
+                raise refusal(quota)
             principal.require(self._action(scope))
         except LeadsError as exc:
-            headers = getattr(exc, "headers", None)
-            if exc.status == 401:
-                headers = {"WWW-Authenticate": "Bearer"}
-            response = error_response(exc.status, exc.code, exc.message, exc.details, headers)
-            await response(scope, receive, send)
+            await _refuse(exc, scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
@@ -93,7 +99,8 @@ class Authenticate:
         path: str = scope["path"][len(scope.get("root_path", "")) :]
         return path.startswith(PUBLIC)
 
-    async def _principal(self, scope: Scope) -> Principal:
+    async def _principal(self, scope: Scope) -> tuple[Principal, Quota | None]:
+        """Who is asking, and their key's quota after counting this request."""
         throttle: FailureThrottle = self.api.state.failures
         address = f"address:{client_address(scope)}"
         throttle.check([address])  # 429 while this address is sending wrong keys
@@ -106,9 +113,14 @@ class Authenticate:
             throttle.failed([address])
             raise
 
-    def _authenticate(self, token: str | None) -> Principal:
+    def _authenticate(self, token: str | None) -> tuple[Principal, Quota | None]:
+        """In a worker thread: both may ask the database (the quota on PostgreSQL)."""
+        limiter: RateLimiter = self.api.state.rate_limiter
         with Session(self.api.state.engine, expire_on_commit=False) as session:
-            return apikeys.authenticate(session, token)[1]
+            principal = apikeys.authenticate(session, token)[1]
+            quota = limiter.take(principal.key_id or principal.name, session.connection())
+            session.commit()  # PostgreSQL: the allowance's row (SQLite: nothing written)
+        return principal, quota
 
     def _action(self, scope: Scope) -> Action:
         if self._table is None:  # the routers are included after the middleware is added
@@ -118,6 +130,14 @@ class Authenticate:
             if scope["method"] in methods and pattern.fullmatch(path):
                 return action
         return Action.READ if scope["method"] in READING else Action.WRITE
+
+
+async def _refuse(exc: LeadsError, scope: Scope, receive: Receive, send: Send) -> None:
+    headers = getattr(exc, "headers", None)
+    if exc.status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    response = error_response(exc.status, exc.code, exc.message, exc.details, headers)
+    await response(scope, receive, send)
 
 
 def _operations(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[Operation]:

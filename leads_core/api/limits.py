@@ -1,19 +1,19 @@
 """Limits that refuse abusive requests before any work: the request body's size (413)
-and each API key's request rate (429 with ``Retry-After``)."""
+and each API key's request rate (429 with ``Retry-After``; every keyed answer says where the
+key stands in ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``)."""
 
 from __future__ import annotations
 
-import math
-import threading
-import time
 from collections.abc import Callable
 
+from sqlalchemy.engine import Connection
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leads_core.api.errors import error_response
 from leads_core.config import Settings
 from leads_core.errors import RateLimited
+from leads_core.storage.rate_limits import MemoryStore, Quota, QuotaStore
 
 MB = 1024 * 1024
 FORM_OVERHEAD = MB  # multipart boundaries and form fields around an uploaded CSV
@@ -69,30 +69,49 @@ class BodyLimit:
 
 
 class RateLimiter:
-    """A token bucket per API key: ``per_minute`` requests in a burst, refilled evenly over
-    the minute. In memory, per process (a second app process has its own buckets)."""
+    """Each API key's allowance: ``per_minute`` requests in a burst, refilled evenly over the
+    minute (GCRA, ``leads_core.storage.rate_limits``), kept by ``store``: in this process's
+    memory (SQLite) or in the database, shared by every app process (PostgreSQL)."""
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, per_minute: int, store: QuotaStore | None = None) -> None:
         self.per_minute = per_minute
-        self.clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}  # key id -> (tokens, when)
-        self._lock = threading.Lock()
+        self.store = store if store is not None else MemoryStore()
 
-    def check(self, key_id: str) -> None:
-        """Take one request from the key's bucket, or raise ``RateLimited``."""
+    def take(self, key_id: str, connection: Connection | None = None) -> Quota | None:
+        """Count one request of the key: where it stands (None: no limit, ``0``). A store
+        in the database uses ``connection`` if given (the caller commits)."""
         if self.per_minute <= 0:
-            return
-        rate = self.per_minute / 60.0  # tokens per second
-        with self._lock:
-            now = self.clock()
-            tokens, then = self._buckets.get(key_id, (float(self.per_minute), now))
-            tokens = min(float(self.per_minute), tokens + (now - then) * rate)
-            if tokens < 1.0:
-                self._buckets[key_id] = (tokens, now)
-                retry_after = max(1, math.ceil((1.0 - tokens) / rate))
-                raise RateLimited(
-                    f"more than {self.per_minute} requests a minute with this API key; "
-                    f"retry after {retry_after} s",
-                    retry_after=retry_after,
-                )
-            self._buckets[key_id] = (tokens - 1.0, now)
+            return None
+        return self.store.take(key_id, self.per_minute, connection)
+
+
+def refusal(quota: Quota) -> RateLimited:
+    """The 429 for a request ``quota`` did not allow."""
+    return RateLimited(
+        f"more than {quota.limit} requests a minute with this API key; "
+        f"retry after {quota.retry_after} s",
+        retry_after=quota.retry_after,
+    )
+
+
+def quota_headers(quota: Quota) -> list[tuple[bytes, bytes]]:
+    """The IETF draft's ``RateLimit-*`` headers (draft-ietf-httpapi-ratelimit-headers)."""
+    return [
+        (b"ratelimit-limit", b"%d" % quota.limit),
+        (b"ratelimit-remaining", b"%d" % quota.remaining),
+        (b"ratelimit-reset", b"%d" % quota.reset),
+    ]
+
+
+def with_quota(send: Send, quota: Quota | None) -> Send:
+    """``send`` adding ``quota``'s headers to the answer, whatever it is (streamed too)."""
+    if quota is None:
+        return send
+    headers = quota_headers(quota)
+
+    async def send_with_quota(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), *headers]}
+        await send(message)
+
+    return send_with_quota

@@ -1,4 +1,4 @@
-"""The error half of the OpenAPI document: the one JSON error shape as a component schema
+"""The error half of the OpenAPI document (and the rate-limit headers of every answer): the one JSON error shape as a component schema
 (``Error``) and, on every operation, the error responses it can return.
 
 FastAPI documents only what a route returns when it succeeds, plus a 422 in its own
@@ -12,7 +12,8 @@ every failure as ``{"error": {"code", "message", "details"}}``). ``document_erro
   is a body; 404 wherever a path names a resource; 412 wherever ``If-Match`` is accepted
   (and the 422 says an ``Idempotency-Key`` reused for another request is one); 503 on
   every write (SQLite's write lock held past the busy timeout);
-- :data:`DOMAIN_ERRORS`, what the service functions raise beyond those, per operation.
+- :data:`DOMAIN_ERRORS`, what the service functions raise beyond those, per operation;
+- :data:`RATE_LIMIT_HEADERS` on every response but 401 (every answer to a keyed request).
 
 ``tests/api/test_openapi.py`` checks the document; ``tests/e2e/test_fuzz.py`` checks that
 the running server answers as it says (schemathesis)."""
@@ -143,6 +144,25 @@ _HEADERS: dict[int, dict[str, Any]] = {
     503: {"Retry-After": RETRY_AFTER},
 }
 
+#: On every answer to a request with a valid API key, whatever its status (so on every
+#: response but 401); absent when the limit is off (``LEADS_RATE_LIMIT_PER_MINUTE=0``).
+RATE_LIMIT_HEADERS: dict[str, Any] = {
+    "RateLimit-Limit": {
+        "description": "Requests this API key may make a minute "
+        "(`LEADS_RATE_LIMIT_PER_MINUTE`), in a burst or spread out",
+        "schema": {"type": "integer", "minimum": 1},
+    },
+    "RateLimit-Remaining": {
+        "description": "Requests the key may make right now, after this one",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "RateLimit-Reset": {
+        "description": "Seconds until all of `RateLimit-Limit` are available again (the "
+        "allowance refills evenly: one request every 60 / `RateLimit-Limit` seconds)",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+}
+
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -178,6 +198,9 @@ def add_error_responses(document: dict[str, Any]) -> None:
             responses = operation.setdefault("responses", {})
             for status, description in statuses.items():
                 responses[str(status)] = _error_response(status, description)
+            for status, response in responses.items():
+                if status != "401":  # no valid key: no allowance to tell
+                    response["headers"] = {**response.get("headers", {}), **RATE_LIMIT_HEADERS}
             operation["responses"] = dict(sorted(responses.items()))
     for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's own 422 shape
         if unused in schemas and f'"{REF.format(model=unused)}"' not in json.dumps(document):
@@ -214,5 +237,5 @@ def _error_response(status: int, description: str) -> dict[str, Any]:
         "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}},
     }
     if status in _HEADERS:
-        response["headers"] = _HEADERS[status]
+        response["headers"] = dict(_HEADERS[status])
     return response

@@ -13,11 +13,11 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from leads_core.api import create_api
-from leads_core.api.limits import RateLimiter
+from leads_core.api.limits import RateLimiter, refusal
 from leads_core.config import load_settings
-from leads_core.errors import RateLimited
 from leads_core.services import apikeys
 from leads_core.storage.models import ImportBatch, Lead
+from leads_core.storage.rate_limits import MemoryStore, PostgresStore, QuotaStore
 
 pytestmark = pytest.mark.usefixtures("campaign")
 MB = 1024 * 1024
@@ -44,8 +44,11 @@ def limited(db_url: str, engine, api_key: str) -> Iterator[TestClient]:
     )
     api = create_api(engine, settings)
     # A clock that stands still: the bucket refills by time, and a busy machine took over a
-    # second between the requests (Retry-After 19, not 20).
-    api.state.rate_limiter = RateLimiter(3, clock=lambda: 1000.0)
+    # second between the requests (Retry-After 19, not 20). The store the engine uses.
+    store: QuotaStore = MemoryStore(clock=lambda: 1000.0)
+    if engine.dialect.name == "postgresql":
+        store = PostgresStore(engine, clock=lambda: 1000.0)
+    api.state.rate_limiter = RateLimiter(3, store)
     app = Starlette(routes=[Mount("/v1", app=api)])
     with TestClient(app, headers={"Authorization": f"Bearer {api_key}"}) as client:
         yield client
@@ -204,28 +207,28 @@ def test_zero_turns_the_limit_off(db_url: str, engine, api_key: str) -> None:
     assert answers == {200}
 
 
+def allowed(limiter: RateLimiter, count: int) -> list[bool]:
+    return [quota.allowed for quota in (limiter.take("key_a") for _ in range(count)) if quota]
+
+
 def test_the_default_allows_a_bulk_client_a_thousand_requests_a_minute() -> None:
     assert load_settings({}).rate_limit_per_minute == 1000
-    limiter = RateLimiter(1000, clock=lambda: 0.0)
+    limiter = RateLimiter(1000, MemoryStore(clock=lambda: 0.0))
 
-    for _ in range(1000):
-        limiter.check("key_a")
-
-    with pytest.raises(RateLimited):
-        limiter.check("key_a")
+    assert allowed(limiter, 1001) == [True] * 1000 + [False]
 
 
 def test_the_allowance_refills_evenly() -> None:
     now = [0.0]
-    limiter = RateLimiter(60, clock=lambda: now[0])  # one a second
-    for _ in range(60):
-        limiter.check("key_a")
-    with pytest.raises(RateLimited) as refused:
-        limiter.check("key_a")
-    assert refused.value.headers == {"Retry-After": "1"}
+    limiter = RateLimiter(60, MemoryStore(clock=lambda: now[0]))  # one a second
+    assert allowed(limiter, 60) == [True] * 60
+    refused = limiter.take("key_a")
+    assert refused is not None and not refused.allowed
+    assert refusal(refused).headers == {"Retry-After": "1"}
 
     now[0] = 2.5  # two and a half requests' worth later
-    limiter.check("key_a")
-    limiter.check("key_a")
-    with pytest.raises(RateLimited):
-        limiter.check("key_a")
+    assert allowed(limiter, 3) == [True, True, False]
+
+
+def test_zero_counts_nothing() -> None:
+    assert RateLimiter(0, MemoryStore()).take("key_a") is None

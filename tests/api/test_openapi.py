@@ -15,6 +15,7 @@ from leads_core.api.openapi import DOMAIN_ERRORS, Error, add_error_responses
 from leads_core.config import load_settings
 
 ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+RATE_LIMIT = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]
 
 #: Every operation's documented statuses, errors included.
 RESPONSES = {
@@ -127,9 +128,24 @@ def test_401_and_429_document_their_headers(document: dict[str, Any]) -> None:
     get_campaigns = operations(document)["GET /campaigns"]["responses"]
     assert list(get_campaigns["401"]["headers"]) == ["WWW-Authenticate"]
     assert get_campaigns["401"]["headers"]["WWW-Authenticate"]["required"] is True
-    assert list(get_campaigns["429"]["headers"]) == ["Retry-After"]
+    assert list(get_campaigns["429"]["headers"]) == ["Retry-After", *RATE_LIMIT]
     post_leads = operations(document)["POST /leads"]["responses"]
-    assert list(post_leads["503"]["headers"]) == ["Retry-After"]
+    assert list(post_leads["503"]["headers"]) == ["Retry-After", *RATE_LIMIT]
+
+
+def test_every_answer_to_a_keyed_request_documents_the_rate_limit_headers(
+    document: dict[str, Any],
+) -> None:
+    for name, operation in operations(document).items():
+        for status, response in operation["responses"].items():
+            headers = response.get("headers", {})
+            if status == "401":  # no valid key, no allowance
+                assert not set(RATE_LIMIT) & set(headers), name
+                continue
+            assert [h for h in headers if h in RATE_LIMIT] == RATE_LIMIT, (name, status)
+            for header in RATE_LIMIT:
+                assert headers[header]["schema"]["type"] == "integer"
+                assert headers[header]["description"]
 
 
 def test_the_rules_follow_the_operations_headers() -> None:

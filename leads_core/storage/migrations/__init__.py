@@ -28,9 +28,10 @@ from leads_core.storage import sql
 HERE = Path(__file__).resolve().parent
 BASELINE = "0001"  # the schema create_all made before migrations
 # Made by migrations but not declared in the models - the engine-specific search index
-# (versions/0002) and the name sorts' indexes, which differ by engine (versions/0003):
-# autogenerate must neither drop them nor report them.
-IGNORED_PREFIXES = ("lead_search", "ix_lead_search", "ix_lead_folded_")
+# (versions/0002), the name sorts' indexes, which differ by engine (versions/0003), and the
+# PostgreSQL-only, UNLOGGED rate_limit table (versions/0012, read by plain SQL in
+# storage/rate_limits.py): autogenerate must neither drop them nor report them.
+IGNORED_PREFIXES = ("lead_search", "ix_lead_search", "ix_lead_folded_", "rate_limit")
 # SQLAlchemy cannot reflect an SQLite index with COLLATE (the name sorts'), and says so.
 UNREFLECTED_WARNING = "Skipped unsupported reflection of expression-based index ix_lead_folded_"
 
