@@ -51,7 +51,7 @@ _Description = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=sizes.WEBHOOK_DESCRIPTION),
     BeforeValidator(drop_nul),
-    DataField(description="What it is for (\"Slack #sales\")"),
+    DataField(description='What it is for ("Slack #sales")'),
 ]
 _STRICT = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
@@ -167,5 +167,6 @@ class Queued(ApiModel):
     """Accepted: the worker sends it shortly (not while the endpoint is disabled)."""
 
     event_id: str = DataField(description="`msg_...`")
-    delivery_id: int | None = DataField(description="The new delivery (null for a test event: "
-    "the worker makes it)")
+    delivery_id: int | None = DataField(
+        description="The new delivery (null for a test event: the worker makes it)"
+    )

@@ -229,6 +229,11 @@ def resend_delivery(session: Session, endpoint_id: str, delivery_id: int) -> Web
     return again
 
 
+def event_id_of(session: Session, delivery: WebhookDelivery) -> str:
+    """The ``msg_...`` id of the delivery's event (its ``webhook-id`` header)."""
+    return session.exec(select(WebhookEvent.id).where(WebhookEvent.seq == delivery.event_seq)).one()
+
+
 # ------------------------------------------------------------------ what was sent
 
 
@@ -255,7 +260,10 @@ def recent_deliveries(
     queries on the (endpoint, time) indexes, each limited, merged."""
     get_endpoint(session, endpoint_id)
     limit = max(1, min(limit, MAX_DELIVERIES))
-    rows = [*_attempt_rows(session, endpoint_id, limit), *_untried_rows(session, endpoint_id, limit)]
+    rows = [
+        *_attempt_rows(session, endpoint_id, limit),
+        *_untried_rows(session, endpoint_id, limit),
+    ]
     rows.sort(key=lambda r: (r.at, r.delivery_id, r.attempt or 0), reverse=True)
     return rows[:limit]
 

@@ -25,6 +25,7 @@ from leads_core.webhook_schemas import EventType, WebhookCreate, WebhookUpdate
 from leads_core.webhooks import outbox
 from tests.support.fake_dns import fake_resolve
 
+
 def create(
     session: Session,
     url: str = "https://hooks.example.com/leads",
@@ -52,7 +53,9 @@ def update(session: Session, endpoint_id: str, **changes: object) -> WebhookEndp
     )
 
 
-def delivery_of(session: Session, endpoint: WebhookEndpoint, *, minutes_ago: int) -> WebhookDelivery:
+def delivery_of(
+    session: Session, endpoint: WebhookEndpoint, *, minutes_ago: int
+) -> WebhookDelivery:
     at = utcnow() - timedelta(minutes=minutes_ago)
     event = outbox.emit(session, "lead.created", {"leads": []}, at=at)
     session.flush()

@@ -31,7 +31,10 @@ def test_a_public_host_is_a_target_with_its_addresses() -> None:
         ipaddress.ip_address("93.184.215.14"),
         ipaddress.ip_address("2606:2800:21f:cb07:6820:80da:af6b:8b2c"),
     )
-    assert check_url("http://93.184.215.14:8080/x", allow_private=False, resolve=fake_resolve).port == 8080
+    assert (
+        check_url("http://93.184.215.14:8080/x", allow_private=False, resolve=fake_resolve).port
+        == 8080
+    )
 
 
 @pytest.mark.parametrize(
