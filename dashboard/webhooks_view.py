@@ -109,8 +109,8 @@ def endpoint_rows(found: Sequence[WebhookEndpoint]) -> list[dict[str, Any]]:
     return [
         {
             "URL": e.url,
-            "Events": ", ".join(e.events),
             "State": state_of(e),
+            "Events": ", ".join(e.events),
             "Description": e.description,
             "Created": as_utc(e.created_at),
         }
@@ -143,24 +143,30 @@ def delivery_rows(rows: Sequence[DeliveryRow]) -> list[dict[str, Any]]:
         {
             "Time": r.at,
             "Event": r.event_type,
-            "Event id": r.event_id,
             "Status code": r.status_code,
             "Duration (ms)": None if r.duration_ms is None else round(r.duration_ms),
             "Attempt": r.attempt,
             "State": r.state if r.attempt is not None else f"{r.state} (not tried yet)",
             "Error": r.error,
+            "Event id": r.event_id,
             "Delivery": r.delivery_id,
         }
         for r in rows
     ]
 
 
+ENDPOINT_COLUMNS = {
+    "URL": st.column_config.TextColumn(width="medium"),
+    "State": st.column_config.TextColumn(width="large"),
+    "Created": st.column_config.DatetimeColumn(format=TIME_FORMAT, timezone="UTC"),
+}
 DELIVERY_COLUMNS = {
     "Time": st.column_config.DatetimeColumn(format=TIME_FORMAT, timezone="UTC"),
-    "Status code": st.column_config.NumberColumn(format="%d"),
-    "Duration (ms)": st.column_config.NumberColumn(format="%d"),
-    "Attempt": st.column_config.NumberColumn(format="%d"),
-    "Delivery": st.column_config.NumberColumn(format="%d"),
+    "Status code": st.column_config.NumberColumn(format="%d", width="small"),
+    "Duration (ms)": st.column_config.NumberColumn(format="%d", width="small"),
+    "Attempt": st.column_config.NumberColumn(format="%d", width="small"),
+    "Error": st.column_config.TextColumn(width="medium"),
+    "Delivery": st.column_config.NumberColumn(format="%d", width="small"),
 }
 
 

@@ -106,20 +106,23 @@ st.caption(
 )
 view.show_secret_once()
 
-with st.form("new_webhook", clear_on_submit=False):
+found = view.endpoints()
+with (
+    st.expander("Add an endpoint", expanded=not found, icon=":material/add:"),
+    st.form("new_webhook", clear_on_submit=False, border=False),
+):
     st.text_input("URL", key="hook_url", placeholder="https://hooks.example.com/leads")
     st.multiselect("Events", list(EVENT_TYPES), key="hook_events")
     st.text_input("Description (optional)", key="hook_description", placeholder="CRM sync")
     st.form_submit_button("Add endpoint", type="primary", on_click=add)
 
-found = view.endpoints()
 if not found:
     st.info("No endpoint yet: add one above to send events to another tool.")
     st.stop()
 st.dataframe(
     view.endpoint_rows(found),
     hide_index=True,
-    column_config={"Created": st.column_config.DatetimeColumn(format=view.TIME_FORMAT)},
+    column_config=view.ENDPOINT_COLUMNS,
     placeholder=EMPTY,
     key="hook_table",
 )
@@ -135,10 +138,10 @@ chosen = by_id[
     )
 ]
 
-st.subheader(md(chosen.url))
+st.subheader(md(chosen.url), anchor=False)
 view.show_state(chosen)
-test_col, switch_col, rotate_col, delete_col = st.columns(4)
-test_col.button(
+actions = st.container(horizontal=True, vertical_alignment="center")
+actions.button(
     "Send test event",
     on_click=send_test,
     args=(chosen.id,),
@@ -146,13 +149,13 @@ test_col.button(
     help="Enable the endpoint to send it a test event" if not chosen.enabled else None,
     key="hook_test",
 )
-switch_col.button(
+actions.button(
     "Enable" if not chosen.enabled else "Disable",
     on_click=switch,
     args=(chosen.id, not chosen.enabled),
     key="hook_switch",
 )
-with rotate_col.popover("Rotate secret…"):
+with actions.popover("Rotate secret…"):
     st.number_input(
         "The old secret keeps working for (hours)",
         min_value=0,
@@ -162,7 +165,7 @@ with rotate_col.popover("Rotate secret…"):
         key="hook_overlap",
     )
     st.button("Rotate now", type="primary", on_click=rotate, args=(chosen.id,), key="hook_rotate")
-with delete_col.popover("Delete…"):
+with actions.popover("Delete…"):
     st.warning(f"Delete the endpoint {md(chosen.url)} and its delivery history?")
     st.button("Yes, delete it", type="primary", on_click=delete, args=(chosen.id,), key="hook_del")
 
