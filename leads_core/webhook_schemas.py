@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, ConfigDict, StrictBool, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, StrictBool, StrictInt, StringConstraints
 from pydantic import Field as DataField
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import WithJsonSchema
@@ -95,7 +95,7 @@ class RotateSecret(ApiModel):
     model_config = _STRICT
 
     overlap_hours: Annotated[
-        int,
+        StrictInt,  # not `true` read as 1
         DataField(
             ge=0,
             le=MAX_OVERLAP_HOURS,

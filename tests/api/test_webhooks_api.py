@@ -147,8 +147,11 @@ def test_rotate_answers_a_new_secret_and_the_overlap(admin: TestClient) -> None:
     assert body["previousSecretUntil"] is not None
     default = admin.post(f"/v1/webhooks/{hook['id']}/rotate-secret", json={}).json()
     assert default["secret"] != body["secret"]
-    too_long = admin.post(f"/v1/webhooks/{hook['id']}/rotate-secret", json={"overlapHours": 169})
-    assert error(too_long, 422)["details"][0]["field"] == "overlapHours"
+    for wrong in (169, -1, True, "24"):
+        refused = admin.post(
+            f"/v1/webhooks/{hook['id']}/rotate-secret", json={"overlapHours": wrong}
+        )
+        assert error(refused, 422)["details"][0]["field"] == "overlapHours"
 
 
 def test_test_event_is_queued_for_the_endpoint_alone(admin: TestClient, session: Session) -> None:
