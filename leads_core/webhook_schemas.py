@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, ConfigDict, StrictBool, StrictInt, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, StrictBool, StringConstraints
 from pydantic import Field as DataField
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import WithJsonSchema
@@ -53,6 +53,16 @@ _Description = Annotated[
     BeforeValidator(drop_nul),
     DataField(description='What it is for ("Slack #sales")'),
 ]
+
+
+def _json_number(value: object) -> object:
+    """A JSON number, as JSON Schema's ``integer`` reads it (``24`` and ``24.0``), not
+    ``true`` or ``"24"``, which pydantic would read as 1 and 24."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("a whole number")
+    return value
+
+
 _STRICT = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
@@ -95,7 +105,8 @@ class RotateSecret(ApiModel):
     model_config = _STRICT
 
     overlap_hours: Annotated[
-        StrictInt,  # not `true` read as 1
+        int,
+        BeforeValidator(_json_number),
         DataField(
             ge=0,
             le=MAX_OVERLAP_HOURS,

@@ -147,7 +147,9 @@ def test_rotate_answers_a_new_secret_and_the_overlap(admin: TestClient) -> None:
     assert body["previousSecretUntil"] is not None
     default = admin.post(f"/v1/webhooks/{hook['id']}/rotate-secret", json={}).json()
     assert default["secret"] != body["secret"]
-    for wrong in (169, -1, True, "24"):
+    whole = admin.post(f"/v1/webhooks/{hook['id']}/rotate-secret", json={"overlapHours": 3.0})
+    assert whole.status_code == 200, whole.text
+    for wrong in (169, -1, True, "24", 2.5):
         refused = admin.post(
             f"/v1/webhooks/{hook['id']}/rotate-secret", json={"overlapHours": wrong}
         )
