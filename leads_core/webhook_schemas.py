@@ -104,16 +104,13 @@ class WebhookUpdate(ApiModel):
 class RotateSecret(ApiModel):
     model_config = _STRICT
 
-    overlap_hours: Annotated[
-        int,
-        BeforeValidator(_json_number),
-        DataField(
-            ge=0,
-            le=MAX_OVERLAP_HOURS,
-            description="How long the previous secret keeps signing too (a second "
-            "`v1,` signature), so receivers can switch; 0: it stops at once",
-        ),
-    ] = DEFAULT_OVERLAP_HOURS
+    overlap_hours: Annotated[int, BeforeValidator(_json_number)] = DataField(
+        default=DEFAULT_OVERLAP_HOURS,
+        ge=0,
+        le=MAX_OVERLAP_HOURS,
+        description="How long the previous secret keeps signing too (a second `v1,` "
+        "signature), so receivers can switch; 0: it stops at once",
+    )
 
 
 class WebhookPublic(ApiModel):
