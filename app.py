@@ -75,6 +75,9 @@ else:
         st.Page("pages/api_keys.py", title="API keys", icon=":material/key:", url_path="api-keys"),
         st.Page("pages/team.py", title="Team", icon=":material/group:", url_path="team"),
         st.Page(
+            "pages/webhooks.py", title="Webhooks", icon=":material/webhook:", url_path="webhooks"
+        ),
+        st.Page(
             "pages/lead.py",
             title="Lead",
             icon=":material/person:",
@@ -85,7 +88,12 @@ else:
     # What a page needs beyond reading; the menu lists only the pages the role may use, and
     # another page's URL opens Home (each such page refuses by itself too). The Team page
     # needs a signed-in admin: with no user yet, the first admin is made in the sidebar.
-    NEEDS = {"import": Action.WRITE, "api-keys": Action.OWN_KEYS, "team": Action.MANAGE}
+    NEEDS = {
+        "import": Action.WRITE,
+        "api-keys": Action.OWN_KEYS,
+        "team": Action.MANAGE,
+        "webhooks": Action.MANAGE,
+    }
     # Before any page runs: the sign-in screen alone, and no menu, until the browser session
     # has signed in (once a user exists). st.navigation still resolves the URL, so a deep
     # link comes back to its page after signing in.

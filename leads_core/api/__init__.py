@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
-from leads_core.api import bulk, campaigns, imports, leads, listing, me, tasks
+from leads_core.api import bulk, campaigns, imports, leads, listing, me, tasks, webhooks
 from leads_core.api.deps import require_api_key
 from leads_core.api.errors import install_error_handlers
 from leads_core.api.guard import Authenticate
@@ -109,4 +109,5 @@ def create_api(
     api.include_router(imports.router)
     api.include_router(me.router)
     api.include_router(tasks.router)
+    api.include_router(webhooks.router)
     return api

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from leads_core.api import webhook_examples
+
 LEAD_ID = "lead_kqv7y3u2bhfo2t"
 CAMPAIGN_ID = "cmp_q4_saas"
 IMPORT_ID = "imp_9h83p4ibwjtixc"
@@ -275,6 +277,8 @@ OPERATIONS: dict[tuple[str, str], dict[str | int, Any]] = {
         200: {"id": "usr_3k9d0a7c2m1x5b", "email": "ann@acme.test", "name": "Ann", "role": "member"}
     },
 }
+
+OPERATIONS.update(webhook_examples.OPERATIONS)
 
 #: One error answer per status, in the API's one error shape.
 ERRORS: dict[int, tuple[str, str, list[dict[str, Any]]]] = {

@@ -123,6 +123,17 @@ DOMAIN_ERRORS: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/leads/{lead_id}/activity"): {
         422: f"{GENERIC[422]}; `at` is more than a minute in the future",
     },
+    ("POST", "/webhooks"): {
+        422: f"{GENERIC[422]}; `url` is refused by the SSRF guard (not http(s), or its host "
+        "is or resolves to a loopback, private, link-local or metadata address)",
+    },
+    ("PATCH", "/webhooks/{webhook_id}"): {
+        422: f"{GENERIC[422]}; `url` is refused by the SSRF guard, or `url`, `events` or "
+        "`enabled` is null",
+    },
+    ("POST", "/webhooks/{webhook_id}/test"): {
+        409: "Conflict: the endpoint is disabled (enable it to send a test event)",
+    },
     ("DELETE", "/campaigns/{campaign_id}"): {
         409: "Conflict: the campaign still has leads and `deleteLeads` is not `true`",
     },

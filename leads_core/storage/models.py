@@ -351,8 +351,9 @@ class WebhookEndpoint(SQLModel, table=True):
     enabled: bool = Field(default=True)
     # Why it is disabled: by whom, or failing since when; None while enabled.
     disabled_reason: str | None = Field(default=None, max_length=300)
-    secret: str = Field(max_length=100)  # whsec_ + base64 of 24 random bytes
-    previous_secret: str | None = Field(default=None, max_length=100)
+    # whsec_ + base64 of 24 random bytes; left out of repr() so no log line holds one
+    secret: str = Field(max_length=100, repr=False)
+    previous_secret: str | None = Field(default=None, max_length=100, repr=False)
     previous_secret_until: datetime | None = None
     # The first failed attempt since the last success: failing for days disables it.
     failing_since: datetime | None = None

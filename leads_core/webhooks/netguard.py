@@ -58,6 +58,8 @@ def refusal(address: Address, *, allow_private: bool) -> str | None:
         return "a cloud metadata address"
     if address.is_global and not address.is_multicast:
         return None
+    if address.is_unspecified:  # 0.0.0.0 and :: count as private to ipaddress
+        return "the unspecified address"
     inside = address.is_loopback or address.is_private or address.is_link_local
     if allow_private and inside and not (address.is_unspecified or address.is_multicast):
         return None
@@ -96,6 +98,7 @@ def check_url(url: str, *, allow_private: bool, resolve: Resolver = system_resol
         reason = refusal(address, allow_private=allow_private)
         if reason is not None:
             where = host if str(address) == host else f"{host} ({address})"
-            hint = "" if address in METADATA else LOCAL_HINT
+            allowed_if_private = refusal(address, allow_private=True) is None
+            hint = LOCAL_HINT if allowed_if_private else ""
             raise BlockedTarget(f"{where} is {reason}: webhooks are sent to public addresses{hint}")
     return Target(url=url.strip(), host=host, port=port, addresses=addresses)

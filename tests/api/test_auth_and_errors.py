@@ -22,6 +22,8 @@ PATH_VALUES = {
     "campaign_id": "cmp_123",
     "import_id": "imp_x",
     "task_id": "tsk_x",
+    "webhook_id": "whk_x",
+    "delivery_id": "1",
 }
 
 
@@ -51,12 +53,14 @@ ROUTES = api_operations()
 
 def test_the_route_list_is_complete() -> None:
     """The enumeration sees every endpoint of leads-api.md and the campaign routes."""
-    assert len(ROUTES) == 25
+    assert len(ROUTES) == 34
     assert {("PATCH", "/v1/leads"), ("GET", "/v1/leads/export.csv")} <= set(ROUTES)
+    assert ("POST", "/v1/webhooks") in ROUTES
     assert ("GET", "/v1/me") in ROUTES
     assert {("GET", "/v1/leads"), ("POST", "/v1/leads/import/csv")} <= set(ROUTES)
     assert ("DELETE", "/v1/campaigns/cmp_123") in ROUTES
     assert {("GET", "/v1/imports"), ("DELETE", "/v1/imports/imp_x")} <= set(ROUTES)
+    assert ("POST", "/v1/webhooks/whk_x/deliveries/1/resend") in ROUTES
     assert {("GET", "/v1/tasks"), ("PATCH", "/v1/tasks/tsk_x")} <= set(ROUTES)
     assert {("POST", "/v1/leads/lead_x/tasks"), ("POST", "/v1/leads/lead_x/activity")} <= set(
         ROUTES
@@ -262,6 +266,12 @@ def test_openapi_document_and_docs_are_served(client: TestClient) -> None:
         "/me",
         "/tasks",
         "/tasks/{task_id}",
+        "/webhooks",
+        "/webhooks/{webhook_id}",
+        "/webhooks/{webhook_id}/deliveries",
+        "/webhooks/{webhook_id}/deliveries/{delivery_id}/resend",
+        "/webhooks/{webhook_id}/rotate-secret",
+        "/webhooks/{webhook_id}/test",
     ]
     assert docs.status_code == 200
     assert "/v1/openapi.json" in docs.text

@@ -54,6 +54,15 @@ NEEDS: dict[str, str] = {
     "POST /leads/{lead_id}/activity": "write",
     "GET /tasks": "read",
     "PATCH /tasks/{task_id}": "write",
+    "GET /webhooks": "manage",
+    "POST /webhooks": "manage",
+    "GET /webhooks/{webhook_id}": "manage",
+    "PATCH /webhooks/{webhook_id}": "manage",
+    "DELETE /webhooks/{webhook_id}": "manage",
+    "GET /webhooks/{webhook_id}/deliveries": "manage",
+    "POST /webhooks/{webhook_id}/test": "manage",
+    "POST /webhooks/{webhook_id}/rotate-secret": "manage",
+    "POST /webhooks/{webhook_id}/deliveries/{delivery_id}/resend": "manage",
 }
 
 #: What each caller may do; ``None``: not even signed in (401 everywhere).

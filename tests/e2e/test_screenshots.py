@@ -39,6 +39,7 @@ PAGES: dict[str, tuple[str, str | None]] = {
     "imports": ("/imports", "Import history"),
     "team": ("/team", "Team"),
     "api-keys": ("/api-keys", "API keys"),
+    "webhooks": ("/webhooks", "Webhooks"),
 }
 
 

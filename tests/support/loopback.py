@@ -13,8 +13,11 @@ from __future__ import annotations
 import errno
 import ipaddress
 import socket
+import sys
 from typing import Any
 
+LOOKUP_MARK = "NO-LOOKUP"
+"""Written on stderr with each refused lookup: a test reads a server's log for it."""
 LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 _installed = False
 
@@ -54,6 +57,7 @@ def install() -> None:
     def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
         name = host.decode("ascii", "replace") if isinstance(host, bytes) else host
         if name is not None and not (_is_numeric(name) or name.lower() in LOCAL_NAMES):
+            print(f"{LOOKUP_MARK}: refused to look up {name!r}", file=sys.stderr, flush=True)
             raise socket.gaierror(
                 socket.EAI_NONAME, f"tests look up no name but localhost, not {name!r}"
             )
