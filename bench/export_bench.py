@@ -87,15 +87,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--batch", type=int, default=exports.BATCH)
-    parser.add_argument("--filter", default="status=new", help="query string of one filtered run")
+    parser.add_argument(
+        "--filter", default="status=new", help="one filter for a second run (none: no second run)"
+    )
     args = parser.parse_args(argv)
     if not args.db.exists():
         sys.exit(f"{args.db}: no such database (seed one with seed-demo)")
     print(f"python {sys.version.split()[0]}, pid {os.getpid()}, database {args.db} (read-only)")
     engine = read_only_engine(args.db)
     run(engine, {}, args.batch)
-    name, _, value = args.filter.partition("=")
-    run(engine, {name: value} if name else {}, args.batch)
+    if args.filter != "none":
+        name, _, value = args.filter.partition("=")
+        run(engine, {name: value} if name else {}, args.batch)
 
 
 if __name__ == "__main__":

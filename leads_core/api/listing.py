@@ -15,7 +15,7 @@ from leads_core import sizes
 from leads_core.api.deps import PrincipalDep, SessionDep
 from leads_core.clock import utcnow
 from leads_core.fields import LEAD_STATUSES
-from leads_core.schemas import LeadPage
+from leads_core.list_schemas import LeadPage
 from leads_core.services import exports, paging, queries
 from leads_core.services import leads as service
 from leads_core.services.filtering import LeadFilters
@@ -180,6 +180,7 @@ def list_leads(
             max_length=1000,
             json_schema_extra={"pattern": FIELDS_PATTERN},
             description=fields_help(),
+            openapi_examples={"name and email": {"value": "firstName,lastName,email"}},
         ),
     ] = None,
 ) -> Response:
