@@ -187,13 +187,13 @@ class Hooks:
         deleted, read by its ``RETURNING``: exactly the leads gone, even if another request
         deleted some of the same meanwhile. Returns how many it deleted."""
         if DELETED not in self.types:
-            return int(self.session.exec(statement).rowcount)  # type: ignore[call-overload]
+            return int(self.session.exec(statement).rowcount)
         result = self.session.execute(
             statement.returning(*PUBLIC_COLUMNS).execution_options(synchronize_session=False)
         )
         count = 0
         for row in result:
-            self.deleted(lead_json(row._mapping))
+            self.deleted(lead_json(dict(row._mapping)))
             count += 1
         return count
 
