@@ -26,6 +26,7 @@ from leads_core.services import bulk, campaigns, imports, leads, rescoring, task
 from leads_core.services.queries import LeadFilters
 from leads_core.storage.models import Lead, WebhookEndpoint, WebhookEvent
 from leads_core.task_schemas import ActivityCreate, TaskCreate, TaskUpdate
+from leads_core.webhooks import events
 from leads_core.webhooks.outbox import EVENT_TYPES
 
 pytestmark = pytest.mark.usefixtures("campaign")
@@ -285,14 +286,19 @@ def test_bulk_status_and_owner_write_one_event_per_lead_that_changed(session: Se
     assert all(data["lead"] == public(session, data["lead"]["id"]) for _, _, data in found[4:])
 
 
-def test_bulk_deletes_write_a_lead_deleted_per_lead_deleted(session: Session) -> None:
+def test_bulk_deletes_write_a_lead_deleted_per_lead_deleted(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written two by two (as a million are, a thousand at a time) while the DELETE's
+    RETURNING rows are still being read."""
+    monkeypatch.setattr(events, "WRITE_EVERY", 2)
     ids = [add_lead(session, email=f"d{n}@x.io", company="Del").id for n in range(4)]
     kept = add_lead(session, email="keep@x.io", company="Keep").id
     before = {lead_id: public(session, lead_id) for lead_id in ids}
     subscribe(session)
 
     assert leads.delete_leads(session, [ids[0], "lead_unknown", ids[0]]) == 1
-    assert bulk.delete_matching(session, LeadFilters(q="Del"), batch=2) == 3
+    assert bulk.delete_matching(session, LeadFilters(q="Del"), batch=3) == 3
 
     found = outbox(session)
     assert sorted(lead_id for _, lead_id, _ in found) == sorted(ids)
