@@ -189,7 +189,7 @@ class Hooks:
         if DELETED not in self.types:
             return int(self.session.exec(statement).rowcount)
         result = self.session.execute(
-            statement.returning(*PUBLIC_COLUMNS).execution_options(synchronize_session=False)
+            statement.returning(*PUBLIC_COLUMNS)
         )
         count = 0
         for row in result:

@@ -305,6 +305,7 @@ def test_bulk_deletes_write_a_lead_deleted_per_lead_deleted(
     assert all(kind == "lead.deleted" for kind, _, _ in found)
     assert {lead_id: data["lead"] for _, lead_id, data in found} == before
     assert session.get(Lead, kept) is not None
+    assert all(session.get(Lead, lead_id) is None for lead_id in ids)  # none left cached
 
 
 def test_deleting_a_campaign_deletes_its_leads_with_events(session: Session) -> None:
