@@ -162,7 +162,7 @@ def match_and_insert(ctx: Context, fresh: list[prepare.Ready], outcome: ImportOu
     started = utcnow()
     now, now_text = to_driver(started), iso_utc(started)
     hooks = ctx.hooks if ctx.hooks and ctx.hooks.wants(events.CREATED) else None
-    created: list[dict[str, Any]] = []  # the new leads' JSON, for lead.created
+    stamps: list[str] = []  # with ``timestamps``: the new leads' creation times as JSON
     for (index, number, email, linkedin, cells), lead_id in zip(fresh, ids, strict=True):
         match = stored.match(email, linkedin)
         if match:
@@ -178,9 +178,8 @@ def match_and_insert(ctx: Context, fresh: list[prepare.Ready], outcome: ImportOu
         owner = turns.next()
         at = now if ctx.timestamps is None else to_driver(ctx.timestamps[index])
         new.append((lead_id, owner, at, cells))
-        if hooks:
-            text = now_text if ctx.timestamps is None else iso_utc(ctx.timestamps[index])
-            created.append(CELL_LEADS.lead(lead_id, options.campaign_id, owner, text, cells))
+        if hooks and ctx.timestamps is not None:
+            stamps.append(iso_utc(ctx.timestamps[index]))
         outcome.leads.append(Imported(lead_id, cells[prepare.SCORE], cells[prepare.STATUS]))
     # The insert's rows are made as the driver takes them, not kept: 20 MB for 60,000 rows.
     campaign_id, batch_id = options.campaign_id, ctx.batch_id
@@ -190,8 +189,13 @@ def match_and_insert(ctx: Context, fresh: list[prepare.Ready], outcome: ImportOu
     lost = set(ids) - written  # stored by a concurrent import first
     if lost:
         outcome.leads = [lead for lead in outcome.leads if lead.id not in lost]
-    if hooks:
-        hooks.created((lead for lead in created if lead["id"] not in lost), batch_id)
+    if hooks:  # their JSON made from the cells a batch at a time, not kept
+        created = (
+            CELL_LEADS.lead(i, campaign_id, owner, stamps[n] if stamps else now_text, cells)
+            for n, (i, owner, _, cells) in enumerate(new)
+            if i not in lost
+        )
+        hooks.created(created, batch_id)
     outcome.imported += len(written)
     outcome.skipped += len(lost)
     outcome.owner_turns = turns.taken

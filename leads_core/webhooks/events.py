@@ -188,9 +188,7 @@ class Hooks:
         deleted some of the same meanwhile. Returns how many it deleted."""
         if DELETED not in self.types:
             return int(self.session.exec(statement).rowcount)
-        result = self.session.execute(
-            statement.returning(*PUBLIC_COLUMNS)
-        )
+        result = self.session.execute(statement.returning(*PUBLIC_COLUMNS))
         count = 0
         for row in result:
             self.deleted(lead_json(dict(row._mapping)))
