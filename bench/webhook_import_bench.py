@@ -3,7 +3,7 @@ with an enabled endpoint subscribed to every event type (its ``lead.created`` ba
 100 and its ``import.completed`` written in the import's transaction), runs alternating.
 
     .venv/bin/python -m bench.webhook_import_bench [--rows 100000] [--pairs 3]
-        [--engine sqlite|postgresql] [--workers 2]
+        [--engine sqlite|postgresql] [--workers 2] [--first none|endpoint]
 
 Each run imports the file (``bench.import_bench``'s demo leads, ~1% repeats) into a new,
 empty database (SQLite: a new file; PostgreSQL: a new database of a throwaway cluster)
@@ -122,6 +122,9 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--first", choices=("none", "endpoint"), default="none", help="the side of run 1"
+    )
     args = parser.parse_args()
     rows, repeats = generate_rows(args.rows, SEED)
     data = csv_bytes(rows)
@@ -130,7 +133,10 @@ def main() -> int:
         f"{args.engine}, {args.workers} workers, load average before: {_load()}",
         flush=True,
     )
-    order = [hooked for n in range(args.pairs) for hooked in ((False, True), (True, False))[n % 2]]
+    turns = ((False, True), (True, False))
+    if args.first == "endpoint":
+        turns = turns[::-1]
+    order = [hooked for n in range(args.pairs) for hooked in turns[n % 2]]
     runs: dict[bool, list[Run]] = {False: [], True: []}
     with database_urls(args.engine) as urls:
         # Untimed: the first import starts the pool of workers, whichever side it is.
