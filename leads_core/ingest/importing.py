@@ -37,6 +37,7 @@ from leads_core.scoring.criteria import CampaignCriteria
 from leads_core.services import campaigns, users
 from leads_core.storage import sql
 from leads_core.storage.models import ImportBatch
+from leads_core.webhooks.events import Hooks
 
 MAX_FILENAME = 500  # import_batch.filename
 POOLED_FILE_BYTES = 256 * 1024  # a larger file is read by the pool's workers, not here
@@ -226,6 +227,7 @@ def _write(
             batch = _new_batch(ctx, table)
             session.add(batch)
             session.flush()
+            ctx.hooks = Hooks(session)  # the event types to write, read once per import
         if _criteria(session, options) != ctx.criteria:
             raise _CriteriaChanged  # saved while we scored: the rows' scores are stale
         check_owners(session, options)  # again: an owner may have been disabled meanwhile
@@ -239,6 +241,10 @@ def _write(
         batch.rows, batch.imported, batch.updated = outcome.rows, outcome.imported, outcome.updated
         batch.skipped, batch.errors = outcome.skipped, len(outcome.errors)
         batch.problems = problems
+        hooks = ctx.hooks
+        if hooks:
+            hooks.import_completed(batch)
+            hooks.write()
         if options.before_commit:
             options.before_commit(session, outcome)
         session.commit()

@@ -16,7 +16,7 @@ from sqlalchemy import literal
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
-from leads_core.clock import utcnow
+from leads_core.clock import iso_utc, utcnow
 from leads_core.identity import identity_keys
 from leads_core.ids import new_ids
 from leads_core.ingest import prepare
@@ -25,6 +25,7 @@ from leads_core.scoring.criteria import CampaignCriteria
 from leads_core.services import leads
 from leads_core.storage import sql
 from leads_core.storage.models import Lead, LeadActivity
+from leads_core.webhooks import events
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Context:
     criteria: CampaignCriteria
     batch_id: str
     timestamps: Sequence[datetime] | None
+    hooks: events.Hooks | None = None  # in the write transaction, unless a dry run
 
 
 def _lookup(session: Session, campaign_id: str, column: Any, keys: list[str]) -> dict[str, str]:
@@ -118,6 +120,9 @@ def _merge_into(
         if name in changes and (getattr(lead, name) or _identity_taken(ctx, name, changes[name])):
             del changes[name]
     if changes:
+        hooks = ctx.hooks if ctx.hooks and ctx.hooks.any_lead_change else None
+        watched = (*changes, "quality_score")
+        before = events.snapshot(lead, watched) if hooks else {}
         ctx.session.add_all(
             leads.apply_changes(
                 lead,
@@ -128,6 +133,8 @@ def _merge_into(
                 actor=ctx.options.actor,
             )
         )
+        if hooks:
+            hooks.updated(lead, events.changes_of(before, events.snapshot(lead, watched)))
     outcome.updated += 1
     outcome.leads.append(Imported(lead.id, lead.quality_score, lead.status))
 
@@ -138,6 +145,7 @@ INSERTED = (
     *prepare.COLUMNS,
 )
 """The columns of the import's bulk insert: what the importer adds, then a prepared row."""
+CELL_LEADS = events.CellLeads(prepare.COLUMNS)
 
 
 def match_and_insert(ctx: Context, fresh: list[prepare.Ready], outcome: ImportOutcome) -> None:
@@ -151,7 +159,10 @@ def match_and_insert(ctx: Context, fresh: list[prepare.Ready], outcome: ImportOu
     new: list[tuple[str, str | None, Any, tuple[Any, ...]]] = []
     ids = new_ids("lead", len(fresh))
     to_driver = sql.driver_value(session, Lead.created_at)
-    now = to_driver(utcnow())
+    started = utcnow()
+    now, now_text = to_driver(started), iso_utc(started)
+    hooks = ctx.hooks if ctx.hooks and ctx.hooks.wants(events.CREATED) else None
+    stamps: list[str] = []  # with ``timestamps``: the new leads' creation times as JSON
     for (index, number, email, linkedin, cells), lead_id in zip(fresh, ids, strict=True):
         match = stored.match(email, linkedin)
         if match:
@@ -164,8 +175,11 @@ def match_and_insert(ctx: Context, fresh: list[prepare.Ready], outcome: ImportOu
         if dry_run:
             outcome.imported += 1
             continue
-        created = now if ctx.timestamps is None else to_driver(ctx.timestamps[index])
-        new.append((lead_id, turns.next(), created, cells))
+        owner = turns.next()
+        at = now if ctx.timestamps is None else to_driver(ctx.timestamps[index])
+        new.append((lead_id, owner, at, cells))
+        if hooks and ctx.timestamps is not None:
+            stamps.append(iso_utc(ctx.timestamps[index]))
         outcome.leads.append(Imported(lead_id, cells[prepare.SCORE], cells[prepare.STATUS]))
     # The insert's rows are made as the driver takes them, not kept: 20 MB for 60,000 rows.
     campaign_id, batch_id = options.campaign_id, ctx.batch_id
@@ -175,6 +189,13 @@ def match_and_insert(ctx: Context, fresh: list[prepare.Ready], outcome: ImportOu
     lost = set(ids) - written  # stored by a concurrent import first
     if lost:
         outcome.leads = [lead for lead in outcome.leads if lead.id not in lost]
+    if hooks:  # their JSON made from the cells a batch at a time, not kept
+        created = (
+            CELL_LEADS.lead(i, campaign_id, owner, stamps[n] if stamps else now_text, cells)
+            for n, (i, owner, _, cells) in enumerate(new)
+            if i not in lost
+        )
+        hooks.created(created, batch_id)
     outcome.imported += len(written)
     outcome.skipped += len(lost)
     outcome.owner_turns = turns.taken

@@ -18,6 +18,7 @@ from leads_core.scoring import criteria
 from leads_core.scoring.criteria import normalize_source
 from leads_core.storage.models import Campaign, Lead
 from leads_core.text import text_or_none
+from leads_core.webhooks.events import Hooks
 
 
 def create_campaign(session: Session, *, data: CampaignCreate) -> Campaign:
@@ -80,7 +81,9 @@ def delete_campaign(session: Session, campaign_id: str, *, delete_leads: bool = 
         raise Conflict(
             f"campaign {campaign_id!r} still has leads; pass deleteLeads=true to delete them too"
         )
-    session.exec(delete(Lead).where(col(Lead.campaign_id) == campaign_id))
+    hooks = Hooks(session)  # a lead.deleted per lead, when subscribed
+    hooks.delete(delete(Lead).where(col(Lead.campaign_id) == campaign_id))
+    hooks.write()
     session.delete(campaign)
     session.commit()
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, delete, select
 from leads_core.clock import utcnow
 from leads_core.errors import NotFound
 from leads_core.storage.models import Campaign, ImportBatch, Lead, LeadActivity
+from leads_core.webhooks.events import Hooks
 
 UNTOUCHED_KINDS = ("created", "rescored")
 """History entries that do not make a lead "changed since its import": its creation and
@@ -88,8 +89,9 @@ def undo_import(session: Session, import_id: str) -> tuple[int, int]:
     with them); keep the others. Returns (deleted, kept). Running it again deletes what
     has become unchanged since, if anything, and keeps the rest."""
     batch = get_import(session, import_id)
-    result = session.exec(delete(Lead).where(col(Lead.import_id) == import_id, ~_changed_since()))
-    deleted = result.rowcount
+    hooks = Hooks(session)  # a lead.deleted per lead deleted, when subscribed
+    deleted = hooks.delete(delete(Lead).where(col(Lead.import_id) == import_id, ~_changed_since()))
+    hooks.write()
     kept = session.exec(
         select(func.count()).select_from(Lead).where(Lead.import_id == import_id)
     ).one()

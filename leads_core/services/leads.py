@@ -24,6 +24,7 @@ from leads_core.scoring.criteria import CampaignCriteria
 from leads_core.services import campaigns, users, versions
 from leads_core.storage.models import Lead, LeadActivity
 from leads_core.text import drop_nul
+from leads_core.webhooks.events import Hooks, changes_of, snapshot
 
 
 def get_lead(session: Session, lead_id: str, *, expected_version: int | None = None) -> Lead:
@@ -97,6 +98,7 @@ def _update_once(
     expected_version: int | None,
 ) -> Lead:
     lead = get_lead(session, lead_id, expected_version=expected_version)
+    hooks = Hooks(session)  # before any change: the query must not flush one
     values = changes.model_dump(exclude_unset=True)
     if "status" in values and values["status"] is None:
         raise ValidationFailed("status: cannot be null", details=[{"field": "status"}])
@@ -116,6 +118,8 @@ def _update_once(
             )
         _check_identity_free(session, lead, keys)
     campaign = campaigns.get_campaign(session, lead.campaign_id)
+    watched = (*changed, "quality_score")
+    before = snapshot(lead, watched)
     with session.no_autoflush:  # a duplicate email must surface at commit, as a 409
         history = apply_changes(
             lead,
@@ -125,8 +129,10 @@ def _update_once(
             region=region,
             actor=actor,
         )
-    session.add(lead)
-    session.add_all(history)
+        hooks.updated(lead, changes_of(before, snapshot(lead, watched)))
+        session.add(lead)
+        session.add_all(history)
+        hooks.write()
     try:
         session.commit()
     except IntegrityError:
@@ -223,6 +229,7 @@ def add_note(session: Session, lead_id: str, text: str, *, actor: str | None = N
 
 def _add_note_once(session: Session, lead_id: str, text: str, actor: str | None) -> Lead:
     lead = get_lead(session, lead_id)
+    hooks = Hooks(session)
     now = utcnow()
     line = f"[{now:%Y-%m-%d %H:%M} UTC] {text}"
     notes = f"{lead.notes}\n{line}" if lead.notes else line
@@ -231,8 +238,11 @@ def _add_note_once(session: Session, lead_id: str, text: str, actor: str | None)
             f"notes: at most {MAX_NOTES} characters; shorten the notes first",
             details=[{"field": "notes", "message": "too long"}],
         )
+    before = snapshot(lead, ("notes",))
     lead.notes, lead.updated_at, lead.last_activity_at = notes, now, now
     lead.search_text = search_text(scored_fields(lead))
+    hooks.updated(lead, changes_of(before, {"notes": notes}))
+    hooks.write()
     session.add(lead)
     session.add(
         LeadActivity(
@@ -257,7 +267,11 @@ def delete_lead(session: Session, lead_id: str, *, expected_version: int | None 
     """Delete the lead and its history; with ``expected_version``, only if still at it."""
 
     def delete_once() -> None:
-        session.delete(get_lead(session, lead_id, expected_version=expected_version))
+        lead = get_lead(session, lead_id, expected_version=expected_version)
+        hooks = Hooks(session)
+        hooks.deleted(lead)
+        hooks.write()
+        session.delete(lead)
         session.commit()
 
     _write_again_if_raced(session, delete_once)
@@ -268,9 +282,11 @@ def delete_leads(session: Session, lead_ids: Sequence[str]) -> int:
     ids = list(dict.fromkeys(lead_ids))
     if not ids:
         return 0
-    result = session.exec(delete(Lead).where(col(Lead.id).in_(ids)))
+    hooks = Hooks(session)
+    deleted = hooks.delete(delete(Lead).where(col(Lead.id).in_(ids)))
+    hooks.write()
     session.commit()
-    return result.rowcount
+    return deleted
 
 
 def set_status(
@@ -285,6 +301,7 @@ def set_status(
         )
 
     def set_once() -> int:
+        hooks = Hooks(session)
         rows = session.exec(
             select(Lead).where(col(Lead.id).in_(list(lead_ids)), Lead.status != status)
         ).all()
@@ -294,6 +311,8 @@ def set_status(
             lead.status, lead.updated_at = status, utcnow()
             lead.last_activity_at = lead.updated_at
             session.add(lead)
+            hooks.updated(lead, changes_of(before, after))
+        hooks.write()
         session.commit()
         return len(rows)
 
@@ -309,6 +328,7 @@ def set_owner(
     users.check_owner(session, owner_id, "ownerId")
 
     def set_once() -> int:
+        hooks = Hooks(session)
         owner = col(Lead.owner_id)
         differs = (
             owner.is_not(None) if owner_id is None else or_(owner.is_(None), owner != owner_id)
@@ -320,6 +340,8 @@ def set_owner(
             lead.owner_id, lead.updated_at = owner_id, utcnow()
             lead.last_activity_at = lead.updated_at
             session.add(lead)
+            hooks.updated(lead, changes_of(before, after))
+        hooks.write()
         session.commit()
         return len(rows)
 

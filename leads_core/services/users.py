@@ -29,6 +29,7 @@ from leads_core.errors import Conflict, NotFound, PreconditionFailed, Unauthoriz
 from leads_core.ids import new_id
 from leads_core.storage.models import Lead, LeadActivity, Task, User, UserToken
 from leads_core.text import drop_nul
+from leads_core.webhooks.events import Hooks
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1000  # Argon2 takes any length; this bounds the work one attempt costs
@@ -266,7 +267,8 @@ def delete_user(
     if _enabled_admin(user):
         _require_another_admin(session, user)
     now = utcnow()
-    owned = session.exec(select(Lead.id).where(Lead.owner_id == user.id)).all()
+    hooks = Hooks(session)
+    owned = hooks.unassigning(user.id)  # their ids; a lead.updated each, if subscribed
     session.add_all(
         LeadActivity(
             lead_id=lead_id,
@@ -291,6 +293,7 @@ def delete_user(
         .values(owner_id=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
+    hooks.write()
     session.delete(user)  # WHERE version = the one read: a change meanwhile fails it
     try:
         session.commit()
