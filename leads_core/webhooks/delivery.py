@@ -263,7 +263,17 @@ def record(
         else:
             delivery.next_attempt_at = now + SCHEDULE[job.attempt - 1]
         session.add(delivery)
-        endpoint = session.get(WebhookEndpoint, job.endpoint_id, with_for_update=locking)
+        endpoint = session.get(WebhookEndpoint, job.endpoint_id)
+        if endpoint is not None and (not outcome.ok or endpoint.failing_since is not None):
+            # Locked only to change it. FOR NO KEY UPDATE: the attempt's foreign key holds
+            # a KEY SHARE lock on the row, which FOR UPDATE would wait for - two processes
+            # recording for one endpoint deadlocked that way.
+            endpoint = session.get(
+                WebhookEndpoint,
+                job.endpoint_id,
+                with_for_update={"key_share": True} if locking else None,
+                populate_existing=True,
+            )
         if endpoint is not None:
             _update_endpoint(endpoint, outcome, attempted_at, now, gave_up=gave_up)
             session.add(endpoint)

@@ -23,10 +23,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from leads_core.clock import utcnow
 from leads_core.config import Settings, get_settings
+from leads_core.storage.sql import is_transient
 from leads_core.webhooks import delivery, outbox, signing
 from leads_core.webhooks.sending import Outcome, Sender
 
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 POLL_S = 1.0
 BATCH = 8
 HOUSEKEEPING_EVERY = timedelta(hours=1)
+RECORD_TRIES = 3
 STOP_WAIT_S = 15.0  # one round: a batch's attempts end within the 10 s timeout
 
 
@@ -86,19 +89,35 @@ class Worker:
         with self._session() as session:
             jobs = delivery.claim(session, self.name, self.clock(), limit=self.batch)
         futures = {self._pool.submit(self._attempt, job): job for job in jobs}
-        with self._session() as session:
-            for future in as_completed(futures):
-                attempted_at, outcome = future.result()
-                delivery.record(
-                    session,
-                    futures[future],
-                    outcome,
-                    worker_id=self.name,
-                    attempted_at=attempted_at,
-                    now=self.clock(),
-                )
+        for future in as_completed(futures):
+            attempted_at, outcome = future.result()
+            self._record(futures[future], outcome, attempted_at)
         self._housekeeping_if_due()
         return len(jobs)
+
+    def _record(self, job: delivery.Job, outcome: Outcome, attempted_at: datetime) -> None:
+        """Record one attempt, again after a PostgreSQL deadlock or serialization failure;
+        one that cannot be recorded is logged, and sent again when its lease ends."""
+        for tries_left in reversed(range(RECORD_TRIES)):
+            try:
+                with self._session() as session:
+                    delivery.record(
+                        session,
+                        job,
+                        outcome,
+                        worker_id=self.name,
+                        attempted_at=attempted_at,
+                        now=self.clock(),
+                    )
+                return
+            except DBAPIError as exc:
+                if is_transient(exc) and tries_left:
+                    continue
+                log.exception("webhook attempt of %s not recorded", job.msg_id)
+                return
+            except Exception:  # the batch's other attempts are still recorded
+                log.exception("webhook attempt of %s not recorded", job.msg_id)
+                return
 
     def _housekeeping_if_due(self) -> None:
         now = self.clock()
