@@ -103,6 +103,11 @@ def fan_out(session: Session, now: datetime, *, limit: int = FAN_OUT_BATCH) -> i
     transaction; the number of events dispatched. One process at a time does it (SQLite's
     write lock; on PostgreSQL a transaction advisory lock, skipped when another holds
     it), so deliveries are numbered in the events' order."""
+    new = select(WebhookEvent.seq).where(col(WebhookEvent.dispatched_at).is_(None)).limit(1)
+    if session.exec(new).first() is None:  # a read first: no write lock while idle
+        session.rollback()
+        return 0
+    session.rollback()
     begin_write(session)
     if _is_postgresql(session) and not session.scalar(
         select(func.pg_try_advisory_xact_lock(_FAN_OUT_LOCK))
@@ -139,7 +144,6 @@ def fan_out(session: Session, now: datetime, *, limit: int = FAN_OUT_BATCH) -> i
 
 def claim(session: Session, worker_id: str, now: datetime, *, limit: int) -> list[Job]:
     """Lease up to ``limit`` due deliveries to ``worker_id`` and commit at once."""
-    begin_write(session)
     d = WebhookDelivery
     earlier = aliased(WebhookDelivery)
     waits = (
@@ -166,6 +170,11 @@ def claim(session: Session, worker_id: str, now: datetime, *, limit: int) -> lis
         .order_by(col(d.seq))
         .limit(limit)
     )
+    if session.execute(due.with_only_columns(col(d.seq)).limit(1)).first() is None:
+        session.rollback()  # a read first: no write lock while nothing is due
+        return []
+    session.rollback()
+    begin_write(session)
     if _is_postgresql(session):
         due = due.with_for_update(skip_locked=True, of=d)
     rows = session.exec(due).all()
@@ -303,7 +312,8 @@ def housekeeping(session: Session, now: datetime, *, batch: int = HOUSEKEEPING_B
         (old_deliveries, WebhookDelivery, True),
         (old_events, WebhookEvent, False),
     ):
-        while True:
+        while session.exec(query.limit(1)).first() is not None:  # a read: no lock if none
+            session.rollback()
             begin_write(session)
             seqs = list(session.exec(query.limit(batch)).all())
             if seqs:
@@ -314,6 +324,5 @@ def housekeeping(session: Session, now: datetime, *, batch: int = HOUSEKEEPING_B
                 session.execute(delete(model).where(col(model.seq).in_(seqs)))
             session.commit()
             deleted += len(seqs)
-            if len(seqs) < batch:
-                break
+        session.rollback()
     return deleted

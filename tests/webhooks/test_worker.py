@@ -8,10 +8,13 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from leads_core.config import load_settings
+from leads_core.storage.db import make_engine
 from leads_core.storage.models import WebhookAttempt, WebhookDelivery, WebhookEvent
 from leads_core.webhooks import delivery, worker
 from leads_core.webhooks.sending import Outcome
@@ -124,3 +127,26 @@ def test_housekeeping_deletes_finished_deliveries_and_events_after_30_days(
     assert sorted(left) == ["pending", "pending"]
     assert len(events) == 2
     assert kept_attempts == [500]
+
+
+@pytest.mark.sqlite_only
+def test_an_idle_worker_takes_no_write_lock(db_url: str) -> None:
+    # An import holds SQLite's write lock for seconds: a worker with nothing to do must not
+    # queue behind it every second (nor make the import wait for it).
+    engine = make_engine(db_url, busy_timeout_ms=200)
+    try:
+        add_endpoint(engine, "http://127.0.0.1:9/never-sent")
+        w = make_worker(engine, Clock())
+        with engine.connect() as importer:
+            importer.exec_driver_sql("BEGIN IMMEDIATE")
+            assert w.run_once() == 0  # "database is locked" if it tried to write
+            importer.exec_driver_sql("ROLLBACK")
+        emit(engine)
+        with engine.connect() as importer:
+            importer.exec_driver_sql("BEGIN IMMEDIATE")
+            with pytest.raises(OperationalError, match="locked"):
+                w.run_once()  # work to do: it needs the lock
+            importer.exec_driver_sql("ROLLBACK")
+        w.close()
+    finally:
+        engine.dispose()
