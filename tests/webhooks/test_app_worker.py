@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -166,3 +167,22 @@ def test_two_app_processes_send_each_event_once_per_attempt(db_url: str, tmp_pat
     for lead in range(LEADS):
         of_lead = [order[m] for m in accepted if order[m] % LEADS == lead]
         assert of_lead == sorted(of_lead)
+
+
+def test_deliver_webhooks_once_from_the_command_line(db_url: str) -> None:
+    with database(db_url) as db, receiving() as receiver:
+        hook = add_endpoint(db, receiver.url)
+        ids = [emit(db, lead_id=f"lead_{n}", n=n)[0] for n in range(3)]
+        result = subprocess.run(
+            [sys.executable, "-m", "leads_core", "deliver-webhooks", "--once"],
+            cwd=Path(__file__).resolve().parents[2],
+            env={**app_env(db_url), "LEADS_WEBHOOKS_WORKER": "0"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        assert states(db) == {"delivered": 3}
+    assert result.stdout.splitlines()[-1] == "3 attempt(s) made; nothing more is due now"
+    assert sorted(receiver.ids()) == sorted(ids)
+    assert all(r.verifies_with(hook.secret) for r in receiver.requests)
