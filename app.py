@@ -18,6 +18,7 @@ if get_script_run_ctx(suppress_warning=True) is None:
     from leads_core.config import get_settings
     from leads_core.throttle import FailureThrottle
     from leads_core.web.guard import Guard
+    from leads_core.webhooks import worker as webhooks_worker
 
     # No user yet: stop unless server.address is loopback (README "Users and sign-in").
     # The socket is bound already, but no request is served before this import ends.
@@ -40,6 +41,9 @@ if get_script_run_ctx(suppress_warning=True) is None:
         routes=[mount_api("/v1", create_api(failures=failures)), *signin.routes(failures)],
         middleware=[Middleware(Guard)],
     )
+    # Delivers the webhook outbox from a background thread, unless LEADS_WEBHOOKS_WORKER=0;
+    # stopped at exit (README "Webhooks").
+    webhooks_worker.start_background()
     # The pages' modules loaded, and all of this frozen out of the garbage collector's full
     # passes, which Streamlit makes after every script run (dashboard/warmup.py).
     warmup.prepare()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -91,6 +92,26 @@ def cmd_list_api_keys(_args: argparse.Namespace) -> None:
             f"{key.id:<20} {key.prefix:<13} {key.name[:24]:<24} {user[:28]:<28} {key.scope:<6} "
             f"{iso_utc(key.created_at):<21} {last:<21} {state}"
         )
+
+
+def cmd_deliver_webhooks(args: argparse.Namespace) -> None:
+    from leads_core.webhooks.sending import Sender
+    from leads_core.webhooks.worker import Worker
+
+    settings = get_settings()
+    worker = Worker(get_engine(), Sender(allow_private=settings.webhooks_allow_private))
+    if args.once:
+        attempts = 0
+        while made := worker.run_once():
+            attempts += made
+        worker.close()
+        print(f"{attempts} attempt(s) made; nothing more is due now")
+        return
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda _signum, _frame: worker.stop())
+    print(f"delivering webhooks as {worker.name}; Ctrl-C to stop", file=sys.stderr)
+    worker.run()
+    print("stopped", file=sys.stderr)
 
 
 def _password_from_stdin() -> str:
@@ -328,6 +349,14 @@ def _data_commands(sub: Commands) -> None:
         "(a lead merged into by --on-duplicate update gets one only if it has none)",
     )
     p.set_defaults(func=cmd_import_csv)
+
+    p = sub.add_parser(
+        "deliver-webhooks",
+        help="deliver the webhook outbox in the foreground (what each app process's worker "
+        "thread does) until Ctrl-C or SIGTERM",
+    )
+    p.add_argument("--once", action="store_true", help="send what is due now, then exit (for cron)")
+    p.set_defaults(func=cmd_deliver_webhooks)
 
     p = sub.add_parser("seed-demo", help="fill the database with realistic demo leads")
     p.add_argument("--leads", type=int, default=500, help="how many leads (default 500)")

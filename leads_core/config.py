@@ -195,6 +195,14 @@ class EnvSettings(BaseSettings):
         "(a receiver on this machine or the office network). Otherwise they are refused (422) "
         "and checked again at each delivery. Cloud metadata addresses are always refused.",
     )
+    webhooks_worker: bool = Field(
+        default=True,
+        alias="LEADS_WEBHOOKS_WORKER",
+        description="1: each app process delivers webhooks from a background thread (several "
+        "processes on one database never send the same delivery at once). 0: this process "
+        "does not; another one must (an app process with 1, or `python -m leads_core "
+        "deliver-webhooks`).",
+    )
 
 
 class _GivenVariables(EnvSettings):
@@ -254,6 +262,7 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     sso_new_users: str = _default("sso_new_users")
     webhooks_allow_private: bool = False
+    webhooks_worker: bool = True
 
 
 def _explain(error: ErrorDetails) -> str:
@@ -297,6 +306,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         allowed_hosts=tuple(filter(None, env.allowed_hosts.split(","))),
         sso_new_users=env.sso_new_users,
         webhooks_allow_private=env.webhooks_allow_private,
+        webhooks_worker=env.webhooks_worker,
     )
 
 

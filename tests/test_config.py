@@ -50,6 +50,7 @@ def test_every_setting_documents_itself() -> None:
         "LEADS_SQLITE_BUSY_TIMEOUT_MS",
         "LEADS_IMPORT_WORKERS",
         "LEADS_WEBHOOKS_ALLOW_PRIVATE",
+        "LEADS_WEBHOOKS_WORKER",
     ]
     assert all(len(s.help) > 20 for s in SETTINGS)
     assert [s.env for s in SETTINGS if not s.default] == ["LEADS_ALLOWED_HOSTS"]
@@ -70,6 +71,7 @@ def test_values_from_the_environment() -> None:
             "LEADS_SSO_NEW_USERS": " Viewer ",
             "LEADS_IMPORT_WORKERS": "3",
             "LEADS_WEBHOOKS_ALLOW_PRIVATE": "1",
+            "LEADS_WEBHOOKS_WORKER": "0",
             "LEADS_ALLOWED_HOSTS": "Leads.Example.com, 192.0.2.10,[2001:db8::1],",
             "PATH": "/usr/bin",  # other variables are none of our business
         }
@@ -89,6 +91,7 @@ def test_values_from_the_environment() -> None:
         allowed_hosts=("leads.example.com", "192.0.2.10", "2001:db8::1"),
         sso_new_users="viewer",
         webhooks_allow_private=True,
+        webhooks_worker=False,
     )
 
 
@@ -186,7 +189,7 @@ def test_unknown_leads_variables_are_refused() -> None:
         "LEADS_ALLOWED_HOSTS, LEADS_AUTH_FAILURE_LIMIT, LEADS_DB_MAX_OVERFLOW, LEADS_DB_POOL_SIZE, "
         "LEADS_IMPORT_WORKERS, LEADS_MAX_BODY_MB, LEADS_MAX_IMPORT_ROWS, LEADS_MAX_UPLOAD_MB, LEADS_PHONE_REGION, "
         "LEADS_RATE_LIMIT_PER_MINUTE, LEADS_SQLITE_BUSY_TIMEOUT_MS, LEADS_SSO_NEW_USERS, "
-        "LEADS_WEBHOOKS_ALLOW_PRIVATE"
+        "LEADS_WEBHOOKS_ALLOW_PRIVATE, LEADS_WEBHOOKS_WORKER"
     )
 
 

@@ -311,6 +311,15 @@ def without_waiting(session: Session) -> Iterator[None]:
         raw.execute(f"PRAGMA busy_timeout={int(waits)}")
 
 
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer. SQLite: ``BEGIN IMMEDIATE``, so the
+    write lock is taken now (waiting up to the busy timeout) and what the transaction reads
+    next cannot change before it writes; the session must not be in a transaction yet.
+    PostgreSQL: nothing to do (its rows are locked with ``FOR UPDATE``)."""
+    if dialect(session) == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def lock_for_migration(connection: Connection) -> None:
     """Make the connection's transaction the only one migrating the database: a second
     process starting at the same moment waits here, then finds the schema up to date."""

@@ -215,4 +215,5 @@ class Hooks:
         for row, event_id in zip(self.rows, new_ids("msg", len(self.rows)), strict=True):
             row["id"] = event_id
         self.session.execute(insert(sql.table_of(WebhookEvent)), self.rows)
+        outbox.emitted(self.session)
         self.rows = []

@@ -9,10 +9,12 @@ specification shapes it, so every attempt sends the same bytes under the same
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, select
 
 from leads_core.clock import utcnow
@@ -29,6 +31,21 @@ EVENT_TYPES = (
 """What an endpoint may subscribe to."""
 TEST_EVENT = "webhook.test"
 """Sent to one endpoint by ``POST /v1/webhooks/{id}/test``; not subscribable."""
+WAKE = threading.Event()
+"""Set when a transaction that emitted events commits: this process's worker
+(:mod:`.worker`) delivers them at once instead of at its next poll."""
+_EMITTED = "webhooks.emitted"  # in Session.info: this transaction added events
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _wake_worker(session: Session) -> None:
+    if session.info.pop(_EMITTED, False):
+        WAKE.set()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_events(session: Session) -> None:
+    session.info.pop(_EMITTED, None)
 
 
 def timestamp(at: datetime) -> str:
@@ -74,4 +91,10 @@ def emit(
         created_at=at,
     )
     session.add(event)
+    emitted(session)
     return event
+
+
+def emitted(session: Session) -> None:
+    """Note that the session's transaction added events: its commit wakes the worker."""
+    session.info[_EMITTED] = True

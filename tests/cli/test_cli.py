@@ -46,6 +46,7 @@ COMMANDS = (
     "create-campaign",
     "list-campaigns",
     "import-csv",
+    "deliver-webhooks",
     "seed-demo",
 )
 CRITERIA = {"targetPositions": ["CTO"], "targetSources": ["linkedin"], "requiredFields": ["phone"]}
@@ -239,6 +240,7 @@ def test_init_db_migrates_an_empty_database_to_the_newest_revision(cli: Cli) -> 
         "idempotent_request",
         *("app_user", "user_token", "task"),
         "saved_view",
+        *("webhook_endpoint", "webhook_event", "webhook_delivery", "webhook_attempt"),
     }
     assert cli.scalar("SELECT version_num FROM alembic_version") == migrations.head()
     assert cli.scalar("SELECT count(*) FROM lead") == 0

@@ -531,3 +531,17 @@ def test_a_cli_import_writes_the_same_events(db_url: str, session: Session, tmp_
     assert created[2]["leads"] == [public(session, lead["id"]) for lead in created[2]["leads"]]
     assert (completed[2]["origin"], completed[2]["filename"]) == ("cli", "people.csv")
     assert (completed[2]["rows"], completed[2]["imported"]) == (2, 2)
+
+
+def test_a_write_that_wrote_events_wakes_the_worker_at_its_commit(session: Session) -> None:
+    subscribe(session, "lead.updated")
+    lead = add_lead(session, email="wake@acme.test")
+    wake = events.outbox.WAKE
+    wake.clear()
+
+    leads.update_lead(session, lead.id, LeadUpdate(company="Acme"), region="FR")
+
+    assert wake.is_set()  # the worker delivers at once, not at its next poll
+    wake.clear()
+    leads.update_lead(session, lead.id, LeadUpdate(company="Acme"), region="FR")  # no change
+    assert not wake.is_set()
