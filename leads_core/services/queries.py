@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from leads_core.errors import ValidationFailed
 from leads_core.fields import LEAD_STATUSES
-from leads_core.services import campaigns
+from leads_core.services import campaigns, lead_counts
 from leads_core.services.filtering import MAX_OWNER_VALUES as MAX_OWNER_VALUES
 from leads_core.services.filtering import MAX_VALUES as MAX_VALUES
 from leads_core.services.filtering import OWNER_ME as OWNER_ME
@@ -186,7 +186,7 @@ def _indexed_filters(
     own = [f for f in OWN_SORT_INDEX.get(name, ()) if f in present and _one_value(filters, f)]
     if own and not ("owners" in present and own[0] != "owners"):
         return {own[0], *ranged}
-    everyone = session.exec(select(func.count()).select_from(Lead)).one()
+    everyone = lead_counts.everyone(session)
     walked = reach * everyone / matching  # entries a walk of the sort's index passes
     if "owners" in present:
         # The sort indexes do not hold owner_id: a walk reads the row of each entry it
@@ -284,7 +284,12 @@ def list_leads(
 
 
 def count_leads(session: Session, *, filters: LeadFilters | None = None) -> int:
+    """How many leads match: summed from ``lead_count`` when the filters are among its
+    keys (campaign, status, source, score: ``services.lead_counts``), else counted."""
     filters = filters or LeadFilters()
+    summed = lead_counts.count(session, filters)
+    if summed is not None:
+        return summed
     words = fold(filters.q or "").split()
     if words and filters == LeadFilters(q=filters.q):
         counted = sql.count_search(session, words)

@@ -24,6 +24,7 @@ TABLES = {
     *("app_user", "user_token", "task"),
     "saved_view",
     "idempotent_request",
+    "lead_count",
 }
 # SQLite's search index: an FTS5 table and the shadow tables FTS5 keeps for it.
 SQLITE_SEARCH = {f"lead_search{s}" for s in ("", "_config", "_data", "_idx")}
