@@ -128,7 +128,8 @@ def filter_clauses(filters: LeadFilters, *, indexed: Container[str] | None = Non
         if high is not None:
             clauses.append(term(end, column) < _midnight(high + timedelta(days=1)))
     searched = indexed is None or "q" in indexed
-    clauses.extend(sql.SearchWord(w, indexed=searched) for w in fold(filters.q or "").split())
+    if words := fold(filters.q or "").split():
+        clauses.append(sql.SearchWord(words, indexed=searched))
     return clauses
 
 

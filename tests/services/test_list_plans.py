@@ -255,3 +255,17 @@ def test_totals_of_the_counted_filters_read_lead_count_not_lead(
     assert result.total == len(expected(stored, filters, None))
     assert any("FROM lead_count" in statement for statement in ran)
     assert not any("count(*)" in statement and "FROM lead " in statement for statement in ran)
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_finds_every_word_of_the_text_in_one_search(
+    session: Session, stored: list[Lead], query_plans: Callable[[str], list[str]]
+) -> None:
+    """``zeta labs``: one query of the search index for the leads holding both words, not a
+    set of matches per word (SQLite would look up each lead holding the commoner one)."""
+    filters = LeadFilters(campaign_ids=("cmp_123",), q="zeta labs")
+    want = expected(stored, LeadFilters(campaign_ids=("cmp_123",), q="zeta"), None)
+    result = queries.list_leads(session, filters=filters, page=1, limit=LIMIT)
+    assert result.total == len(want) and [lead.id for lead in result.leads] == want[:LIMIT]
+    (page,) = query_plans(PAGE_QUERY)
+    assert page.count("lead_search VIRTUAL TABLE") == 1
