@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Container, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from leads_core.errors import ValidationFailed
 from leads_core.fields import LEAD_STATUSES
-from leads_core.services import campaigns
+from leads_core.services import campaigns, lead_counts
 from leads_core.services.filtering import MAX_OWNER_VALUES as MAX_OWNER_VALUES
 from leads_core.services.filtering import MAX_VALUES as MAX_VALUES
 from leads_core.services.filtering import OWNER_ME as OWNER_ME
@@ -90,6 +90,11 @@ SORT_RANGES = {
 # Walking a covering index costs about 1/20 of sorting a matching row (SQLite at 1M leads:
 # 44,000 entries in 2 ms against 450,000 rows sorted in 1.3 s).
 WALK_COST = 1 / 20
+# Probing the set of a text's matches while walking a filter's index costs about 1/5 of
+# looking up a matching lead's row by rowid (SQLite at 1M leads); up to
+# WALK_WITHOUT_COUNTING entries, the walk is taken without counting the matches first.
+PROBE_COST = 1 / 5
+WALK_WITHOUT_COUNTING = 20_000
 
 
 def filter_clauses(filters: LeadFilters, *, indexed: Container[str] | None = None) -> list[Any]:
@@ -123,7 +128,8 @@ def filter_clauses(filters: LeadFilters, *, indexed: Container[str] | None = Non
         if high is not None:
             clauses.append(term(end, column) < _midnight(high + timedelta(days=1)))
     searched = indexed is None or "q" in indexed
-    clauses.extend(sql.SearchWord(w, indexed=searched) for w in fold(filters.q or "").split())
+    if words := fold(filters.q or "").split():
+        clauses.append(sql.SearchWord(words, indexed=searched))
     return clauses
 
 
@@ -167,7 +173,12 @@ def parse_sort(sort: str | None) -> list[Any]:
 
 
 def _indexed_filters(
-    session: Session, filters: LeadFilters, sort: str, matching: int, reach: int
+    session: Session,
+    filters: LeadFilters,
+    sort: str,
+    matching: int,
+    reach: int,
+    searched: Container[str] | None = None,
 ) -> Container[str] | None:
     """Which filters SQLite may look up by index for a page of a filtered list that ends
     ``reach`` rows into the ``matching`` ones (None: all, and SQLite chooses).
@@ -186,7 +197,7 @@ def _indexed_filters(
     own = [f for f in OWN_SORT_INDEX.get(name, ()) if f in present and _one_value(filters, f)]
     if own and not ("owners" in present and own[0] != "owners"):
         return {own[0], *ranged}
-    everyone = session.exec(select(func.count()).select_from(Lead)).one()
+    everyone = lead_counts.everyone(session)
     walked = reach * everyone / matching  # entries a walk of the sort's index passes
     if "owners" in present:
         # The sort indexes do not hold owner_id: a walk reads the row of each entry it
@@ -195,7 +206,7 @@ def _indexed_filters(
         return ranged if walked < matching else {"owners"}
     if walked * WALK_COST < matching:
         return ranged
-    return None
+    return searched  # sorting the matches, found as the count found them
 
 
 def _present(filters: LeadFilters, name: str) -> bool:
@@ -265,11 +276,13 @@ def list_leads(
         )
     validate_filters(session, filters)
     order = parse_sort(sort)
-    total = count_leads(session, filters=filters)
+    searched = _count_plan(session, filters, fold(filters.q or "").split())
+    total = _count(session, filters, searched)
     offset = (page - 1) * limit
     if offset >= total:
         return LeadPageResult(leads=[], total=total, page=page, limit=limit)
-    indexed = _indexed_filters(session, filters, sort or DEFAULT_SORT, total, offset + limit)
+    reach = offset + limit
+    indexed = _indexed_filters(session, filters, sort or DEFAULT_SORT, total, reach, searched)
     # The page's ids first (read from the sort index, which ends with id), then those rows:
     # an OFFSET over whole rows would carry every skipped row through the sort.
     ids = session.exec(
@@ -284,14 +297,52 @@ def list_leads(
 
 
 def count_leads(session: Session, *, filters: LeadFilters | None = None) -> int:
+    """How many leads match: summed from ``lead_count`` when the filters are among its
+    keys (campaign, status, source, score: ``services.lead_counts``), else counted."""
     filters = filters or LeadFilters()
+    return _count(session, filters, _count_plan(session, filters, fold(filters.q or "").split()))
+
+
+def _count(session: Session, filters: LeadFilters, searched: set[str] | None) -> int:
+    """``count_leads``, the indexes of free text with other filters chosen
+    (:func:`_count_plan`)."""
+    summed = lead_counts.count(session, filters)
+    if summed is not None:
+        return summed
     words = fold(filters.q or "").split()
     if words and filters == LeadFilters(q=filters.q):
         counted = sql.count_search(session, words)
         if counted is not None:
             return counted
-    clauses = filter_clauses(filters)
+    clauses = filter_clauses(filters, indexed=searched)
     return session.exec(select(func.count()).select_from(Lead).where(*clauses)).one()
+
+
+def _count_plan(session: Session, filters: LeadFilters, words: list[str]) -> set[str] | None:
+    """SQLite, free text and other filters: which filters the count looks up by index
+    (None: all, and SQLite chooses), also used for a page that sorts the matches.
+
+    Either the text's matches are read from the search index and each matching lead's
+    row is looked up by rowid to check the other filters (61,746 look-ups for
+    ``techcorp``), or the other filters' index is walked and each entry probed in the set
+    of the text's matches. Left to itself, SQLite walks an equality filter's index however
+    many leads it holds (450,029 for ``status=new``) and looks up rows for a score range.
+    Here the walk is chosen when the other filters match fewer leads than ``1 /
+    PROBE_COST`` times the text's matches, both known without reading a lead
+    (``lead_counts`` and the search index)."""
+    if not words or sql.dialect(session) != "sqlite" or len(min(words, key=len)) < sql.TRIGRAM:
+        return None
+    others = replace(filters, q=None)
+    if others == LeadFilters():
+        return None
+    walked = lead_counts.count(session, others)
+    if walked is None:
+        return None
+    if walked > WALK_WITHOUT_COUNTING:
+        matching = sql.count_search(session, words) or 0
+        if walked * PROBE_COST >= matching:
+            return {"q"}  # each match's row (SQLite walks an equality filter's index)
+    return {name for name in FILTERS if name != "q"}
 
 
 def iter_leads(

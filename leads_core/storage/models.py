@@ -214,6 +214,21 @@ class Lead(LeadBase, table=True):
     version: int = Field(default=1, sa_column=LEAD_VERSION)
 
 
+class LeadCount(SQLModel, table=True):
+    """How many leads have each campaign, status, source and score: kept exact by triggers
+    on ``lead`` (migration 0013), read for a list's total (``services.lead_counts``). A
+    lead without a source counts under ``''``, one without a score under ``-1``."""
+
+    __tablename__ = "lead_count"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    campaign_id: str = Field(primary_key=True, max_length=64)
+    status: str = Field(primary_key=True, max_length=20)
+    source: str = Field(primary_key=True, max_length=100)
+    quality_score: int = Field(primary_key=True)
+    leads: int
+
+
 # ---------------------------------------------------------------- activity
 
 

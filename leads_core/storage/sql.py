@@ -37,32 +37,47 @@ _MIGRATION_LOCK = 0x6C656164  # 'lead': the advisory lock key held while migrati
 
 
 class SearchWord(ColumnElement[bool]):
-    """``lead.search_text`` contains a (folded) word, read from the search index of
-    migrations 0002-0003: on SQLite an FTS5 trigram table queried with the word as a
-    phrase of consecutive trigrams (exactly the substring, from the index alone; a word
-    shorter than a trigram is a LIKE on each lead), on PostgreSQL ``LIKE '%word%'``,
-    which reads its GIN trigram index."""
+    """``lead.search_text`` contains each of the (folded) words, read from the search index
+    of migrations 0002-0003: on SQLite an FTS5 trigram table queried with each word as a
+    phrase of consecutive trigrams, all in one query (exactly the substrings, from the
+    index alone; a word shorter than a trigram is a LIKE on each lead), on PostgreSQL
+    ``LIKE '%word%'`` per word, which reads its GIN trigram index.
+
+    One query for all the words: ``james smith`` is the few leads holding both, where a
+    subquery per word made SQLite look up each lead holding ``james`` (50,000)."""
 
     inherit_cache = True
     type = Boolean()
     _is_implicitly_boolean = True  # a condition as it is, not "(condition) = 1"
     _traverse_internals = [  # the statement cache keys on these; the values are parameters
-        ("pattern", InternalTraversal.dp_clauseelement),
+        ("patterns", InternalTraversal.dp_clauseelement_list),
+        ("short", InternalTraversal.dp_clauseelement_list),
         ("phrase", InternalTraversal.dp_clauseelement),
-        ("needs_escape", InternalTraversal.dp_boolean),
-        ("trigrams", InternalTraversal.dp_boolean),
+        ("escapes", InternalTraversal.dp_string_list),
+        ("short_escapes", InternalTraversal.dp_string_list),
         ("indexed", InternalTraversal.dp_boolean),
     ]
 
-    def __init__(self, word: str, *, indexed: bool = True) -> None:
-        pattern, self.needs_escape = _like_pattern(word)
-        self.pattern: BindParameter[str] = bindparam("search_word", pattern, unique=True)
-        self.phrase: BindParameter[str] = bindparam("search_phrase", fts_phrase(word), unique=True)
-        self.trigrams = len(word) >= TRIGRAM
+    def __init__(self, words: Sequence[str], *, indexed: bool = True) -> None:
+        liked = [_like_pattern(word) for word in words]
+        self.patterns = [bindparam("search_word", p, unique=True) for p, _ in liked]
+        self.escapes = [_ESCAPE if escaped else "" for _, escaped in liked]
+        long = [word for word in words if len(word) >= TRIGRAM]
+        shorter = [_like_pattern(word) for word in words if len(word) < TRIGRAM]
+        self.short = [bindparam("search_word", p, unique=True) for p, _ in shorter]
+        self.short_escapes = [_ESCAPE if escaped else "" for _, escaped in shorter]
+        query = " AND ".join(fts_phrase(word) for word in long)
+        self.phrase: BindParameter[str] | None = (
+            bindparam("search_phrase", query, unique=True) if long else None
+        )
         self.indexed = indexed  # False: SQLite checks each row against the matches
 
-    def _escape(self) -> str:
-        return _ESCAPE if self.needs_escape else ""
+
+def _likes(patterns: list[Any], escapes: list[str], compiler: Any, **kw: Any) -> list[str]:
+    return [
+        f"lead.search_text LIKE {compiler.process(pattern, **kw)}{escape}"
+        for pattern, escape in zip(patterns, escapes, strict=True)
+    ]
 
 
 TRIGRAM = 3
@@ -81,16 +96,22 @@ def _like_pattern(word: str) -> tuple[str, bool]:
 
 @compiles(SearchWord)
 def _search_word(element: SearchWord, compiler: Any, **kw: Any) -> str:
-    return f"lead.search_text LIKE {compiler.process(element.pattern, **kw)}{element._escape()}"
+    return _all_of(_likes(element.patterns, element.escapes, compiler, **kw))
 
 
 @compiles(SearchWord, "sqlite")
 def _search_word_sqlite(element: SearchWord, compiler: Any, **kw: Any) -> str:
-    if not element.trigrams:
-        return _search_word(element, compiler, **kw)
-    rowid = "lead.rowid" if element.indexed else "+lead.rowid"
-    phrase = compiler.process(element.phrase, **kw)
-    return f"{rowid} IN (SELECT rowid FROM lead_search WHERE lead_search MATCH {phrase})"
+    terms = _likes(element.short, element.short_escapes, compiler, **kw)
+    if element.phrase is not None:
+        rowid = "lead.rowid" if element.indexed else "+lead.rowid"
+        phrase = compiler.process(element.phrase, **kw)
+        matched = f"{rowid} IN (SELECT rowid FROM lead_search WHERE lead_search MATCH {phrase})"
+        terms.insert(0, matched)
+    return _all_of(terms)
+
+
+def _all_of(terms: list[str]) -> str:
+    return terms[0] if len(terms) == 1 else "(" + " AND ".join(terms) + ")"
 
 
 def count_search(session: Session, words: list[str]) -> int | None:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from leads_core.fields import LEAD_STATUSES
@@ -195,3 +196,76 @@ def test_a_page_past_the_end_is_empty_and_keeps_the_total(
         session, filters=LeadFilters(statuses=("new",)), page=99, limit=LIMIT
     )
     assert result.leads == [] and result.total == sum(lead.status == "new" for lead in stored)
+
+
+COUNT_QUERY = "SELECT count(*) AS count_1 \nFROM lead \n"
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("sort", [None, "company"])
+def test_sqlite_counts_text_and_a_small_filter_by_walking_the_filter(
+    session: Session, stored: list[Lead], query_plans: Callable[[str], list[str]], sort: str | None
+) -> None:
+    """Free text with another filter: the filter's index is walked and each entry checked
+    against the text's matches (``queries._count_plan``), not each match's row looked up;
+    a sorted page of few matches is found the same way."""
+    filters = LeadFilters(campaign_ids=("cmp_2",), q="acme")
+    result = queries.list_leads(session, filters=filters, sort=sort, page=1, limit=LIMIT)
+    assert result.total == len(expected(stored, filters, sort))
+    (counted,) = query_plans(COUNT_QUERY)
+    assert counted.startswith("SEARCH lead USING COVERING INDEX ix_lead_campaign_")
+    assert "INTEGER PRIMARY KEY" not in counted
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_looks_up_the_text_matches_when_the_filter_matches_many_more(
+    session: Session,
+    stored: list[Lead],
+    query_plans: Callable[[str], list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A status matching more leads than the text (by ``1 / PROBE_COST``): each of the
+    text's matches is looked up, where SQLite would walk the status's index."""
+    monkeypatch.setattr(queries, "WALK_WITHOUT_COUNTING", 0)  # as at a million leads
+    monkeypatch.setattr(queries, "PROBE_COST", 1.0)  # a test-sized ratio: 240 leads
+    filters = LeadFilters(statuses=("new",), q="zeta")
+    want = expected(stored, filters, "company")
+    texts = sum("zeta" in (lead.company or "").lower() for lead in stored)
+    assert want and texts < sum(lead.status == "new" for lead in stored)
+    result = queries.list_leads(session, filters=filters, sort="company", page=1, limit=LIMIT)
+    assert [lead.id for lead in result.leads] == want[:LIMIT] and result.total == len(want)
+    (counted,) = query_plans(COUNT_QUERY)
+    assert counted.startswith("SEARCH lead USING INTEGER PRIMARY KEY (rowid=?)")
+
+
+def test_totals_of_the_counted_filters_read_lead_count_not_lead(
+    session: Session, stored: list[Lead], engine: Any
+) -> None:
+    ran: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        ran.append(statement)
+
+    filters = LeadFilters(statuses=("new", "contacted"), sources=("linkedin",), min_score=10)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = queries.list_leads(session, filters=filters, page=1, limit=LIMIT)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert result.total == len(expected(stored, filters, None))
+    assert any("FROM lead_count" in statement for statement in ran)
+    assert not any("count(*)" in statement and "FROM lead " in statement for statement in ran)
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_finds_every_word_of_the_text_in_one_search(
+    session: Session, stored: list[Lead], query_plans: Callable[[str], list[str]]
+) -> None:
+    """``zeta labs``: one query of the search index for the leads holding both words, not a
+    set of matches per word (SQLite would look up each lead holding the commoner one)."""
+    filters = LeadFilters(campaign_ids=("cmp_123",), q="zeta labs")
+    want = expected(stored, LeadFilters(campaign_ids=("cmp_123",), q="zeta"), None)
+    result = queries.list_leads(session, filters=filters, page=1, limit=LIMIT)
+    assert result.total == len(want) and [lead.id for lead in result.leads] == want[:LIMIT]
+    (page,) = query_plans(PAGE_QUERY)
+    assert page.count("lead_search VIRTUAL TABLE") == 1

@@ -25,6 +25,7 @@ TABLES = {
     "saved_view",
     "idempotent_request",
     *("webhook_endpoint", "webhook_event", "webhook_delivery", "webhook_attempt"),
+    "lead_count",
 }
 # SQLite's search index: an FTS5 table and the shadow tables FTS5 keeps for it.
 SQLITE_SEARCH = {f"lead_search{s}" for s in ("", "_config", "_data", "_idx")}
