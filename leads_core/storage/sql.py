@@ -60,11 +60,15 @@ class SearchWord(ColumnElement[bool]):
 
     def __init__(self, words: Sequence[str], *, indexed: bool = True) -> None:
         liked = [_like_pattern(word) for word in words]
-        self.patterns = [bindparam("search_word", p, unique=True) for p, _ in liked]
+        self.patterns: list[BindParameter[str]] = [
+            bindparam("search_word", p, unique=True) for p, _ in liked
+        ]
         self.escapes = [_ESCAPE if escaped else "" for _, escaped in liked]
         long = [word for word in words if len(word) >= TRIGRAM]
         shorter = [_like_pattern(word) for word in words if len(word) < TRIGRAM]
-        self.short = [bindparam("search_word", p, unique=True) for p, _ in shorter]
+        self.short: list[BindParameter[str]] = [
+            bindparam("search_word", p, unique=True) for p, _ in shorter
+        ]
         self.short_escapes = [_ESCAPE if escaped else "" for _, escaped in shorter]
         query = " AND ".join(fts_phrase(word) for word in long)
         self.phrase: BindParameter[str] | None = (
