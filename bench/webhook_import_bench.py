@@ -44,7 +44,8 @@ from leads_core.ids import new_id
 from leads_core.ingest import importing
 from leads_core.ingest.options import ImportOptions
 from leads_core.storage.db import make_engine
-from leads_core.storage.models import Lead, WebhookEndpoint, WebhookEvent
+from leads_core.storage.models import Lead
+from leads_core.storage.webhook_models import WebhookEndpoint, WebhookEvent
 from leads_core.webhooks.outbox import EVENT_TYPES
 from tests.support.pgcluster import PgCluster
 

@@ -22,7 +22,7 @@ from leads_core.config import get_settings
 from leads_core.services import webhooks
 from leads_core.services.webhooks import DeliveryRow
 from leads_core.storage.db import session_scope
-from leads_core.storage.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from leads_core.storage.webhook_models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from leads_core.webhook_schemas import WebhookCreate, WebhookUpdate
 
 SECRET_KEY = "webhook_secret_once"  # session state: (what happened, url, secret, note)

@@ -12,7 +12,7 @@ from leads_core.access import Action
 from leads_core.api.deps import PrincipalDep, SessionDep, SettingsDep
 from leads_core.api.guard import needs
 from leads_core.services import webhooks as service
-from leads_core.storage.models import WebhookEndpoint
+from leads_core.storage.webhook_models import WebhookEndpoint
 from leads_core.webhook_schemas import (
     DEFAULT_DELIVERIES,
     MAX_DELIVERIES,

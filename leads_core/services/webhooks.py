@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from leads_core.clock import as_utc, utcnow
 from leads_core.errors import Conflict, NotFound, ValidationFailed
 from leads_core.ids import new_id
-from leads_core.storage.models import (
+from leads_core.storage.webhook_models import (
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,

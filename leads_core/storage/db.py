@@ -23,6 +23,7 @@ from leads_core.errors import ValidationFailed
 from leads_core.storage import (
     migrations,
     models,  # noqa: F401  (registers the tables on SQLModel.metadata)
+    webhook_models,  # noqa: F401
 )
 
 

@@ -31,13 +31,13 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from leads_core.clock import as_utc
-from leads_core.storage.models import (
+from leads_core.storage.sql import begin_write, dialect
+from leads_core.storage.webhook_models import (
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
 )
-from leads_core.storage.sql import begin_write, dialect
 from leads_core.webhooks.sending import Outcome
 from leads_core.webhooks.signing import secrets_of
 

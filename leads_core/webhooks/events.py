@@ -27,7 +27,8 @@ from leads_core.clock import iso_utc, utcnow
 from leads_core.ids import new_ids
 from leads_core.schemas import LeadPublic
 from leads_core.storage import sql
-from leads_core.storage.models import ImportBatch, Lead, WebhookEvent
+from leads_core.storage.models import ImportBatch, Lead
+from leads_core.storage.webhook_models import WebhookEvent
 from leads_core.webhooks import outbox
 
 CREATED = "lead.created"

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from leads_core.clock import utcnow
 from leads_core.ids import new_id
-from leads_core.storage.models import WebhookEndpoint, WebhookEvent
+from leads_core.storage.webhook_models import WebhookEndpoint, WebhookEvent
 
 EVENT_TYPES = (
     "lead.created",

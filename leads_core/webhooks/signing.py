@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from standardwebhooks import Webhook
 
 from leads_core.clock import as_utc
-from leads_core.storage.models import WebhookEndpoint
+from leads_core.storage.webhook_models import WebhookEndpoint
 
 
 def secrets_of(endpoint: WebhookEndpoint, now: datetime) -> list[str]:

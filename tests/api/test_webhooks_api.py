@@ -19,7 +19,7 @@ from leads_core.api.webhooks import url_resolver
 from leads_core.clock import utcnow
 from leads_core.config import Settings
 from leads_core.services import apikeys, users
-from leads_core.storage.models import WebhookAttempt, WebhookDelivery, WebhookEvent
+from leads_core.storage.webhook_models import WebhookAttempt, WebhookDelivery, WebhookEvent
 from leads_core.webhooks import outbox
 from tests.support.fake_dns import fake_resolve
 

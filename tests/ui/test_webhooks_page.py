@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 from leads_core import config
 from leads_core.clock import utcnow
 from leads_core.services import webhooks
-from leads_core.storage.models import (
-    User,
+from leads_core.storage.models import User
+from leads_core.storage.webhook_models import (
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,

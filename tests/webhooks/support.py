@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from leads_core.ids import new_id
-from leads_core.storage.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from leads_core.storage.webhook_models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from leads_core.webhooks import outbox
 from leads_core.webhooks.sending import Sender
 from leads_core.webhooks.worker import Worker

@@ -27,7 +27,7 @@ from sqlalchemy import NullPool, create_engine
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from leads_core.storage.models import WebhookAttempt, WebhookDelivery, WebhookEvent
+from leads_core.storage.webhook_models import WebhookAttempt, WebhookDelivery, WebhookEvent
 from tests.support.devserver import free_port, start_app, stop_app, wait_healthy
 from tests.webhooks.receiver import Answer, Request, receiving
 from tests.webhooks.support import add_endpoint, emit

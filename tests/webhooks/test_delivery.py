@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from leads_core.clock import as_utc
-from leads_core.storage.models import WebhookEndpoint
+from leads_core.storage.webhook_models import WebhookEndpoint
 from leads_core.webhooks.delivery import SCHEDULE, fan_out
 from tests.webhooks.receiver import Answer, Request, receiving
 from tests.webhooks.support import (

@@ -24,7 +24,8 @@ from leads_core.ingest.options import ImportOptions, ImportOutcome
 from leads_core.schemas import CampaignCreate, CampaignCriteria, CampaignUpdate, LeadUpdate
 from leads_core.services import bulk, campaigns, imports, leads, rescoring, tasks, users
 from leads_core.services.queries import LeadFilters
-from leads_core.storage.models import Lead, WebhookEndpoint, WebhookEvent
+from leads_core.storage.models import Lead
+from leads_core.storage.webhook_models import WebhookEndpoint, WebhookEvent
 from leads_core.task_schemas import ActivityCreate, TaskCreate, TaskUpdate
 from leads_core.webhooks import events
 from leads_core.webhooks.outbox import EVENT_TYPES

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session, select
 
-from leads_core.storage.models import WebhookEndpoint, WebhookEvent
+from leads_core.storage.webhook_models import WebhookEndpoint, WebhookEvent
 from leads_core.webhooks import outbox
 
 AT = datetime(2026, 12, 3, 18, 11, 4, 123456, tzinfo=UTC)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from leads_core.storage.models import WebhookEndpoint
+from leads_core.storage.webhook_models import WebhookEndpoint
 from leads_core.webhooks import signing
 from tests.webhooks.support import new_secret
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from leads_core.config import load_settings
 from leads_core.storage.db import make_engine
-from leads_core.storage.models import WebhookAttempt, WebhookDelivery, WebhookEvent
+from leads_core.storage.webhook_models import WebhookAttempt, WebhookDelivery, WebhookEvent
 from leads_core.webhooks import delivery, worker
 from leads_core.webhooks.sending import Outcome
 from tests.webhooks.receiver import receiving

@@ -8,7 +8,10 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-from leads_core.storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from leads_core.storage import (  # noqa: F401  (registers the tables on SQLModel.metadata)
+    models,
+    webhook_models,
+)
 from leads_core.storage.migrations import include_name
 
 config = context.config
