@@ -241,6 +241,7 @@ def test_init_db_migrates_an_empty_database_to_the_newest_revision(cli: Cli) -> 
         *("app_user", "user_token", "task"),
         "saved_view",
         *("webhook_endpoint", "webhook_event", "webhook_delivery", "webhook_attempt"),
+        "lead_count",
     }
     assert cli.scalar("SELECT version_num FROM alembic_version") == migrations.head()
     assert cli.scalar("SELECT count(*) FROM lead") == 0

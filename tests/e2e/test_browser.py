@@ -29,7 +29,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-browser")]
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "sample_leads.csv"
 NAV = ["Home", "Leads", "Import", "Import history", "Analytics", "Campaigns", "API keys"]
+NAV += ["Webhooks"]  # the local admin manages them too
 NAV_PATHS = ["/", "/leads", "/import", "/imports", "/analytics", "/campaigns", "/api-keys"]
+NAV_PATHS += ["/webhooks"]
 CHART_TITLES = [
     "Score distribution",
     "Leads by source",

@@ -30,6 +30,7 @@ from tests.support.devserver import free_port, start_app, stop_app, wait_healthy
 
 PASSWORD = "correct horse battery staple"
 NAV = ["Home", "Leads", "Import", "Import history", "Analytics", "Campaigns", "API keys"]
+NAV += ["Webhooks"]  # the local admin manages them too
 
 
 # ------------------------------------------------------------------ real servers

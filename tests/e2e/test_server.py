@@ -117,7 +117,7 @@ def test_openapi_document_lists_the_leads_paths(api: httpx.Client) -> None:
     assert document["info"]["title"] == "Leads API"
     paths = set(document["paths"])
     assert {"/leads", "/leads/{lead_id}", "/leads/import/csv"} <= paths
-    assert set(document["paths"]["/leads"]) == {"get", "post"}
+    assert set(document["paths"]["/leads"]) == {"get", "post", "patch"}
     assert set(document["paths"]["/leads/{lead_id}"]) == {"get", "patch", "delete"}
     assert document.get("servers") == [{"url": "/v1"}]  # "Try it out" calls /v1/...
 

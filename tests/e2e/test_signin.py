@@ -36,6 +36,7 @@ ADMIN_NAV = [
     "Campaigns",
     "API keys",
     "Team",
+    "Webhooks",
 ]
 
 
