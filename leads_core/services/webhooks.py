@@ -278,18 +278,7 @@ def _attempt_rows(session: Session, endpoint_id: str, limit: int) -> list[Delive
         .limit(limit)
     )
     return [
-        DeliveryRow(
-            delivery_id=_seq(delivery.seq),
-            event_id=event_id,
-            event_type=event_type,
-            state=delivery.state,
-            attempt=attempt.attempt,
-            at=as_utc(attempt.attempted_at),
-            status_code=attempt.status_code,
-            duration_ms=attempt.duration_ms,
-            error=attempt.error,
-            next_attempt_at=_next(delivery),
-        )
+        _row(delivery, event_id, event_type, attempt)
         for attempt, delivery, event_id, event_type in session.exec(query).all()
     ]
 
@@ -304,20 +293,27 @@ def _untried_rows(session: Session, endpoint_id: str, limit: int) -> list[Delive
         .limit(limit)
     )
     return [
-        DeliveryRow(
-            delivery_id=_seq(delivery.seq),
-            event_id=event_id,
-            event_type=event_type,
-            state=delivery.state,
-            attempt=None,
-            at=as_utc(delivery.created_at),
-            status_code=None,
-            duration_ms=None,
-            error=delivery.last_error,
-            next_attempt_at=_next(delivery),
-        )
+        _row(delivery, event_id, event_type, None)
         for delivery, event_id, event_type in session.exec(query).all()
     ]
+
+
+def _row(
+    delivery: WebhookDelivery, event_id: str, event_type: str, attempt: WebhookAttempt | None
+) -> DeliveryRow:
+    """One line of the list: an attempt of the delivery, or (None) the delivery not tried yet."""
+    return DeliveryRow(
+        delivery_id=_seq(delivery.seq),
+        event_id=event_id,
+        event_type=event_type,
+        state=delivery.state,
+        attempt=attempt.attempt if attempt else None,
+        at=as_utc(attempt.attempted_at if attempt else delivery.created_at),
+        status_code=attempt.status_code if attempt else None,
+        duration_ms=attempt.duration_ms if attempt else None,
+        error=attempt.error if attempt else delivery.last_error,
+        next_attempt_at=_next(delivery),
+    )
 
 
 def _seq(value: int | None) -> int:
