@@ -44,7 +44,7 @@ VERSION = 1
 
 @dataclass(frozen=True)
 class CursorPage:
-    leads: list[Lead]
+    ids: list[str]  # the page's leads, in order
     next_cursor: str | None
 
 
@@ -133,24 +133,23 @@ def cursor_page(
         statement = statement.where(key < last if descending else key > last)
     keys = session.exec(statement.order_by(*queries.parse_sort(order)).limit(limit + 1)).all()
     page = keys[:limit]
-    leads = queries.leads_by_ids(
-        session, [lead_id for lead_id, _ in page], columns=queries.LIST_COLUMNS
-    )
+    ids = [lead_id for lead_id, _ in page]
     if len(keys) <= limit:
-        return CursorPage(leads, None)
+        return CursorPage(ids, None)
     last_id, last_created = page[-1]  # read with the ids: a lead deleted since still marks it
-    return CursorPage(leads, encode_cursor(order, filters, last_created, last_id))
+    return CursorPage(ids, encode_cursor(order, filters, last_created, last_id))
 
 
 def next_cursor(
-    sort: str | None, filters: LeadFilters, leads: list[Lead], more: bool
+    sort: str | None, filters: LeadFilters, last: tuple[datetime, str] | None, more: bool
 ) -> str | None:
-    """The cursor that continues a ``page`` answer in a walk: when there is a next page and
-    the page is in creation order (the order a walk can continue)."""
+    """The cursor that continues a ``page`` answer in a walk, after ``last`` (the page's
+    last lead's ``(created_at, id)``): when there is a next page and the page is in
+    creation order (the order a walk can continue)."""
     order = (sort or "").strip().lstrip("+") or queries.DEFAULT_SORT
-    if not more or not leads or order not in WALK_SORTS:
+    if not more or last is None or order not in WALK_SORTS:
         return None
-    return encode_cursor(order, filters, leads[-1].created_at, leads[-1].id)
+    return encode_cursor(order, filters, *last)
 
 
 def _indexed(filters: LeadFilters) -> set[str] | None:

@@ -59,8 +59,10 @@ MAX_LIMIT = 200
 
 
 @dataclass(frozen=True)
-class LeadPageResult:
-    leads: list[Lead]
+class IdPage:
+    """A page of a list as the ids of its leads, in order, and the count of all matches."""
+
+    ids: list[str]
     total: int
     page: int
     limit: int
@@ -68,6 +70,11 @@ class LeadPageResult:
     @property
     def total_pages(self) -> int:
         return math.ceil(self.total / self.limit) if self.total else 0
+
+
+@dataclass(frozen=True)
+class LeadPageResult(IdPage):
+    leads: list[Lead]
 
 
 FILTERS = (
@@ -268,6 +275,21 @@ def list_leads(
     limit: int = 50,
     sort: str | None = None,
 ) -> LeadPageResult:
+    """A page of the list, its leads read whole but for the score details."""
+    ids = page_ids(session, filters=filters, page=page, limit=limit, sort=sort)
+    found = leads_by_ids(session, ids.ids, columns=LIST_COLUMNS)
+    return LeadPageResult(ids.ids, ids.total, ids.page, ids.limit, leads=found)
+
+
+def page_ids(
+    session: Session,
+    *,
+    filters: LeadFilters,
+    page: int = 1,
+    limit: int = 50,
+    sort: str | None = None,
+) -> IdPage:
+    """The ids of a page of the list, and how many leads match."""
     if page < 1:
         raise ValidationFailed("page: must be 1 or more", details=[{"field": "page"}])
     if not 1 <= limit <= MAX_LIMIT:
@@ -280,10 +302,10 @@ def list_leads(
     total = _count(session, filters, searched)
     offset = (page - 1) * limit
     if offset >= total:
-        return LeadPageResult(leads=[], total=total, page=page, limit=limit)
+        return IdPage([], total, page, limit)
     reach = offset + limit
     indexed = _indexed_filters(session, filters, sort or DEFAULT_SORT, total, reach, searched)
-    # The page's ids first (read from the sort index, which ends with id), then those rows:
+    # The page's ids first (read from the sort index, which ends with id), then its rows:
     # an OFFSET over whole rows would carry every skipped row through the sort.
     ids = session.exec(
         select(Lead.id)
@@ -292,8 +314,7 @@ def list_leads(
         .offset(offset)
         .limit(limit)
     ).all()
-    found = leads_by_ids(session, ids, columns=LIST_COLUMNS)
-    return LeadPageResult(leads=found, total=total, page=page, limit=limit)
+    return IdPage(list(ids), total, page, limit)
 
 
 def count_leads(session: Session, *, filters: LeadFilters | None = None) -> int:

@@ -14,7 +14,7 @@ from leads_core.ingest import importing
 from leads_core.ingest.options import ImportOptions
 from leads_core.schemas import CampaignCriteria, CampaignUpdate, LeadUpdate
 from leads_core.services import campaigns, leads, queries, rescoring
-from leads_core.services.queries import LeadFilters, LeadPageResult
+from leads_core.services.queries import IdPage, LeadFilters, LeadPageResult
 from leads_core.storage.models import Lead, LeadActivity
 
 pytestmark = pytest.mark.usefixtures("campaign")
@@ -117,7 +117,7 @@ def test_list_sort_and_paging(session: Session) -> None:
     [(0, 50, 0), (1, 50, 1), (50, 50, 1), (51, 50, 2), (200, 200, 1), (201, 200, 2), (7, 1, 7)],
 )
 def test_total_pages(total: int, limit: int, pages: int) -> None:
-    assert LeadPageResult(leads=[], total=total, page=1, limit=limit).total_pages == pages
+    assert IdPage(ids=[], total=total, page=1, limit=limit).total_pages == pages
 
 
 @pytest.mark.parametrize(
