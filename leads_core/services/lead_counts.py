@@ -44,9 +44,23 @@ def count(session: Session, filters: LeadFilters) -> int | None:
     return int(session.exec(statement).one())
 
 
-def everyone(session: Session) -> int:
-    """How many leads there are."""
-    return int(session.exec(select(func.coalesce(func.sum(LeadCount.leads), 0))).one())
+class Counts:
+    """The sums of one request, each read once: a page's total, the count of the filters
+    beside its text and the number of all leads are asked for by several of its plans."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.known: dict[LeadFilters, int | None] = {}
+
+    def count(self, filters: LeadFilters) -> int | None:
+        """:func:`count`, summed at the first call only."""
+        if filters not in self.known:
+            self.known[filters] = count(self.session, filters)
+        return self.known[filters]
+
+    def everyone(self) -> int:
+        """How many leads there are."""
+        return self.count(LeadFilters()) or 0
 
 
 def _clauses(filters: LeadFilters) -> list[Any]:

@@ -269,3 +269,51 @@ def test_sqlite_finds_every_word_of_the_text_in_one_search(
     assert result.total == len(want) and [lead.id for lead in result.leads] == want[:LIMIT]
     (page,) = query_plans(PAGE_QUERY)
     assert page.count("lead_search VIRTUAL TABLE") == 1
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize(
+    ("sort", "plan"),
+    [
+        ("company", "TEMP B-TREE FOR ORDER BY"),  # every "zeta" lead's company is Zeta Labs
+        ("-updatedAt", "SCAN lead USING COVERING INDEX ix_lead_updated"),
+    ],
+)
+def test_sqlite_sorts_text_matches_that_gather_in_one_stretch_of_a_name_sort(
+    session: Session,
+    stored: list[Lead],
+    query_plans: Callable[[str], list[str]],
+    sort: str,
+    plan: str,
+) -> None:
+    """``q=zeta&sort=company``: the matches are the leads of Zeta Labs, all in one stretch
+    of the company order, so a walk of that index would pass every company before it
+    even for the first page: the matches are sorted. Sorted by date they are spread
+    evenly, and the first page walks the date index."""
+    filters = LeadFilters(q="zeta")
+    want = expected(stored, filters, sort)
+    result = queries.list_leads(session, filters=filters, sort=sort, page=1, limit=LIMIT)
+    assert [lead.id for lead in result.leads] == want[:LIMIT]
+    (found,) = query_plans(PAGE_QUERY)
+    assert plan in found
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize(("page", "walks"), [(1, True), (2, False)])
+def test_sqlite_walks_for_an_early_page_of_text_and_sorts_the_matches_for_a_deep_one(
+    session: Session,
+    stored: list[Lead],
+    query_plans: Callable[[str], list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    page: int,
+    walks: bool,
+) -> None:
+    """Each entry a walk passes probes the text's matches (``TEXT_PROBE_COST``): the
+    deeper the page, the more entries, until sorting the matches costs less."""
+    monkeypatch.setattr(queries, "TEXT_PROBE_COST", 2.0)  # a test-sized ratio: 240 leads
+    filters = LeadFilters(q="acme")
+    want = expected(stored, filters, "-updatedAt")
+    result = queries.list_leads(session, filters=filters, sort="-updatedAt", page=page, limit=LIMIT)
+    assert [lead.id for lead in result.leads] == want[(page - 1) * LIMIT : page * LIMIT]
+    (found,) = query_plans(PAGE_QUERY)
+    assert ("TEMP B-TREE" not in found) == walks, (found, len(want))
