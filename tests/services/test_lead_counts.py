@@ -100,9 +100,8 @@ def test_the_counts_follow_imports_edits_and_deletes(
     assert_exact(session)  # no lead: no key
     import_some(session, "cmp_123", 80, "a")
     import_some(session, "cmp_2", 50, "b")
-    assert (
-        lead_counts.Counts(session).everyone() >= 100
-    )  # rows without an email or phone may be skipped
+    # rows without an email or phone may be skipped
+    assert lead_counts.Counts(session).everyone() >= 100
     assert_exact(session)
 
     rng = random.Random(3)
