@@ -146,13 +146,22 @@ def delivery_rows(rows: Sequence[DeliveryRow]) -> list[dict[str, Any]]:
             "Status code": r.status_code,
             "Duration (ms)": None if r.duration_ms is None else round(r.duration_ms),
             "Attempt": r.attempt,
-            "State": r.state if r.attempt is not None else f"{r.state} (not tried yet)",
+            "State": _state(r),
             "Error": r.error,
             "Event id": r.event_id,
             "Delivery": r.delivery_id,
         }
         for r in rows
     ]
+
+
+def _state(row: DeliveryRow) -> str:
+    """What became of the attempt: an earlier one was retried (the last says how it ended)."""
+    if row.attempt is None:
+        return f"{row.state} (not tried yet)"
+    if row.attempt < row.attempts:
+        return "retried"
+    return row.state
 
 
 ENDPOINT_COLUMNS = {

@@ -244,8 +244,9 @@ class DeliveryRow:
     delivery_id: int
     event_id: str
     event_type: str
-    state: str
+    state: str  # the delivery's, now
     attempt: int | None
+    attempts: int  # the delivery's so far: an attempt before the last was retried
     at: datetime  # tried at, or queued at when not tried yet
     status_code: int | None
     duration_ms: float | None
@@ -308,6 +309,7 @@ def _row(
         event_type=event_type,
         state=delivery.state,
         attempt=attempt.attempt if attempt else None,
+        attempts=delivery.attempts,
         at=as_utc(attempt.attempted_at if attempt else delivery.created_at),
         status_code=attempt.status_code if attempt else None,
         duration_ms=attempt.duration_ms if attempt else None,

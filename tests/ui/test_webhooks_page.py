@@ -153,29 +153,31 @@ def test_deliveries_are_listed_and_one_is_resent(open_page: Open, ui_session: Se
     event = outbox.emit(ui_session, "lead.created", {"leads": []})
     ui_session.flush()
     assert event.seq is not None
-    delivery = WebhookDelivery(endpoint_id=hook.id, event_seq=event.seq, state="failed")
+    delivery = WebhookDelivery(endpoint_id=hook.id, event_seq=event.seq, state="failed", attempts=3)
     ui_session.add(delivery)
     ui_session.flush()
     assert delivery.seq is not None
-    ui_session.add(
-        WebhookAttempt(
-            delivery_seq=delivery.seq,
-            endpoint_id=hook.id,
-            attempt=3,
-            attempted_at=utcnow() - timedelta(minutes=1),
-            status_code=502,
-            duration_ms=41.6,
-            error="502 Bad Gateway",
+    for attempt, status in ((2, 500), (3, 502)):
+        ui_session.add(
+            WebhookAttempt(
+                delivery_seq=delivery.seq,
+                endpoint_id=hook.id,
+                attempt=attempt,
+                attempted_at=utcnow() - timedelta(minutes=4 - attempt),
+                status_code=status,
+                duration_ms=41.6,
+                error=f"{status} Bad Gateway" if status == 502 else None,
+            )
         )
-    )
     ui_session.commit()
 
     at = open_page("webhooks")
 
     table = at.dataframe[1].value
     columns = ["Event", "Event id", "Status code", "Duration (ms)", "Attempt", "Error", "State"]
-    assert table[columns].values.tolist() == [
-        ["lead.created", event.id, 502, 42, 3, "502 Bad Gateway", "failed"]
+    assert table[columns].fillna("").values.tolist() == [
+        ["lead.created", event.id, 502, 42, 3, "502 Bad Gateway", "failed"],
+        ["lead.created", event.id, 500, 42, 2, "", "retried"],  # the last attempt says
     ]
     at = button(at, "Resend").click().run()
     ui_session.expire_all()
