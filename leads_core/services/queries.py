@@ -102,12 +102,6 @@ WALK_COST = 1 / 20
 # WALK_WITHOUT_COUNTING entries, the walk is taken without counting the matches first.
 PROBE_COST = 1 / 5
 WALK_WITHOUT_COUNTING = 20_000
-# Probing the set of a text's matches at each entry of a sort's index walked adds about
-# as much as the walk itself (SQLite at 1M leads: 0.35-0.45 us an entry walked with the
-# probe, 3-4.5 us a match looked up and sorted; the set itself is read once, 10-30 ms).
-TEXT_PROBE_COST = 1 / 20
-# Matches sampled to tell whether a text's matches gather in one stretch of a name sort.
-CLUSTER_SAMPLE = 20
 
 
 def filter_clauses(filters: LeadFilters, *, indexed: Container[str] | None = None) -> list[Any]:
@@ -218,38 +212,9 @@ def _indexed_filters(
         # passes. Fewer rows than the owner's leads (most leads unassigned, an early
         # page): walk; otherwise ix_lead_owner finds them and SQLite sorts them.
         return ranged if walked < matching else {"owners"}
-    if walked * _walk_cost(counts, filters) < matching and not _clustered(session, filters, name):
+    if walked * WALK_COST < matching:
         return ranged
     return searched  # sorting the matches, found as the count found them
-
-
-def _walk_cost(counts: lead_counts.Counts, filters: LeadFilters) -> float:
-    """What a walk of a sort's index pays per entry, in lookups of a matching lead: the
-    entry, plus - with free text - a probe of the text's matches for each entry the other
-    filters let through (a fraction of all, from ``lead_counts``), or a read of its row
-    when a word is too short for the search index."""
-    words = fold(filters.q or "").split()
-    if not words:
-        return WALK_COST
-    everyone, passing = counts.everyone(), counts.count(replace(filters, q=None))
-    share = 1.0 if passing is None or not everyone else passing / everyone
-    short = len(min(words, key=len)) < sql.TRIGRAM
-    return WALK_COST + share * (1.0 if short else TEXT_PROBE_COST)
-
-
-def _clustered(session: Session, filters: LeadFilters, sort_name: str) -> bool:
-    """Whether the text's matches gather in one stretch of a name sort: most of a sample
-    of them begin the sorted column with one of the words (``q=techcorp&sort=company``).
-    A walk of the sort's index then passes every entry before that stretch, however
-    early the page (0.35 s at a million leads, where sorting the 61,746 matches takes
-    0.2 s); the even spread the walk's estimate assumes holds for other sorts."""
-    words = fold(filters.q or "").split()
-    if sort_name not in TEXT_SORTS or not words:
-        return False
-    sample = sql.sample_search(session, words, SORTABLE[sort_name], CLUSTER_SAMPLE)
-    values = [fold(value or "") for value in sample]
-    starting = sum(any(value.startswith(word) for word in words) for value in values)
-    return starting * 2 > len(values) > 0
 
 
 def _present(filters: LeadFilters, name: str) -> bool:

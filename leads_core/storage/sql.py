@@ -21,7 +21,6 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
-    literal_column,
     select,
     text,
 )
@@ -128,23 +127,6 @@ def count_search(session: Session, words: list[str]) -> int | None:
     query = " AND ".join(fts_phrase(word) for word in words)
     statement = text("SELECT count(*) FROM lead_search WHERE lead_search MATCH :query")
     return int(session.execute(statement, {"query": query}).scalar_one())
-
-
-def sample_search(session: Session, words: list[str], column: Any, size: int) -> list[Any]:
-    """SQLite: ``column`` of the first ``size`` leads (in the search index's order) holding
-    every word, read from the index's first matches only (a ``rowid IN`` the search would
-    read all of them first). Empty on PostgreSQL, or when a word is shorter than a
-    trigram."""
-    if dialect(session) != "sqlite" or any(len(word) < TRIGRAM for word in words):
-        return []
-    query = " AND ".join(fts_phrase(word) for word in words)
-    first = (
-        text("SELECT rowid FROM lead_search WHERE lead_search MATCH :query LIMIT :size")
-        .bindparams(query=query, size=size)
-        .columns(rowid=Integer)
-    )
-    statement = select(column).where(literal_column("lead.rowid").in_(first.scalar_subquery()))
-    return list(session.execute(statement).scalars())
 
 
 class _ColumnAs(ColumnElement[Any]):
