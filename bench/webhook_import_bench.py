@@ -93,10 +93,7 @@ class EventClock:
         return run
 
 
-CLOCK = EventClock()
-
-
-def run_once(url: str, data: bytes, *, hooked: bool, workers: int) -> Run:
+def run_once(url: str, data: bytes, *, hooked: bool, workers: int, clock: EventClock) -> Run:
     """One import into a new database at ``url``."""
     setup_database(url, CAMPAIGN_ID)
     engine = make_engine(url)
@@ -121,7 +118,7 @@ def run_once(url: str, data: bytes, *, hooked: bool, workers: int) -> Run:
                 filename="bench.csv",
                 workers=workers,
             )
-            CLOCK.seconds = 0.0
+            clock.seconds = 0.0
             started, cpu = time.perf_counter(), time.process_time()
             outcome = importing.import_file(session, data, options)
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -132,7 +129,7 @@ def run_once(url: str, data: bytes, *, hooked: bool, workers: int) -> Run:
         expected = -(-outcome.imported // 100) + 1 if hooked else 0
         if events != expected:
             raise SystemExit(f"{events} events written, expected {expected}")
-        return Run(seconds, outcome.timings["write"], cpu, events, CLOCK.seconds)
+        return Run(seconds, outcome.timings["write"], cpu, events, clock.seconds)
     finally:
         engine.dispose()
 
@@ -176,11 +173,14 @@ def main() -> int:
         turns = turns[::-1]
     order = [hooked for n in range(args.pairs) for hooked in turns[n % 2]]
     runs: dict[bool, list[Run]] = {False: [], True: []}
+    clock = EventClock()  # wraps the events' methods of Hooks from here on
     with database_urls(args.engine) as urls:
         # Untimed: the first import starts the pool of workers, whichever side it is.
-        run_once(next(urls), csv_bytes(rows[:1000]), hooked=False, workers=args.workers)
+        run_once(
+            next(urls), csv_bytes(rows[:1000]), hooked=False, workers=args.workers, clock=clock
+        )
         for number, hooked in enumerate(order, 1):
-            run = run_once(next(urls), data, hooked=hooked, workers=args.workers)
+            run = run_once(next(urls), data, hooked=hooked, workers=args.workers, clock=clock)
             runs[hooked].append(run)
             print(
                 f"run {number:2d} {'endpoint' if hooked else 'none    '}: {run.seconds:7.2f} s "
